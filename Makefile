@@ -1,0 +1,111 @@
+# blocklab — build, dependencies, tests, benchmarks, install.
+#   make run     install missing Debian packages, build, open the TUI on the tour
+#   make check   install missing packages, build, run every test
+#   make bench   speed figures against the PyTorch reference (not a test)
+# Switches: SAN=1 builds with AddressSanitizer + UBSan (CI does this for the C tests).
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+PYTHON  ?= /usr/bin/python3
+BUILD   ?= build
+
+WARN    = -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter
+OPT     ?= -O2 -march=native
+CFLAGS  ?= $(OPT) -g
+BASE    = -std=c11 $(WARN) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -MMD -MP -Icore -Iui -Isrc
+ifeq ($(SAN),1)
+  BUILD  := build-san
+  CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDSAN  := -fsanitize=address,undefined
+endif
+
+PKG_CORE = openblas
+PKG_UI   = libpng ncursesw
+PKG_SRC  = readline
+CFLAGS_CORE = $(shell pkg-config --cflags $(PKG_CORE) 2>/dev/null)
+CFLAGS_UI   = $(shell pkg-config --cflags $(PKG_UI) 2>/dev/null)
+CFLAGS_SRC  = $(shell pkg-config --cflags $(PKG_SRC) 2>/dev/null)
+LIBS_CORE   = $(shell pkg-config --libs $(PKG_CORE) 2>/dev/null) -lm -lpthread
+LIBS_ALL    = $(shell pkg-config --libs $(PKG_CORE) $(PKG_UI) $(PKG_SRC) 2>/dev/null) -lm -lpthread
+
+CORE_SRC = $(wildcard core/*.c)
+UI_SRC   = $(wildcard ui/*.c)
+APP_SRC  = $(wildcard src/*.c)
+CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
+UI_OBJ   = $(UI_SRC:%.c=$(BUILD)/%.o)
+APP_OBJ  = $(APP_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_BIN = $(BUILD)/bench/bench_train
+PARITY_BIN = $(BUILD)/tests/parity_dump
+
+.PHONY: all deps run check check-c check-script check-parity check-tui bench install uninstall clean
+
+all: blocklab $(UNIT_BIN) $(BENCH_BIN) $(PARITY_BIN)
+
+$(BUILD)/core/%.o: core/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) -c $< -o $@
+$(BUILD)/ui/%.o: ui/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(CFLAGS_UI) -c $< -o $@
+$(BUILD)/src/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(CFLAGS_UI) $(CFLAGS_SRC) -DBL_DATADIR='"$(PREFIX)/share/blocklab"' -c $< -o $@
+
+$(BUILD)/libblcore.a: $(CORE_OBJ)
+	ar rcs $@ $^
+$(BUILD)/libblui.a: $(UI_OBJ)
+	@mkdir -p $(BUILD)
+	ar rcs $@ $^
+
+blocklab: $(BUILD)/blocklab
+	cp $< $@
+$(BUILD)/blocklab: $(APP_OBJ) $(BUILD)/libblui.a $(BUILD)/libblcore.a
+	$(CC) $(CFLAGS) $(LDSAN) -o $@ $(APP_OBJ) $(BUILD)/libblui.a $(BUILD)/libblcore.a $(LIBS_ALL)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testlib.h $(BUILD)/libblui.a $(BUILD)/libblcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(CFLAGS_UI) -Itests/unit $(LDSAN) -o $@ $< $(BUILD)/libblui.a $(BUILD)/libblcore.a $(LIBS_ALL)
+
+$(BUILD)/tests/parity_dump: tests/parity/parity_dump.c $(BUILD)/libblcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(LDSAN) -o $@ $< $(BUILD)/libblcore.a $(LIBS_CORE)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libblcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(LDSAN) -o $@ $< $(BUILD)/libblcore.a $(LIBS_CORE)
+
+deps:
+	@sh tools/deps.sh
+
+run: deps all
+	./blocklab scenes/tour.bl
+
+# The test command of the README. Every suite prints "N passed, N failed";
+# tests/run.sh adds them up and fails if any failed.
+check: deps all
+	@sh tests/run.sh $(BUILD)
+
+check-c: all
+	@sh tests/run.sh $(BUILD) unit
+
+bench: deps all
+	@sh bench/run.sh $(BUILD)
+
+install: blocklab
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/blocklab/scenes $(DESTDIR)$(PREFIX)/share/blocklab/assets
+	install -m 755 blocklab $(DESTDIR)$(PREFIX)/bin/blocklab
+	install -m 644 man/blocklab.1 $(DESTDIR)$(PREFIX)/share/man/man1/blocklab.1
+	-install -m 644 scenes/*.bl $(DESTDIR)$(PREFIX)/share/blocklab/scenes/
+	-cp -r assets/. $(DESTDIR)$(PREFIX)/share/blocklab/assets/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/blocklab $(DESTDIR)$(PREFIX)/share/man/man1/blocklab.1
+	rm -rf $(DESTDIR)$(PREFIX)/share/blocklab
+
+clean:
+	rm -rf build build-san blocklab
+
+-include $(CORE_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(APP_OBJ:.o=.d)

@@ -1,0 +1,580 @@
+/* arch.c — presets, the key table, validation, and the one-line text form of
+ * an ArchSpec. Preset semantics follow spec/README.md "Decisions" and the long
+ * page spec/simplified-blocks-and-deepnet.md (sections cited per preset). */
+#include "arch.h"
+#include "json.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const arch_preset_names[] = {"preln", "postln", "parallel", "vskipinit", "sas",
+                                         "sasp", "deepnorm", "postln-init", NULL};
+
+static const char *const onoff[] = {"off", "on", NULL};
+static const char *const norm_kinds[] = {"layer", "rms", "none", NULL};
+static const char *const act_kinds[] = {"gelu", "relu", NULL};
+static const char *const pos_kinds[] = {"learned", "sinusoidal", "none", NULL};
+static const char *const init_kinds[] = {"normal", "xavier", NULL};
+static const char *const layouts[] = {"sequential", "parallel", NULL};
+static const char *const block_norms[] = {"pre", "post", "off", NULL};
+static const char *const attn_kinds[] = {"mha", "off", NULL};
+static const char *const value_kinds[] = {"learned", "id", "resid", NULL};
+static const char *const proj_kinds[] = {"learned", "id", NULL};
+static const char *const shape_kinds[] = {"off", "on", "vskip", NULL};
+static const char *const mlp_kinds[] = {"on", "off", NULL};   /* or a ratio */
+
+/* The one key table: drives setting, help, completion and the text form. */
+const ArchKey arch_keys[] = {
+    {"depth", 0, KEY_INT, NULL, 1, ARCH_MAX_DEPTH, "number of blocks"},
+    {"width", 0, KEY_INT, NULL, 2, 8192, "model width d (a multiple of heads)"},
+    {"heads", 0, KEY_INT, NULL, 1, 256, "attention heads"},
+    {"ctx", 0, KEY_INT, NULL, 1, 4096, "context length T"},
+    {"vocab", 0, KEY_INT, NULL, 2, 1000000, "vocabulary size (data sets it when larger)"},
+    {"mlp_ratio", 0, KEY_FLOAT, NULL, 0.125, 64, "MLP hidden width / width"},
+    {"bias", 0, KEY_BOOL, onoff, 0, 1, "biases on every linear and norm"},
+    {"causal", 0, KEY_BOOL, onoff, 0, 1, "on: decoder (GPT); off: encoder with per-position targets"},
+    {"norm", 0, KEY_ENUM, norm_kinds, 0, 2, "norm kind of every norm layer"},
+    {"act", 0, KEY_ENUM, act_kinds, 0, 1, "MLP activation"},
+    {"pos", 0, KEY_ENUM, pos_kinds, 0, 2, "position embedding"},
+    {"init", 0, KEY_ENUM, init_kinds, 0, 1, "weight init: N(0, 0.02^2) or Xavier-normal"},
+    {"tie", 0, KEY_BOOL, onoff, 0, 1, "output head tied to the token embedding"},
+    {"seed", 0, KEY_U64, NULL, 0, 1.8e19, "parameter init seed"},
+    {"preset", 0, KEY_PRESET, arch_preset_names, 0, 0, "block preset every block starts from"},
+
+    {"preset", 1, KEY_PRESET, arch_preset_names, 0, 0, "apply a preset to the blocks"},
+    {"attn", 1, KEY_ENUM, attn_kinds, 0, 1, "attention sub-block: mha or off"},
+    {"mlp", 1, KEY_ENUM, mlp_kinds, 0.125, 64, "MLP sub-block: on, off, or a hidden ratio"},
+    {"layout", 1, KEY_ENUM, layouts, 0, 1, "sequential (Eq. 1) or parallel (Eq. 7)"},
+    {"norm", 1, KEY_ENUM, block_norms, 0, 2, "pre-norm, post-norm, or no norm"},
+    {"skip.attn", 1, KEY_BOOL, onoff, 0, 1, "attention skip (alpha.sa = 1 or 0)"},
+    {"skip.mlp", 1, KEY_BOOL, onoff, 0, 1, "MLP skip (alpha.ff = 1 or 0)"},
+    {"value", 1, KEY_ENUM, value_kinds, 0, 2, "W^V: learned, identity, or I + dW (Eq. 6)"},
+    {"proj", 1, KEY_ENUM, proj_kinds, 0, 1, "W^P: learned or identity"},
+    {"shape", 1, KEY_ENUM, shape_kinds, 0, 2, "shaped attention aI+bA-gC (Eq. 5), or value-skip aI+bA (Eq. 4)"},
+    {"act", 1, KEY_ENUM, act_kinds, 0, 1, "MLP activation of these blocks"},
+    {"alpha.sa", 1, KEY_GAIN, NULL, -1e6, 1e6, "attention skip gain"},
+    {"beta.sa", 1, KEY_GAIN, NULL, -1e6, 1e6, "attention branch gain"},
+    {"alpha.ff", 1, KEY_GAIN, NULL, -1e6, 1e6, "MLP skip gain"},
+    {"beta.ff", 1, KEY_GAIN, NULL, -1e6, 1e6, "MLP branch gain"},
+    {"alpha.v", 1, KEY_GAIN, NULL, -1e6, 1e6, "value=resid: identity gain"},
+    {"beta.v", 1, KEY_GAIN, NULL, -1e6, 1e6, "value=resid: delta gain"},
+    {"alpha.attn", 1, KEY_GAIN, NULL, -1e6, 1e6, "shaped/value-skip identity gain (per head)"},
+    {"beta.attn", 1, KEY_GAIN, NULL, -1e6, 1e6, "shaped/value-skip softmax gain (per head)"},
+    {"gamma.attn", 1, KEY_GAIN, NULL, -1e6, 1e6, "shaped centering gain (per head)"},
+    {"init.gain", 1, KEY_FLOAT, NULL, 1e-6, 1e6, "Xavier gain on V, P, W_in, W_out (DeepNorm beta)"},
+    {"init.div", 1, KEY_FLOAT, NULL, 1e-6, 1e9, "divide every weight of the block at init"},
+    {"xavier", 1, KEY_BOOL, onoff, 0, 1, "Xavier-normal init for these blocks"},
+    {NULL, 0, 0, NULL, 0, 0, NULL},
+};
+
+const ArchKey *arch_key_find(const char *name)
+{
+    for (const ArchKey *k = arch_keys; k->name; k++)
+        if (strcmp(k->name, name) == 0) return k;
+    return NULL;
+}
+
+static const ArchKey *key_in_scope(const char *name, int block)
+{
+    for (const ArchKey *k = arch_keys; k->name; k++)
+        if (k->block == block && strcmp(k->name, name) == 0) return k;
+    return NULL;
+}
+
+float arch_deepnorm_alpha(int n) { return powf(2.0f * (float)n, 0.25f); }
+float arch_deepnorm_beta(int n) { return powf(8.0f * (float)n, -0.25f); }
+
+static GainSpec fixed(float v) { GainSpec g = {v, 0}; return g; }
+static GainSpec trained(float v) { GainSpec g = {v, 1}; return g; }
+
+/* Pre-LN, Eq. 1 of SAS §3 with all four gains fixed at 1: every preset starts here. */
+static void block_base(const ArchSpec *a, BlockSpec *b)
+{
+    memset(b, 0, sizeof *b);
+    snprintf(b->preset, sizeof b->preset, "preln");
+    b->attn = ATTN_MHA;
+    b->mlp = 1;
+    b->layout = LAYOUT_SEQUENTIAL;
+    b->normpos = NORMPOS_PRE;
+    b->norm = 1;
+    b->value = 1;
+    b->proj = 1;
+    b->act = a->act;
+    b->mlp_ratio = a->mlp_ratio;
+    b->alpha_sa = b->beta_sa = b->alpha_ff = b->beta_ff = fixed(1.0f);
+    b->alpha_v = b->beta_v = trained(1.0f);
+    b->attn_alpha = b->attn_beta = b->attn_gamma = trained(1.0f);
+    b->init_gain = 1.0f;
+    b->init_div = 1.0f;
+}
+
+static int preset_one(const ArchSpec *a, BlockSpec *b, const char *name, int l)
+{
+    int L = a->depth;
+    block_base(a, b);
+    if (strcmp(name, "preln") == 0) {
+        /* SAS Eq. 1 */
+    } else if (strcmp(name, "postln") == 0) {
+        b->normpos = NORMPOS_POST;                    /* SAS §A.3: x = Norm(x + G(x)) */
+    } else if (strcmp(name, "parallel") == 0) {
+        b->layout = LAYOUT_PARALLEL;                  /* SAS Eq. 7, one shared norm */
+    } else if (strcmp(name, "vskipinit") == 0) {
+        b->shape = 2;                                 /* SAS Eq. 4: A <- aI + bA, a=1, b=0 */
+        b->attn_alpha = trained(1.0f);
+        b->attn_beta = trained(0.0f);
+        b->alpha_sa = fixed(0.0f);                    /* no attention skip */
+    } else if (strcmp(name, "sas") == 0 || strcmp(name, "sasp") == 0) {
+        /* SAS §4.2 (A.8) and §4.3 (A.9): shaped attention, V = P = I but layer 1's
+         * value I + dW, no attention skip; beta_SA = 1, beta_FF = 0.1 trainable. */
+        b->shape = 1;
+        b->value = l == 0 ? 2 : 0;
+        b->proj = 0;
+        b->alpha_sa = fixed(0.0f);
+        b->beta_sa = trained(1.0f);
+        b->beta_ff = trained(0.1f);
+        if (name[3] == 'p') {
+            b->layout = LAYOUT_PARALLEL;              /* alpha_comb = 0: no skips at all */
+        } else {
+            b->alpha_ff = trained(1.0f);              /* MLP keeps its skip, trainable in code */
+        }
+    } else if (strcmp(name, "deepnorm") == 0) {
+        /* DN §D.1-D.3: x = LN(alpha·x + G(x)), Xavier with gain beta on V, P, FFN. */
+        b->normpos = NORMPOS_POST;
+        b->alpha_sa = b->alpha_ff = fixed(arch_deepnorm_alpha(L));
+        b->init_gain = arch_deepnorm_beta(L);
+        b->xavier = 1;
+    } else if (strcmp(name, "postln-init") == 0) {
+        /* DN §D.4: Post-LN, Xavier, layer l (1-based) divided by N - l + 1. */
+        b->normpos = NORMPOS_POST;
+        b->xavier = 1;
+        b->init_div = (float)(L - l);
+    } else {
+        return -1;
+    }
+    snprintf(b->preset, sizeof b->preset, "%s", name);
+    return 0;
+}
+
+static int check_preset(const char *name, BlError *e)
+{
+    for (int i = 0; arch_preset_names[i]; i++)
+        if (strcmp(arch_preset_names[i], name) == 0) return 0;
+    return bl_fail(e, "unknown preset '%s' (expected preln, postln, parallel, vskipinit, sas, sasp, deepnorm or postln-init)", name);
+}
+
+int arch_preset(ArchSpec *a, const char *name, int lo, int hi, BlError *e)
+{
+    if (check_preset(name, e)) return -1;
+    for (int l = lo; l <= hi; l++) preset_one(a, &a->blocks[l], name, l);
+    return 0;
+}
+
+int arch_reset_blocks(ArchSpec *a, BlError *e)
+{
+    return arch_preset(a, a->preset, 0, a->depth - 1, e);
+}
+
+void arch_default(ArchSpec *a)
+{
+    memset(a, 0, sizeof *a);
+    a->depth = 2;
+    a->width = 64;
+    a->heads = 4;
+    a->ctx = 32;
+    a->vocab = 16;
+    a->mlp_ratio = 4.0f;
+    a->bias = 0;
+    a->causal = 1;
+    a->norm = NORM_LAYER;
+    a->act = ACT_GELU;
+    a->pos = POS_LEARNED;
+    a->init = INIT_NORMAL;
+    a->tie = 1;
+    a->seed = 1;
+    snprintf(a->preset, sizeof a->preset, "preln");
+    arch_reset_blocks(a, NULL);
+}
+
+/* ---- parsing values ----------------------------------------------------- */
+
+static int enum_index(const char *const *values, const char *s)
+{
+    for (int i = 0; values[i]; i++)
+        if (strcmp(values[i], s) == 0) return i;
+    return -1;
+}
+
+static void enum_list(const char *const *values, char *buf, size_t cap)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    for (int i = 0; values[i] && k < cap; i++)
+        k += (size_t)snprintf(buf + k, cap - k, "%s%s", i ? "|" : "", values[i]);
+}
+
+static int parse_number(const ArchKey *k, const char *s, double *out, BlError *e)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || !isfinite(v))
+        return bl_fail(e, "%s=%s: expected a number", k->name, s);
+    if (k->type == KEY_INT && v != floor(v)) return bl_fail(e, "%s=%s: expected a whole number", k->name, s);
+    if (v < k->min || v > k->max)
+        return bl_fail(e, "%s=%s: out of range (expected %g to %g)", k->name, s, k->min, k->max);
+    *out = v;
+    return 0;
+}
+
+static int parse_choice(const ArchKey *k, const char *s, int *out, BlError *e)
+{
+    const char *alias = strcmp(s, "true") == 0 || strcmp(s, "1") == 0    ? "on"
+                        : strcmp(s, "false") == 0 || strcmp(s, "0") == 0 ? "off"
+                        : strcmp(s, "none") == 0 && k->values == block_norms ? "off"
+                                                                          : s;
+    int i = enum_index(k->values, alias);
+    if (i < 0) {
+        char list[160];
+        enum_list(k->values, list, sizeof list);
+        return bl_fail(e, "%s=%s: expected %s", k->name, s, list);
+    }
+    *out = i;
+    return 0;
+}
+
+int arch_set_model(ArchSpec *a, const char *key, const char *value, BlError *e)
+{
+    const ArchKey *k = key_in_scope(key, 0);
+    if (!k) {
+        if (key_in_scope(key, 1)) return bl_fail(e, "'%s' is a block key: use `block all %s=...`", key, key);
+        return bl_fail(e, "unknown model key '%s' (see `help model`)", key);
+    }
+    double v = 0;
+    int c = 0;
+    if (k->type == KEY_PRESET) {
+        if (check_preset(value, e)) return -1;
+        snprintf(a->preset, sizeof a->preset, "%s", value);
+        return 0;
+    }
+    if (k->type == KEY_U64) {
+        char *end;
+        errno = 0;
+        unsigned long long u = strtoull(value, &end, 10);
+        if (end == value || *end || errno || value[0] == '-')
+            return bl_fail(e, "seed=%s: expected a whole number >= 0", value);
+        a->seed = u;
+        return 0;
+    }
+    if (k->type == KEY_ENUM || k->type == KEY_BOOL) {
+        if (parse_choice(k, value, &c, e)) return -1;
+    } else if (parse_number(k, value, &v, e)) {
+        return -1;
+    }
+    if (!strcmp(key, "depth")) a->depth = (int)v;
+    else if (!strcmp(key, "width")) a->width = (int)v;
+    else if (!strcmp(key, "heads")) a->heads = (int)v;
+    else if (!strcmp(key, "ctx")) a->ctx = (int)v;
+    else if (!strcmp(key, "vocab")) a->vocab = (int)v;
+    else if (!strcmp(key, "mlp_ratio")) a->mlp_ratio = (float)v;
+    else if (!strcmp(key, "bias")) a->bias = (uint8_t)c;
+    else if (!strcmp(key, "causal")) a->causal = (uint8_t)c;
+    else if (!strcmp(key, "norm")) a->norm = (uint8_t)c;
+    else if (!strcmp(key, "act")) a->act = (uint8_t)c;
+    else if (!strcmp(key, "pos")) a->pos = (uint8_t)c;
+    else if (!strcmp(key, "init")) a->init = (uint8_t)c;
+    else if (!strcmp(key, "tie")) a->tie = (uint8_t)c;
+    return 0;
+}
+
+static GainSpec *gain_field(BlockSpec *b, const char *key)
+{
+    if (!strcmp(key, "alpha.sa")) return &b->alpha_sa;
+    if (!strcmp(key, "beta.sa")) return &b->beta_sa;
+    if (!strcmp(key, "alpha.ff")) return &b->alpha_ff;
+    if (!strcmp(key, "beta.ff")) return &b->beta_ff;
+    if (!strcmp(key, "alpha.v")) return &b->alpha_v;
+    if (!strcmp(key, "beta.v")) return &b->beta_v;
+    if (!strcmp(key, "alpha.attn")) return &b->attn_alpha;
+    if (!strcmp(key, "beta.attn")) return &b->attn_beta;
+    if (!strcmp(key, "gamma.attn")) return &b->attn_gamma;
+    return NULL;
+}
+
+/* Sets one already-parsed key on one block. */
+static void block_apply(const ArchSpec *a, BlockSpec *b, int l, const ArchKey *k, int c, double v, int trainable,
+                        const char *value)
+{
+    const char *key = k->name;
+    GainSpec *g = gain_field(b, key);
+    if (g) { g->value = (float)v; g->trainable = (uint8_t)trainable; }
+    else if (!strcmp(key, "preset")) preset_one(a, b, value, l);
+    else if (!strcmp(key, "attn")) b->attn = (uint8_t)c;
+    else if (!strcmp(key, "mlp")) {
+        if (c >= 0) b->mlp = c == 0;
+        else { b->mlp = 1; b->mlp_ratio = (float)v; }
+    }
+    else if (!strcmp(key, "layout")) b->layout = (uint8_t)c;
+    else if (!strcmp(key, "norm")) {
+        b->norm = c != 2;
+        if (c != 2) b->normpos = (uint8_t)c;
+    }
+    else if (!strcmp(key, "skip.attn")) b->alpha_sa = fixed((float)c);
+    else if (!strcmp(key, "skip.mlp")) b->alpha_ff = fixed((float)c);
+    else if (!strcmp(key, "value")) b->value = c == 0 ? 1 : c == 1 ? 0 : 2;
+    else if (!strcmp(key, "proj")) b->proj = c == 0;
+    else if (!strcmp(key, "shape")) b->shape = (uint8_t)c;
+    else if (!strcmp(key, "act")) b->act = (uint8_t)c;
+    else if (!strcmp(key, "init.gain")) b->init_gain = (float)v;
+    else if (!strcmp(key, "init.div")) b->init_div = (float)v;
+    else if (!strcmp(key, "xavier")) b->xavier = (uint8_t)c;
+}
+
+int arch_set_block(ArchSpec *a, int lo, int hi, const char *key, const char *value, int trainable, BlError *e)
+{
+    const ArchKey *k = key_in_scope(key, 1);
+    if (!k) {
+        if (key_in_scope(key, 0)) return bl_fail(e, "'%s' is a model-wide key: use `model new %s=...`", key, key);
+        return bl_fail(e, "unknown block key '%s' (see `help block`)", key);
+    }
+    if (lo < 0 || hi >= a->depth || lo > hi)
+        return bl_fail(e, "blocks %d..%d do not exist (the model has blocks 0..%d)", lo, hi, a->depth - 1);
+    if (trainable && k->type != KEY_GAIN)
+        return bl_fail(e, "%s~=%s: only scalar gains can be made trainable with ~=", key, value);
+    int c = -1;
+    double v = 0;
+    if (k->type == KEY_PRESET) {
+        if (check_preset(value, e)) return -1;
+    } else if (k->type == KEY_ENUM && k->values == mlp_kinds) {
+        c = enum_index(mlp_kinds, value);
+        if (c < 0 && parse_number(k, value, &v, NULL))
+            return bl_fail(e, "mlp=%s: expected on, off, or a hidden ratio from 0.125 to 64", value);
+    } else if (k->type == KEY_ENUM || k->type == KEY_BOOL) {
+        if (parse_choice(k, value, &c, e)) return -1;
+    } else if (parse_number(k, value, &v, e)) {
+        return -1;
+    }
+    for (int l = lo; l <= hi; l++) block_apply(a, &a->blocks[l], l, k, c, v, trainable, value);
+    return 0;
+}
+
+/* ---- validation ----------------------------------------------------------- */
+
+int arch_validate(const ArchSpec *a, BlError *e)
+{
+    if (a->depth < 1 || a->depth > ARCH_MAX_DEPTH) return bl_fail(e, "depth=%d: expected 1 to %d", a->depth, ARCH_MAX_DEPTH);
+    if (a->width % a->heads) return bl_fail(e, "width=%d is not a multiple of heads=%d", a->width, a->heads);
+    if (a->pos == POS_SINUSOIDAL && a->width % 2) return bl_fail(e, "pos=sinusoidal needs an even width (width=%d)", a->width);
+    for (int l = 0; l < a->depth; l++) {
+        const BlockSpec *b = &a->blocks[l];
+        if (b->layout == LAYOUT_PARALLEL && b->norm && b->normpos == NORMPOS_POST)
+            return bl_fail(e, "block %d: layout=parallel is defined with a pre-norm only (Eq. 7); set norm=pre or norm=off", l);
+        if (b->attn == ATTN_OFF && !b->mlp)
+            return bl_fail(e, "block %d: attn=off and mlp=off leave the block empty", l);
+        if (b->mlp && (int)(b->mlp_ratio * (float)a->width + 0.5f) < 1)
+            return bl_fail(e, "block %d: mlp ratio %g gives an empty hidden layer at width %d", l, b->mlp_ratio, a->width);
+    }
+    return 0;
+}
+
+/* ---- text form ---------------------------------------------------------- */
+
+static void fmt_float(float v, char *buf, int cap) { snprintf(buf, (size_t)cap, "%.6g", (double)v); }
+
+void arch_key_value(const ArchSpec *a, const ArchKey *k, int l, char *buf, int cap)
+{
+    const char *key = k->name;
+    if (l < 0) {
+        if (!strcmp(key, "depth")) snprintf(buf, (size_t)cap, "%d", a->depth);
+        else if (!strcmp(key, "width")) snprintf(buf, (size_t)cap, "%d", a->width);
+        else if (!strcmp(key, "heads")) snprintf(buf, (size_t)cap, "%d", a->heads);
+        else if (!strcmp(key, "ctx")) snprintf(buf, (size_t)cap, "%d", a->ctx);
+        else if (!strcmp(key, "vocab")) snprintf(buf, (size_t)cap, "%d", a->vocab);
+        else if (!strcmp(key, "mlp_ratio")) fmt_float(a->mlp_ratio, buf, cap);
+        else if (!strcmp(key, "bias")) snprintf(buf, (size_t)cap, "%s", onoff[a->bias]);
+        else if (!strcmp(key, "causal")) snprintf(buf, (size_t)cap, "%s", onoff[a->causal]);
+        else if (!strcmp(key, "norm")) snprintf(buf, (size_t)cap, "%s", norm_kinds[a->norm]);
+        else if (!strcmp(key, "act")) snprintf(buf, (size_t)cap, "%s", act_kinds[a->act]);
+        else if (!strcmp(key, "pos")) snprintf(buf, (size_t)cap, "%s", pos_kinds[a->pos]);
+        else if (!strcmp(key, "init")) snprintf(buf, (size_t)cap, "%s", init_kinds[a->init]);
+        else if (!strcmp(key, "tie")) snprintf(buf, (size_t)cap, "%s", onoff[a->tie]);
+        else if (!strcmp(key, "seed")) snprintf(buf, (size_t)cap, "%llu", (unsigned long long)a->seed);
+        else if (!strcmp(key, "preset")) snprintf(buf, (size_t)cap, "%s", a->preset);
+        else buf[0] = 0;
+        return;
+    }
+    const BlockSpec *b = &a->blocks[l];
+    GainSpec *g = gain_field((BlockSpec *)b, key);
+    if (g) fmt_float(g->value, buf, cap);
+    else if (!strcmp(key, "preset")) snprintf(buf, (size_t)cap, "%s", b->preset);
+    else if (!strcmp(key, "attn")) snprintf(buf, (size_t)cap, "%s", attn_kinds[b->attn]);
+    else if (!strcmp(key, "mlp")) {
+        if (!b->mlp) snprintf(buf, (size_t)cap, "off");
+        else fmt_float(b->mlp_ratio, buf, cap);
+    }
+    else if (!strcmp(key, "layout")) snprintf(buf, (size_t)cap, "%s", layouts[b->layout]);
+    else if (!strcmp(key, "norm")) snprintf(buf, (size_t)cap, "%s", b->norm ? block_norms[b->normpos] : "off");
+    else if (!strcmp(key, "skip.attn") || !strcmp(key, "skip.mlp")) buf[0] = 0;   /* shown as alpha.* */
+    else if (!strcmp(key, "value")) snprintf(buf, (size_t)cap, "%s", b->value == 1 ? "learned" : b->value == 0 ? "id" : "resid");
+    else if (!strcmp(key, "proj")) snprintf(buf, (size_t)cap, "%s", b->proj ? "learned" : "id");
+    else if (!strcmp(key, "shape")) snprintf(buf, (size_t)cap, "%s", shape_kinds[b->shape]);
+    else if (!strcmp(key, "act")) snprintf(buf, (size_t)cap, "%s", act_kinds[b->act]);
+    else if (!strcmp(key, "init.gain")) fmt_float(b->init_gain, buf, cap);
+    else if (!strcmp(key, "init.div")) fmt_float(b->init_div, buf, cap);
+    else if (!strcmp(key, "xavier")) snprintf(buf, (size_t)cap, "%s", onoff[b->xavier]);
+    else buf[0] = 0;
+}
+
+/* The block keys on which block l differs from a fresh copy of its own preset
+ * (plus "preset=" when that preset is not the model's), as "k=v k~=v ...". */
+static void block_diff(const ArchSpec *a, int l, char *buf, int cap)
+{
+    const BlockSpec *b = &a->blocks[l];
+    BlockSpec ref;
+    preset_one(a, &ref, b->preset, l);
+    int k = 0;
+    buf[0] = 0;
+    if (strcmp(b->preset, a->preset)) k += snprintf(buf + k, (size_t)(cap - k), " preset=%s", b->preset);
+    for (const ArchKey *key = arch_keys; key->name && k < cap; key++) {
+        if (!key->block || key->type == KEY_PRESET || !strncmp(key->name, "skip.", 5)) continue;
+        char v1[48], v2[48];
+        arch_key_value(a, key, l, v1, sizeof v1);
+        /* Evaluate the same key on the reference block through a one-block view. */
+        const BlockSpec saved = *b;
+        ((ArchSpec *)a)->blocks[l] = ref;
+        arch_key_value(a, key, l, v2, sizeof v2);
+        ((ArchSpec *)a)->blocks[l] = saved;
+        GainSpec *g = gain_field((BlockSpec *)b, key->name), *gr = gain_field(&ref, key->name);
+        int differs = strcmp(v1, v2) != 0 || (g && g->trainable != gr->trainable);
+        if (differs) k += snprintf(buf + k, (size_t)(cap - k), " %s%s=%s", key->name, g && g->trainable ? "~" : "", v1);
+    }
+}
+
+int arch_to_text(const ArchSpec *a, char *buf, int cap)
+{
+    int k = snprintf(buf, (size_t)cap, "model new");
+    for (const ArchKey *key = arch_keys; key->name && k < cap; key++) {
+        if (key->block) continue;
+        char v[48];
+        arch_key_value(a, key, -1, v, sizeof v);
+        k += snprintf(buf + k, (size_t)(cap - k), " %s=%s", key->name, v);
+    }
+    char cur[1024], next[1024];
+    for (int l = 0; l < a->depth && k < cap;) {
+        block_diff(a, l, cur, sizeof cur);
+        int h = l;
+        while (h + 1 < a->depth) {
+            block_diff(a, h + 1, next, sizeof next);
+            if (strcmp(cur, next)) break;
+            h++;
+        }
+        if (cur[0]) {
+            if (h == l) k += snprintf(buf + k, (size_t)(cap - k), "; block %d%s", l, cur);
+            else k += snprintf(buf + k, (size_t)(cap - k), "; block %d..%d%s", l, h, cur);
+        }
+        l = h + 1;
+    }
+    return k < cap ? k : cap - 1;
+}
+
+/* Strict reader for arch_to_text's output: "model new k=v ...; block R k=v ...". */
+int arch_from_text(ArchSpec *a, const char *text, BlError *e)
+{
+    char *copy = xstrdup(text), *save1 = NULL;
+    int rc = 0, seen_model = 0;
+    arch_default(a);
+    for (char *cmd = strtok_r(copy, ";", &save1); cmd && !rc; cmd = strtok_r(NULL, ";", &save1)) {
+        char *save2 = NULL;
+        char *w1 = strtok_r(cmd, " \t\n", &save2);
+        if (!w1) continue;
+        int lo = 0, hi = -1, block = 0;
+        if (!strcmp(w1, "model")) {
+            char *w2 = strtok_r(NULL, " \t\n", &save2);
+            if (!w2 || strcmp(w2, "new")) { rc = bl_fail(e, "arch text: expected 'model new'"); break; }
+            seen_model = 1;
+        } else if (!strcmp(w1, "block")) {
+            char *r = strtok_r(NULL, " \t\n", &save2);
+            if (!r || !seen_model) { rc = bl_fail(e, "arch text: 'block' needs a range after 'model new'"); break; }
+            if (!strcmp(r, "all")) { lo = 0; hi = a->depth - 1; }
+            else if (sscanf(r, "%d..%d", &lo, &hi) < 2 && sscanf(r, "%d", &lo) == 1) hi = lo;
+            else if (sscanf(r, "%d..%d", &lo, &hi) < 2) { rc = bl_fail(e, "arch text: bad block range '%s'", r); break; }
+            block = 1;
+        } else {
+            rc = bl_fail(e, "arch text: unexpected '%s'", w1);
+            break;
+        }
+        for (char *kv = strtok_r(NULL, " \t\n", &save2); kv && !rc; kv = strtok_r(NULL, " \t\n", &save2)) {
+            char *eq = strchr(kv, '=');
+            if (!eq) { rc = bl_fail(e, "arch text: expected key=value, got '%s'", kv); break; }
+            *eq = 0;
+            int tr = eq > kv && eq[-1] == '~';
+            if (tr) eq[-1] = 0;
+            rc = block ? arch_set_block(a, lo, hi, kv, eq + 1, tr, e) : arch_set_model(a, kv, eq + 1, e);
+        }
+        if (!block && !rc) rc = arch_reset_blocks(a, e);
+    }
+    free(copy);
+    if (!rc && !seen_model) rc = bl_fail(e, "arch text: no 'model new'");
+    if (!rc) rc = arch_validate(a, e);
+    return rc;
+}
+
+/* ---- JSON form ------------------------------------------------------------ */
+
+static void put_gain(JsonBuf *b, const char *key, GainSpec g)
+{
+    json_key(b, key);
+    json_begin_object(b);
+    json_key(b, "value"); json_put_number(b, g.value);
+    json_key(b, "trainable"); json_put_bool(b, g.trainable);
+    json_end_object(b);
+}
+
+char *arch_to_json(const ArchSpec *a)
+{
+    JsonBuf b = {0};
+    json_begin_object(&b);
+    json_key(&b, "depth"); json_put_int(&b, a->depth);
+    json_key(&b, "width"); json_put_int(&b, a->width);
+    json_key(&b, "heads"); json_put_int(&b, a->heads);
+    json_key(&b, "ctx"); json_put_int(&b, a->ctx);
+    json_key(&b, "vocab"); json_put_int(&b, a->vocab);
+    json_key(&b, "bias"); json_put_bool(&b, a->bias);
+    json_key(&b, "causal"); json_put_bool(&b, a->causal);
+    json_key(&b, "norm"); json_put_string(&b, norm_kinds[a->norm]);
+    json_key(&b, "pos"); json_put_string(&b, pos_kinds[a->pos]);
+    json_key(&b, "tie"); json_put_bool(&b, a->tie);
+    json_key(&b, "norm_eps"); json_put_number(&b, 1e-5);
+    json_key(&b, "blocks");
+    json_begin_array(&b);
+    for (int l = 0; l < a->depth; l++) {
+        const BlockSpec *k = &a->blocks[l];
+        json_begin_object(&b);
+        json_key(&b, "preset"); json_put_string(&b, k->preset);
+        json_key(&b, "attn"); json_put_string(&b, attn_kinds[k->attn]);
+        json_key(&b, "mlp"); json_put_bool(&b, k->mlp);
+        json_key(&b, "mlp_ratio"); json_put_number(&b, k->mlp_ratio);
+        json_key(&b, "layout"); json_put_string(&b, layouts[k->layout]);
+        json_key(&b, "norm"); json_put_string(&b, k->norm ? block_norms[k->normpos] : "off");
+        json_key(&b, "value"); json_put_string(&b, k->value == 1 ? "learned" : k->value == 0 ? "id" : "resid");
+        json_key(&b, "proj"); json_put_string(&b, k->proj ? "learned" : "id");
+        json_key(&b, "shape"); json_put_string(&b, shape_kinds[k->shape]);
+        json_key(&b, "act"); json_put_string(&b, act_kinds[k->act]);
+        put_gain(&b, "alpha_sa", k->alpha_sa);
+        put_gain(&b, "beta_sa", k->beta_sa);
+        put_gain(&b, "alpha_ff", k->alpha_ff);
+        put_gain(&b, "beta_ff", k->beta_ff);
+        put_gain(&b, "alpha_v", k->alpha_v);
+        put_gain(&b, "beta_v", k->beta_v);
+        put_gain(&b, "attn_alpha", k->attn_alpha);
+        put_gain(&b, "attn_beta", k->attn_beta);
+        put_gain(&b, "attn_gamma", k->attn_gamma);
+        json_end_object(&b);
+    }
+    json_end_array(&b);
+    json_end_object(&b);
+    return b.data;
+}

@@ -1,0 +1,165 @@
+/* ops_attn.c — fused multi-head self-attention: logits, mask, softmax, the
+ * shaped/value-skip mixing of SAS §4.1 (Eqs. 4-5), and the weighted sum, with
+ * its backward. Matmuls per (batch, head) go through cblas_sgemm with leading
+ * dimensions that read q, k, v in place from the fused qkv rows. The softmax
+ * probabilities (B, H, T, T) are kept: backward needs them, hooks show them. */
+#include "ops.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+typedef struct AttnSaved {
+    float  *P;          /* (B, H, T, T) softmax probabilities (0 above the diagonal if causal) */
+    Tensor *alpha, *beta, *gamma;
+    int     B, T, C, H, causal;
+} AttnSaved;
+
+static float head_gain(const Tensor *g, int h, float dflt)
+{
+    if (!g) return dflt;
+    return g->data[g->n > 1 ? h : 0];
+}
+
+static int shaped(const AttnSaved *s) { return s->alpha || s->beta || s->gamma; }
+
+/* C = softmax(M): the attention of all-zero logits (SAS §4.1, footnote 3). */
+static float center(int causal, int T, int i, int j)
+{
+    if (causal) return j <= i ? 1.0f / (float)(i + 1) : 0.0f;
+    return 1.0f / (float)T;
+}
+
+/* A_h = alpha·I + beta·P − gamma·C, written into A (T, T). */
+static void mixed_matrix(const AttnSaved *s, const float *P, int h, float *A)
+{
+    int T = s->T;
+    float a = head_gain(s->alpha, h, 0.0f), b = head_gain(s->beta, h, 1.0f), g = head_gain(s->gamma, h, 0.0f);
+    for (int i = 0; i < T; i++)
+        for (int j = 0; j < T; j++) {
+            float v = b * P[i * T + j] - g * center(s->causal, T, i, j);
+            if (i == j) v += a;
+            A[i * T + j] = (s->causal && j > i) ? 0.0f : v;
+        }
+}
+
+static void attention_backward(Tape *t, TapeNode *n)
+{
+    AttnSaved *s = n->saved;
+    Tensor *qkv = n->in[0], *v = n->in[1];
+    int B = s->B, T = s->T, C = s->C, H = s->H, hs = C / H;
+    int stride = tensor_cols(qkv), vstride = v ? C : stride;
+    float scale = 1.0f / sqrtf((float)hs);
+    const float *dy = n->out->grad;
+    float *dqkv = qkv->rg ? tape_grad(t, qkv) : NULL;
+    float *dvbase = v ? (v->rg ? tape_grad(t, v) : NULL) : (dqkv ? dqkv + 2 * C : NULL);
+    const float *vbase = v ? v->data : qkv->data + 2 * C;
+    float *A = arena_floats(&t->arena, (size_t)T * T);
+    float *dA = arena_floats(&t->arena, (size_t)T * T);
+    float *da = s->alpha && s->alpha->rg ? tape_grad(t, s->alpha) : NULL;
+    float *dbt = s->beta && s->beta->rg ? tape_grad(t, s->beta) : NULL;
+    float *dg = s->gamma && s->gamma->rg ? tape_grad(t, s->gamma) : NULL;
+
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < H; h++) {
+            const float *P = s->P + ((size_t)b * H + h) * T * T;
+            const float *Q = qkv->data + (size_t)b * T * stride + h * hs, *K = Q + C;
+            const float *V = vbase + (size_t)b * T * vstride + h * hs;
+            const float *dY = dy + (size_t)b * T * C + h * hs;
+            const float *Amat = P;
+            if (shaped(s)) { mixed_matrix(s, P, h, A); Amat = A; }
+            /* dA = dY · Vᵀ;  dV += Aᵀ · dY */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hs, 1.0f, dY, C, V, vstride, 0.0f, dA, T);
+            if (dvbase)
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hs, T, 1.0f, Amat, T, dY, C, 1.0f,
+                            dvbase + (size_t)b * T * vstride + h * hs, vstride);
+            float bh = 1.0f;
+            if (shaped(s)) {
+                double sa = 0, sb = 0, sg = 0;
+                for (int i = 0; i < T; i++)
+                    for (int j = 0; j <= (s->causal ? i : T - 1); j++) {
+                        float d = dA[i * T + j];
+                        if (i == j) sa += d;
+                        sb += (double)d * P[i * T + j];
+                        sg -= (double)d * center(s->causal, T, i, j);
+                    }
+                if (da) da[s->alpha->n > 1 ? h : 0] += (float)sa;
+                if (dbt) dbt[s->beta->n > 1 ? h : 0] += (float)sb;
+                if (dg) dg[s->gamma->n > 1 ? h : 0] += (float)sg;
+                bh = head_gain(s->beta, h, 1.0f);
+            }
+            if (!dqkv) continue;
+            /* softmax backward: dS = P ⊙ (dP − rowsum(P ⊙ dP)), dP = beta·dA */
+            for (int i = 0; i < T; i++) {
+                float *row = dA + (size_t)i * T;
+                const float *p = P + (size_t)i * T;
+                int jn = s->causal ? i + 1 : T;
+                float dot = 0;
+                for (int j = 0; j < jn; j++) dot += p[j] * row[j];
+                for (int j = 0; j < jn; j++) row[j] = bh * scale * p[j] * (row[j] - dot);
+                for (int j = jn; j < T; j++) row[j] = 0.0f;
+            }
+            float *dQ = dqkv + (size_t)b * T * stride + h * hs, *dK = dQ + C;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hs, T, 1.0f, dA, T, K, stride, 1.0f, dQ, stride);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hs, T, 1.0f, dA, T, Q, stride, 1.0f, dK, stride);
+        }
+}
+
+Tensor *op_attention(Tape *t, Tensor *qkv, Tensor *v, const AttnOpts *o, Tensor **pattern_out)
+{
+    int B = qkv->shape[0], T = qkv->shape[1], H = o->n_head;
+    int stride = tensor_cols(qkv), C = v ? stride / 2 : stride / 3, hs = C / H;
+    int vstride = v ? C : stride;
+    float scale = 1.0f / sqrtf((float)hs);
+    const float *vbase = v ? v->data : qkv->data + 2 * C;
+
+    AttnSaved *s = arena_alloc(&t->arena, sizeof *s);
+    *s = (AttnSaved){.P = arena_floats(&t->arena, (size_t)B * H * T * T),
+                     .alpha = o->alpha, .beta = o->beta, .gamma = o->gamma,
+                     .B = B, .T = T, .C = C, .H = H, .causal = o->causal};
+    float *A = shaped(s) ? arena_floats(&t->arena, (size_t)T * T) : NULL;
+    Tensor *y = tape_tensor(t, B, T, C, 0);
+
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < H; h++) {
+            float *P = s->P + ((size_t)b * H + h) * T * T;
+            const float *Q = qkv->data + (size_t)b * T * stride + h * hs, *K = Q + C;
+            const float *V = vbase + (size_t)b * T * vstride + h * hs;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hs, scale, Q, stride, K, stride, 0.0f, P, T);
+            for (int i = 0; i < T; i++) {
+                float *row = P + (size_t)i * T;
+                int jn = o->causal ? i + 1 : T;
+                float mx = row[0];
+                for (int j = 1; j < jn; j++) mx = row[j] > mx ? row[j] : mx;
+                float sum = 0;
+                for (int j = 0; j < jn; j++) { row[j] = expf(row[j] - mx); sum += row[j]; }
+                float inv = 1.0f / sum;
+                for (int j = 0; j < jn; j++) row[j] *= inv;
+                for (int j = jn; j < T; j++) row[j] = 0.0f;
+            }
+            const float *Amat = P;
+            if (A) { mixed_matrix(s, P, h, A); Amat = A; }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hs, T, 1.0f, Amat, T, V, vstride, 0.0f,
+                        y->data + (size_t)b * T * C + h * hs, C);
+        }
+
+    y->rg = qkv->rg || (v && v->rg) || (o->alpha && o->alpha->rg) || (o->beta && o->beta->rg) ||
+            (o->gamma && o->gamma->rg);
+    TapeNode *n = tape_push(t, attention_backward, y);
+    if (n) {
+        n->in[0] = qkv;
+        n->in[1] = v;
+        n->in[2] = o->alpha;
+        n->in[3] = o->beta;
+        n->in[4] = o->gamma;
+        n->saved = s;
+    }
+    if (pattern_out) {
+        Tensor *p = arena_alloc(&t->arena, sizeof *p);
+        memset(p, 0, sizeof *p);
+        tensor_set_shape(p, B, H, T, T);
+        p->data = s->P;
+        *pattern_out = p;
+    }
+    return y;
+}

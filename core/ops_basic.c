@@ -1,0 +1,197 @@
+/* ops_basic.c — embedding, linear, mix (gains and residual adds), GELU, ReLU.
+ * Forward and backward side by side; every matmul is cblas_sgemm. */
+#include "ops.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+/* ---- embedding ---------------------------------------------------------- */
+
+static void embed_backward(Tape *t, TapeNode *n)
+{
+    const Tensor *out = n->out;
+    Tensor *wte = n->in[0], *wpe = n->in[1];
+    int B = n->i[0], T = n->i[1], C = tensor_cols(out);
+    const float *dy = out->grad;
+    for (int b = 0; b < B; b++)
+        for (int s = 0; s < T; s++) {
+            const float *g = dy + ((size_t)b * T + s) * C;
+            if (wte->rg) {
+                float *dw = tape_grad(t, wte) + (size_t)n->ints[b * T + s] * C;
+                for (int c = 0; c < C; c++) dw[c] += g[c];
+            }
+            if (wpe && wpe->rg) {
+                float *dp = tape_grad(t, wpe) + (size_t)s * C;
+                for (int c = 0; c < C; c++) dp[c] += g[c];
+            }
+        }
+}
+
+Tensor *op_embed(Tape *t, const int *tokens, int B, int T, Tensor *wte, Tensor *wpe)
+{
+    int C = tensor_cols(wte);
+    Tensor *y = tape_tensor(t, B, T, C, 0);
+    for (int b = 0; b < B; b++)
+        for (int s = 0; s < T; s++) {
+            float *o = y->data + ((size_t)b * T + s) * C;
+            const float *e = wte->data + (size_t)tokens[b * T + s] * C;
+            if (wpe) {
+                const float *p = wpe->data + (size_t)s * C;
+                for (int c = 0; c < C; c++) o[c] = e[c] + p[c];
+            } else {
+                memcpy(o, e, (size_t)C * sizeof(float));
+            }
+        }
+    y->rg = wte->rg || (wpe && wpe->rg);
+    TapeNode *n = tape_push(t, embed_backward, y);
+    if (n) {
+        n->in[0] = wte;
+        n->in[1] = wpe;
+        n->ints = tokens;
+        n->i[0] = B;
+        n->i[1] = T;
+    }
+    return y;
+}
+
+/* ---- linear ------------------------------------------------------------- */
+
+static void linear_backward(Tape *t, TapeNode *n)
+{
+    Tensor *x = n->in[0], *W = n->in[1], *b = n->in[2];
+    const float *dy = n->out->grad;
+    int N = tensor_rows(x), in = tensor_cols(x), out = W->shape[0];
+    if (x->rg)   /* dx += dy · W */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, in, out, 1.0f, dy, out,
+                    W->data, in, 1.0f, tape_grad(t, x), in);
+    if (W->rg)   /* dW += dyᵀ · x */
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, N, 1.0f, dy, out,
+                    x->data, in, 1.0f, tape_grad(t, W), in);
+    if (b && b->rg) {
+        float *db = tape_grad(t, b);
+        for (int r = 0; r < N; r++)
+            for (int j = 0; j < out; j++) db[j] += dy[(size_t)r * out + j];
+    }
+}
+
+Tensor *op_linear(Tape *t, Tensor *x, Tensor *W, Tensor *b)
+{
+    int N = tensor_rows(x), in = tensor_cols(x), out = W->shape[0];
+    Tensor *y;
+    if (x->ndim == 3) y = tape_tensor(t, x->shape[0], x->shape[1], out, 0);
+    else y = tape_tensor(t, N, out, 0, 0);
+    float beta = 0.0f;
+    if (b) {
+        for (int r = 0; r < N; r++) memcpy(y->data + (size_t)r * out, b->data, (size_t)out * sizeof(float));
+        beta = 1.0f;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, out, in, 1.0f, x->data, in,
+                W->data, in, beta, y->data, out);
+    y->rg = x->rg || W->rg || (b && b->rg);
+    TapeNode *n = tape_push(t, linear_backward, y);
+    if (n) {
+        n->in[0] = x;
+        n->in[1] = W;
+        n->in[2] = b;
+    }
+    return y;
+}
+
+/* ---- mix: a·x + b·y ------------------------------------------------------ */
+
+static void mix_backward(Tape *t, TapeNode *n)
+{
+    Tensor *x = n->in[0], *y = n->in[1], *pa = n->in[2], *pb = n->in[3];
+    const float *dz = n->out->grad;
+    float a = n->f[0], b = n->f[1];
+    int N = n->out->n;
+    if (x->rg) {
+        float *dx = tape_grad(t, x);
+        for (int i = 0; i < N; i++) dx[i] += a * dz[i];
+    }
+    if (y && y->rg) {
+        float *dy = tape_grad(t, y);
+        for (int i = 0; i < N; i++) dy[i] += b * dz[i];
+    }
+    if (pa && pa->rg) {
+        double s = 0;
+        for (int i = 0; i < N; i++) s += (double)dz[i] * x->data[i];
+        tape_grad(t, pa)[0] += (float)s;
+    }
+    if (pb && pb->rg) {
+        double s = 0;
+        for (int i = 0; i < N; i++) s += (double)dz[i] * y->data[i];
+        tape_grad(t, pb)[0] += (float)s;
+    }
+}
+
+Tensor *op_mix(Tape *t, Tensor *x, Gain ga, Tensor *y, Gain gb)
+{
+    Tensor *z = tape_like(t, x);
+    float a = gain_value(ga), b = gain_value(gb);
+    int N = x->n;
+    if (y) for (int i = 0; i < N; i++) z->data[i] = a * x->data[i] + b * y->data[i];
+    else   for (int i = 0; i < N; i++) z->data[i] = a * x->data[i];
+    z->rg = x->rg || (y && y->rg) || (ga.p && ga.p->rg) || (y && gb.p && gb.p->rg);
+    TapeNode *n = tape_push(t, mix_backward, z);
+    if (n) {
+        n->in[0] = x;
+        n->in[1] = y;
+        n->in[2] = ga.p;
+        n->in[3] = y ? gb.p : NULL;
+        n->f[0] = a;
+        n->f[1] = b;
+    }
+    return z;
+}
+
+/* ---- activations ---------------------------------------------------------- */
+
+#define GELU_K 0.7978845608028654f   /* sqrt(2/pi) */
+
+static void gelu_backward(Tape *t, TapeNode *n)
+{
+    Tensor *x = n->in[0];
+    const float *dy = n->out->grad;
+    float *dx = tape_grad(t, x);
+    for (int i = 0; i < x->n; i++) {
+        float v = x->data[i];
+        float u = GELU_K * (v + 0.044715f * v * v * v);
+        float th = tanhf(u);
+        float du = GELU_K * (1.0f + 3.0f * 0.044715f * v * v);
+        dx[i] += dy[i] * (0.5f * (1.0f + th) + 0.5f * v * (1.0f - th * th) * du);
+    }
+}
+
+Tensor *op_gelu(Tape *t, Tensor *x)
+{
+    Tensor *y = tape_like(t, x);
+    for (int i = 0; i < x->n; i++) {
+        float v = x->data[i];
+        y->data[i] = 0.5f * v * (1.0f + tanhf(GELU_K * (v + 0.044715f * v * v * v)));
+    }
+    y->rg = x->rg;
+    TapeNode *n = tape_push(t, gelu_backward, y);
+    if (n) n->in[0] = x;
+    return y;
+}
+
+static void relu_backward(Tape *t, TapeNode *n)
+{
+    Tensor *x = n->in[0];
+    const float *dy = n->out->grad;
+    float *dx = tape_grad(t, x);
+    for (int i = 0; i < x->n; i++)
+        if (x->data[i] > 0.0f) dx[i] += dy[i];
+}
+
+Tensor *op_relu(Tape *t, Tensor *x)
+{
+    Tensor *y = tape_like(t, x);
+    for (int i = 0; i < x->n; i++) y->data[i] = x->data[i] > 0.0f ? x->data[i] : 0.0f;
+    y->rg = x->rg;
+    TapeNode *n = tape_push(t, relu_backward, y);
+    if (n) n->in[0] = x;
+    return y;
+}

@@ -1,0 +1,53 @@
+/* ops_loss.c — softmax cross-entropy fused with its gradient: the forward
+ * already knows dloss/dlogits = (softmax − onehot)·mask/Σmask, so it stores
+ * that and the backward only scales it by the incoming gradient. */
+#include "ops.h"
+
+#include <math.h>
+
+static void xent_backward(Tape *t, TapeNode *n)
+{
+    Tensor *logits = n->in[0];
+    const float *g = n->saved;
+    float dl = n->out->grad[0];
+    float *dx = tape_grad(t, logits);
+    for (int i = 0; i < logits->n; i++) dx[i] += dl * g[i];
+}
+
+Tensor *op_cross_entropy(Tape *t, Tensor *logits, const int *targets, const float *mask)
+{
+    int N = tensor_rows(logits), V = tensor_cols(logits);
+    Tensor *loss = tape_tensor(t, 1, 0, 0, 0);
+    int want_grad = t->recording && logits->rg;
+    float *g = want_grad ? arena_floats(&t->arena, (size_t)logits->n) : NULL;
+    double wsum = 0, total = 0;
+    for (int r = 0; r < N; r++) wsum += mask ? mask[r] : 1.0f;
+    float inv = wsum > 0 ? (float)(1.0 / wsum) : 0.0f;
+    for (int r = 0; r < N; r++) {
+        const float *x = logits->data + (size_t)r * V;
+        float w = mask ? mask[r] : 1.0f;
+        float *gr = g ? g + (size_t)r * V : NULL;
+        if (w == 0.0f) {
+            if (gr) for (int j = 0; j < V; j++) gr[j] = 0.0f;
+            continue;
+        }
+        float mx = x[0];
+        for (int j = 1; j < V; j++) mx = x[j] > mx ? x[j] : mx;
+        double sum = 0;
+        for (int j = 0; j < V; j++) sum += exp((double)(x[j] - mx));
+        double lse = mx + log(sum);
+        total += w * (lse - x[targets[r]]);
+        if (gr) {
+            for (int j = 0; j < V; j++) gr[j] = (float)(exp((double)x[j] - lse)) * w * inv;
+            gr[targets[r]] -= w * inv;
+        }
+    }
+    loss->data[0] = (float)(total * inv);
+    loss->rg = logits->rg;
+    TapeNode *n = tape_push(t, xent_backward, loss);
+    if (n) {
+        n->in[0] = logits;
+        n->saved = g;
+    }
+    return loss;
+}

@@ -1,0 +1,112 @@
+/* optim.c — AdamW (PyTorch's formulation, decoupled weight decay) and SGD with
+ * momentum; schedules; clipping. Loops run per tensor over contiguous floats. */
+#include "optim.h"
+#include "common.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void optim_spec_default(OptSpec *s)
+{
+    memset(s, 0, sizeof *s);
+    s->kind = OPT_ADAMW;
+    s->lr = 1e-3f;
+    s->beta1 = 0.9f;
+    s->beta2 = 0.95f;
+    s->eps = 1e-8f;
+    s->weight_decay = 0.1f;
+    s->clip = 1.0f;
+    s->warmup = 0;
+    s->steps = 1000;
+    s->schedule = SCHED_COSINE;
+    s->min_lr_frac = 0.1f;
+}
+
+void optim_init(Optimizer *o, const OptSpec *s, const ParamTable *pt)
+{
+    memset(o, 0, sizeof *o);
+    o->spec = *s;
+    o->n = pt->total;
+    o->m = xcalloc(o->n, sizeof(float));
+    o->v = xcalloc(o->n, sizeof(float));
+}
+
+void optim_free(Optimizer *o)
+{
+    free(o->m);
+    free(o->v);
+    memset(o, 0, sizeof *o);
+}
+
+float optim_lr(const OptSpec *s, long step)
+{
+    if (s->warmup > 0 && step < s->warmup) return s->lr * (float)(step + 1) / (float)s->warmup;
+    if (s->schedule == SCHED_CONSTANT) return s->lr;
+    long span = s->steps - s->warmup;
+    double frac = span > 0 ? (double)(step - s->warmup) / (double)span : 1.0;
+    if (frac > 1) frac = 1;
+    if (frac < 0) frac = 0;
+    double floor_lr = s->lr * s->min_lr_frac;
+    double shape = s->schedule == SCHED_COSINE ? 0.5 * (1.0 + cos(3.141592653589793 * frac)) : 1.0 - frac;
+    return (float)(floor_lr + (s->lr - floor_lr) * shape);
+}
+
+double optim_grad_norm(const ParamTable *pt)
+{
+    double s = 0;
+    for (int i = 0; i < pt->n; i++) {
+        const Param *p = &pt->p[i];
+        if (!(p->flags & PARAM_TRAIN)) continue;
+        for (int j = 0; j < p->t.n; j++) s += (double)p->t.grad[j] * p->t.grad[j];
+    }
+    return sqrt(s);
+}
+
+double optim_clip(ParamTable *pt, float max_norm)
+{
+    double norm = optim_grad_norm(pt);
+    if (max_norm > 0 && norm > max_norm) {
+        float k = (float)(max_norm / (norm + 1e-6));
+        for (int i = 0; i < pt->n; i++) {
+            Param *p = &pt->p[i];
+            if (p->flags & PARAM_TRAIN)
+                for (int j = 0; j < p->t.n; j++) p->t.grad[j] *= k;
+        }
+    }
+    return norm;
+}
+
+void optim_step(Optimizer *o, ParamTable *pt, float lr)
+{
+    const OptSpec *s = &o->spec;
+    o->t++;
+    float bc1 = 1.0f - powf(s->beta1, (float)o->t), bc2 = 1.0f - powf(s->beta2, (float)o->t);
+    float step_size = lr / bc1, rbc2 = 1.0f / sqrtf(bc2);
+    for (int i = 0; i < pt->n; i++) {
+        Param *p = &pt->p[i];
+        if (!(p->flags & PARAM_TRAIN)) continue;
+        float *w = p->t.data, *g = p->t.grad, *m = o->m + p->offset, *v = o->v + p->offset;
+        float decay = (p->flags & PARAM_DECAY) ? s->weight_decay : 0.0f;
+        int n = p->t.n;
+        if (s->kind == OPT_ADAMW) {
+            float shrink = 1.0f - lr * decay;
+            for (int j = 0; j < n; j++) {
+                w[j] *= shrink;
+                m[j] = s->beta1 * m[j] + (1.0f - s->beta1) * g[j];
+                v[j] = s->beta2 * v[j] + (1.0f - s->beta2) * g[j] * g[j];
+                w[j] -= step_size * m[j] / (sqrtf(v[j]) * rbc2 + s->eps);
+            }
+        } else {
+            /* SGD: PyTorch's form, weight decay added to the gradient, momentum β1. */
+            for (int j = 0; j < n; j++) {
+                float d = g[j] + decay * w[j];
+                if (s->beta1 > 0) {
+                    m[j] = o->t == 1 ? d : s->beta1 * m[j] + d;
+                    d = m[j];
+                }
+                w[j] -= lr * d;
+            }
+        }
+    }
+}

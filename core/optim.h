@@ -1,0 +1,47 @@
+/* optim.h — AdamW and SGD over a ParamTable's flat arrays, learning-rate
+ * schedules (warmup + cosine or linear), and global grad-norm clipping.
+ * Moments are flat arrays in the same layout as the parameters, so a
+ * checkpoint stores them as two tensors. Frozen tensors are skipped. */
+#ifndef BL_OPTIM_H
+#define BL_OPTIM_H
+
+#include "params.h"
+
+typedef enum { OPT_ADAMW, OPT_SGD } OptKind;
+typedef enum { SCHED_COSINE, SCHED_LINEAR, SCHED_CONSTANT } SchedKind;
+
+typedef struct OptSpec {
+    OptKind   kind;
+    float     lr;            /* peak learning rate */
+    float     beta1, beta2, eps;   /* AdamW (β1 doubles as SGD momentum) */
+    float     weight_decay;  /* decoupled; only tensors flagged PARAM_DECAY */
+    float     clip;          /* max global grad norm; 0 = off */
+    int       warmup;        /* linear warmup steps */
+    int       steps;         /* schedule length (total steps) */
+    SchedKind schedule;
+    float     min_lr_frac;   /* floor of the decay as a share of lr */
+} OptSpec;
+
+/* AdamW lr 1e-3, (0.9, 0.95), eps 1e-8, wd 0.1, clip 1, warmup 0, cosine to 10%. */
+void optim_spec_default(OptSpec *s);
+
+typedef struct Optimizer {
+    OptSpec spec;
+    float  *m, *v;           /* owned; same length as the parameter array */
+    size_t  n;
+    long    t;               /* updates done (Adam's bias-correction step) */
+} Optimizer;
+
+void  optim_init(Optimizer *o, const OptSpec *s, const ParamTable *pt);
+void  optim_free(Optimizer *o);
+/* The learning rate at 0-based step `step` under s's schedule. */
+float optim_lr(const OptSpec *s, long step);
+/* Global L2 norm of the trainable gradients (double accumulation). */
+double optim_grad_norm(const ParamTable *pt);
+/* Scales gradients so their global norm is at most max_norm (as PyTorch's
+ * clip_grad_norm_); returns the norm before clipping. */
+double optim_clip(ParamTable *pt, float max_norm);
+/* One update of every trainable tensor with learning rate lr. */
+void  optim_step(Optimizer *o, ParamTable *pt, float lr);
+
+#endif

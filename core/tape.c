@@ -1,0 +1,82 @@
+/* tape.c — node list, lazy activation gradients, reverse sweep. */
+#include "tape.h"
+#include "common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void tape_init(Tape *t, size_t arena_bytes)
+{
+    memset(t, 0, sizeof *t);
+    arena_init(&t->arena, arena_bytes);
+    t->recording = 1;
+}
+
+void tape_free(Tape *t)
+{
+    arena_free(&t->arena);
+    free(t->nodes);
+    memset(t, 0, sizeof *t);
+}
+
+void tape_reset(Tape *t)
+{
+    arena_reset(&t->arena);
+    t->n = 0;
+}
+
+Tensor *tape_tensor(Tape *t, int d0, int d1, int d2, int d3)
+{
+    Tensor *x = arena_alloc(&t->arena, sizeof *x);
+    memset(x, 0, sizeof *x);
+    tensor_set_shape(x, d0, d1, d2, d3);
+    x->data = arena_floats(&t->arena, (size_t)x->n);
+    return x;
+}
+
+Tensor *tape_like(Tape *t, const Tensor *x)
+{
+    Tensor *y = arena_alloc(&t->arena, sizeof *y);
+    memset(y, 0, sizeof *y);
+    y->ndim = x->ndim;
+    y->n = x->n;
+    memcpy(y->shape, x->shape, sizeof y->shape);
+    y->data = arena_floats(&t->arena, (size_t)y->n);
+    return y;
+}
+
+float *tape_grad(Tape *t, Tensor *x)
+{
+    if (!x->grad) x->grad = arena_zeros(&t->arena, (size_t)x->n);
+    return x->grad;
+}
+
+TapeNode *tape_push(Tape *t, BackwardFn fn, Tensor *out)
+{
+    if (!t->recording || !out->rg) return NULL;
+    if (t->n == t->cap) {
+        /* Grows during the first step only; the capacity is kept across resets. */
+        t->cap = t->cap ? 2 * t->cap : 256;
+        t->nodes = xrealloc(t->nodes, (size_t)t->cap * sizeof *t->nodes);
+    }
+    TapeNode *n = &t->nodes[t->n++];
+    memset(n, 0, sizeof *n);
+    n->backward = fn;
+    n->out = out;
+    return n;
+}
+
+void tape_backward(Tape *t, Tensor *loss)
+{
+    float *g = tape_grad(t, loss);
+    for (int i = 0; i < loss->n; i++) g[i] = 1.0f;
+    tape_backward_seeded(t);
+}
+
+void tape_backward_seeded(Tape *t)
+{
+    for (int i = t->n - 1; i >= 0; i--) {
+        TapeNode *n = &t->nodes[i];
+        if (n->out->grad) n->backward(t, n);   /* no gradient reached it: nothing to pass on */
+    }
+}

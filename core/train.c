@@ -1,0 +1,115 @@
+/* train.c — the training step (batch → forward → backward → clip → update) and
+ * held-out evaluation. Deterministic: batch k depends only on the data seed. */
+#include "train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int trainer_init(Trainer *tr, Model *m, DataSource *d, const OptSpec *s, int B, BlError *e)
+{
+    memset(tr, 0, sizeof *tr);
+    int T = m->arch->ctx;
+    if (d->vocab > m->arch->vocab)
+        return bl_fail(e, "the data has %d symbols but the model's vocab is %d (model new vocab=%d)", d->vocab,
+                       m->arch->vocab, d->vocab);
+    if (T < d->min_ctx)
+        return bl_fail(e, "the data needs ctx >= %d but the model has ctx=%d", d->min_ctx, T);
+    if (B < 1) return bl_fail(e, "batch=%d: expected at least 1", B);
+    tr->model = m;
+    tr->data = d;
+    tr->B = B;
+    tr->T = T;
+    optim_init(&tr->opt, s, &m->params);
+    tape_init(&tr->tape, 1 << 20);
+    tr->tokens = xmalloc((size_t)B * T * sizeof(int));
+    tr->targets = xmalloc((size_t)B * T * sizeof(int));
+    tr->mask = xmalloc((size_t)B * T * sizeof(float));
+    return 0;
+}
+
+void trainer_free(Trainer *tr)
+{
+    optim_free(&tr->opt);
+    tape_free(&tr->tape);
+    free(tr->tokens);
+    free(tr->targets);
+    free(tr->mask);
+    memset(tr, 0, sizeof *tr);
+}
+
+/* The first parameter whose gradient holds a NaN/Inf, or -1. */
+static int first_nonfinite_grad(const ParamTable *pt)
+{
+    for (int i = 0; i < pt->n; i++) {
+        const Param *p = &pt->p[i];
+        for (int j = 0; j < p->t.n; j++)
+            if (!isfinite(p->t.grad[j])) return i;
+    }
+    return -1;
+}
+
+void trainer_step(Trainer *tr, StepStats *st)
+{
+    double t0 = bl_now();
+    Model *m = tr->model;
+    ParamTable *pt = &m->params;
+    memset(st, 0, sizeof *st);
+    data_batch(tr->data, 0, 0, tr->B, tr->T, tr->tokens, tr->targets, tr->mask);
+    tape_reset(&tr->tape);
+    tr->tape.recording = 1;
+    memset(pt->grad, 0, pt->total * sizeof(float));
+    Tensor *loss = model_forward(m, &tr->tape, tr->tokens, tr->B, tr->T, tr->targets, tr->mask, NULL);
+    tape_backward(&tr->tape, loss);
+    st->loss = loss->data[0];
+    st->lr = optim_lr(&tr->opt.spec, tr->step);
+    int bad = !isfinite(st->loss) ? -2 : first_nonfinite_grad(pt);
+    if (bad != -1) {
+        /* Keep the last good parameters: report, do not update. */
+        st->nonfinite = 1;
+        snprintf(st->nonfinite_where, sizeof st->nonfinite_where, "%s", bad == -2 ? "loss" : pt->p[bad].name);
+    } else {
+        st->grad_norm = optim_clip(pt, tr->opt.spec.clip);
+        optim_step(&tr->opt, pt, st->lr);
+    }
+    tr->step++;
+    st->step = tr->step;
+    st->seconds = bl_now() - t0;
+}
+
+void trainer_eval(Trainer *tr, int batches, EvalStats *ev)
+{
+    Model *m = tr->model;
+    int B = tr->B, T = tr->T, V = m->arch->vocab;
+    double loss = 0;
+    long rows = 0, exact = 0, counted = 0, right = 0;
+    int is_task = tr->data->spec.kind != DATA_TEXT && tr->data->spec.kind != DATA_FORTUNES;
+    for (int k = 0; k < batches; k++) {
+        data_batch(tr->data, 1, (uint64_t)k, B, T, tr->tokens, tr->targets, tr->mask);
+        tape_reset(&tr->tape);
+        tr->tape.recording = 0;
+        Tensor *logits = NULL;
+        Tensor *l = model_forward(m, &tr->tape, tr->tokens, B, T, tr->targets, tr->mask, &logits);
+        loss += l->data[0];
+        for (int b = 0; b < B; b++) {
+            int all = 1;
+            for (int t = 0; t < T; t++) {
+                int i = b * T + t;
+                if (tr->mask[i] == 0) continue;
+                const float *row = logits->data + (size_t)i * V;
+                int best = 0;
+                for (int j = 1; j < V; j++) if (row[j] > row[best]) best = j;
+                counted++;
+                if (best == tr->targets[i]) right++;
+                else all = 0;
+            }
+            exact += all;
+            rows++;
+        }
+    }
+    tr->tape.recording = 1;
+    ev->loss = (float)(loss / batches);
+    ev->exact = is_task ? (float)exact / (float)rows : -1.0f;
+    ev->token_acc = counted ? (float)right / (float)counted : 0.0f;
+}

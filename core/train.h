@@ -1,0 +1,49 @@
+/* train.h — one training step and evaluation, glued from model, data and
+ * optimizer. A Trainer owns the step's buffers (tokens, targets, mask) and the
+ * tape; after the first step a step allocates nothing. It knows nothing of
+ * threads or terminals: src/ runs it on a worker and prints its stats. */
+#ifndef BL_TRAIN_H
+#define BL_TRAIN_H
+
+#include "data.h"
+#include "model.h"
+#include "optim.h"
+
+typedef struct StepStats {
+    long   step;        /* 1-based index of the step just taken */
+    float  loss;
+    float  lr;
+    double grad_norm;   /* before clipping */
+    double seconds;     /* wall time of the step */
+    int    nonfinite;   /* 1 if the loss or a gradient was NaN/Inf (parameters left untouched) */
+    char   nonfinite_where[64];   /* first tensor holding a NaN/Inf gradient */
+} StepStats;
+
+typedef struct Trainer {
+    Model      *model;     /* borrowed */
+    DataSource *data;      /* borrowed */
+    Optimizer   opt;
+    Tape        tape;
+    int         B, T;
+    int        *tokens, *targets;   /* (B, T), owned */
+    float      *mask;               /* (B, T), owned */
+    long        step;               /* steps taken */
+} Trainer;
+
+/* B rows of T = model ctx positions. Fails when the data needs a longer context
+ * or has more symbols than the model's vocab. */
+int  trainer_init(Trainer *tr, Model *m, DataSource *d, const OptSpec *s, int B, BlError *e);
+void trainer_free(Trainer *tr);
+/* Draws the next training batch, forward, backward, clip, update. */
+void trainer_step(Trainer *tr, StepStats *st);
+
+typedef struct EvalStats {
+    float loss;          /* mean masked cross-entropy over the batches */
+    float exact;         /* tasks: share of rows whose every answer position is argmax-correct
+                            (teacher-forced, which equals greedy decoding when all are right); -1 for text */
+    float token_acc;     /* share of counted positions predicted right */
+} EvalStats;
+/* Evaluates on `batches` validation batches (split 1), forward only. */
+void trainer_eval(Trainer *tr, int batches, EvalStats *ev);
+
+#endif

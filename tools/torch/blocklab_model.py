@@ -1,0 +1,285 @@
+"""blocklab_model.py — any blocklab architecture as a PyTorch module.
+
+Builds the model from a blocklab checkpoint's metadata ("arch_json": every
+block's fields expanded) and loads its weights; parameter names are blocklab's
+own ("blocks.3.attn.w_qkv"), so state_dict() round-trips with the checkpoint.
+The forward mirrors core/model.c line for line (see the comments there for the
+paper sections). Standalone: needs only torch and numpy.
+
+    model, meta = BlocklabModel.from_checkpoint("run.st")
+    logits = model(tokens)                 # (B, T) int64 -> (B, T, V)
+    loss = model.loss(tokens, targets, mask)
+"""
+import json
+import math
+import struct
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def read_safetensors(path):
+    """Returns ({name: float32 ndarray}, {metadata key: str})."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + n].decode("utf-8"))
+    meta = header.pop("__metadata__", None) or {}
+    data = raw[8 + n :]
+    tensors = {}
+    for name, info in header.items():
+        if info["dtype"] != "F32":
+            raise ValueError(f"{path}: tensor {name} has dtype {info['dtype']}, expected F32")
+        b, e = info["data_offsets"]
+        arr = np.frombuffer(data[b:e], dtype="<f4").reshape(info["shape"])
+        tensors[name] = arr.copy()
+    return tensors, meta
+
+
+def write_safetensors(path, tensors, meta=None):
+    """Writes {name: ndarray} as float32 safetensors (for checkpoints going back to blocklab)."""
+    header, blobs, off = {}, [], 0
+    for name, arr in tensors.items():
+        a = np.ascontiguousarray(arr, dtype="<f4")
+        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [off, off + a.nbytes]}
+        blobs.append(a.tobytes())
+        off += a.nbytes
+    if meta:
+        header["__metadata__"] = meta
+    h = json.dumps(header).encode("utf-8")
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
+class Gain(nn.Module):
+    """A scalar gain: a trainable parameter, or a constant."""
+
+    def __init__(self, spec):
+        super().__init__()
+        self.trainable = bool(spec["trainable"])
+        if self.trainable:
+            self.g = nn.Parameter(torch.tensor([float(spec["value"])]))
+        else:
+            self.value = float(spec["value"])
+
+    def forward(self):
+        return self.g if self.trainable else self.value
+
+
+class Norm(nn.Module):
+    def __init__(self, kind, width, bias, eps):
+        super().__init__()
+        self.kind, self.eps = kind, eps
+        self.w = nn.Parameter(torch.ones(width))
+        self.b = nn.Parameter(torch.zeros(width)) if (bias and kind == "layer") else None
+
+    def forward(self, x):
+        if self.kind == "rms":
+            return self.w * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+        return F.layer_norm(x, (x.shape[-1],), self.w, self.b, self.eps)
+
+
+class Attention(nn.Module):
+    def __init__(self, a, b):
+        super().__init__()
+        C, H = a["width"], a["heads"]
+        self.C, self.H, self.causal = C, H, a["causal"]
+        self.value, self.shape = b["value"], b["shape"]
+        parts = 3 if self.value == "learned" else 2
+        name = "w_qkv" if parts == 3 else "w_qk"
+        setattr(self, name, nn.Parameter(torch.zeros(parts * C, C)))
+        setattr(self, "b_qkv" if parts == 3 else "b_qk", nn.Parameter(torch.zeros(parts * C)) if a["bias"] else None)
+        self.wname, self.bname = name, ("b_qkv" if parts == 3 else "b_qk")
+        if self.value == "resid":
+            self.w_v_delta = nn.Parameter(torch.zeros(C, C))
+            self.alpha_v, self.beta_v = Gain(b["alpha_v"]), Gain(b["beta_v"])
+        self.w_o = nn.Parameter(torch.zeros(C, C)) if b["proj"] == "learned" else None
+        self.b_o = nn.Parameter(torch.zeros(C)) if (b["proj"] == "learned" and a["bias"]) else None
+        if self.shape != "off":
+            n = H if self.shape == "on" else 1
+            for g, key in (("alpha", "attn_alpha"), ("beta", "attn_beta")) + ((("gamma", "attn_gamma"),) if self.shape == "on" else ()):
+                t = torch.full((n,), float(b[key]["value"]))
+                if b[key]["trainable"]:
+                    setattr(self, g, nn.Parameter(t))
+                else:
+                    self.register_buffer(g, t)
+
+    def forward(self, h):
+        B, T, C = h.shape
+        H, hs = self.H, C // self.H
+        qkv = F.linear(h, getattr(self, self.wname), getattr(self, self.bname))
+        q, k = qkv[..., :C], qkv[..., C : 2 * C]
+        if self.value == "learned":
+            v = qkv[..., 2 * C :]
+        elif self.value == "id":
+            v = h
+        else:
+            v = self.alpha_v() * h + self.beta_v() * F.linear(h, self.w_v_delta)
+        q, k, v = (z.reshape(B, T, H, hs).transpose(1, 2) for z in (q, k, v))
+        s = q @ k.transpose(-1, -2) / math.sqrt(hs)
+        if self.causal:
+            mask = torch.ones(T, T, dtype=torch.bool, device=h.device).tril()
+            s = s.masked_fill(~mask, float("-inf"))
+        p = torch.softmax(s, dim=-1)
+        if self.shape != "off":
+            eye = torch.eye(T, device=h.device)
+            if self.causal:
+                cen = torch.ones(T, T, device=h.device).tril() / torch.arange(1, T + 1, device=h.device).unsqueeze(1)
+            else:
+                cen = torch.full((T, T), 1.0 / T, device=h.device)
+            al, be = self.alpha.view(-1, 1, 1), self.beta.view(-1, 1, 1)
+            A = al * eye + be * p
+            if self.shape == "on":
+                A = A - self.gamma.view(-1, 1, 1) * cen
+            p = A
+        y = (p @ v).transpose(1, 2).reshape(B, T, C)
+        if self.w_o is not None:
+            y = F.linear(y, self.w_o, self.b_o)
+        return y
+
+
+class MLP(nn.Module):
+    def __init__(self, a, b):
+        super().__init__()
+        C = a["width"]
+        Fh = int(b["mlp_ratio"] * C + 0.5)
+        self.act = b["act"]
+        self.w_in = nn.Parameter(torch.zeros(Fh, C))
+        self.b_in = nn.Parameter(torch.zeros(Fh)) if a["bias"] else None
+        self.w_out = nn.Parameter(torch.zeros(C, Fh))
+        self.b_out = nn.Parameter(torch.zeros(C)) if a["bias"] else None
+
+    def forward(self, h):
+        u = F.linear(h, self.w_in, self.b_in)
+        u = F.relu(u) if self.act == "relu" else F.gelu(u, approximate="tanh")
+        return F.linear(u, self.w_out, self.b_out)
+
+
+class Block(nn.Module):
+    def __init__(self, a, b):
+        super().__init__()
+        self.spec = b
+        has_norm = b["norm"] != "off" and a["norm"] != "none"
+        mk = lambda: Norm(a["norm"], a["width"], a["bias"], a["norm_eps"])
+        self.parallel = b["layout"] == "parallel"
+        self.post = b["norm"] == "post"
+        self.normed = b["norm"] != "off"
+        self.ln1 = mk() if has_norm and (self.parallel or b["attn"] == "mha") else None
+        self.ln2 = mk() if has_norm and not self.parallel and b["mlp"] else None
+        self.attn = Attention(a, b) if b["attn"] == "mha" else None
+        self.mlp = MLP(a, b) if b["mlp"] else None
+        if self.attn is not None:
+            self.alpha_sa, self.beta_sa = Gain(b["alpha_sa"]), Gain(b["beta_sa"])
+        if self.mlp is not None:
+            self.alpha_ff, self.beta_ff = Gain(b["alpha_ff"]), Gain(b["beta_ff"])
+        if self.parallel and self.attn is None:
+            self.alpha_sa = Gain(b["alpha_sa"])
+
+    @staticmethod
+    def _norm(ln, x):
+        return ln(x) if ln is not None else x
+
+    def forward(self, x):
+        if self.parallel:
+            h = self._norm(self.ln1, x) if self.normed else x
+            if self.attn is not None:
+                y = self.alpha_sa() * x + self.beta_sa() * self.attn(h)
+                if self.mlp is not None:
+                    y = y + self.beta_ff() * self.mlp(h)
+            else:
+                y = self.alpha_sa() * x + self.beta_ff() * self.mlp(h)
+            return y
+        if self.post and self.normed:
+            if self.attn is not None:
+                x = self._norm(self.ln1, self.alpha_sa() * x + self.beta_sa() * self.attn(x))
+            if self.mlp is not None:
+                x = self._norm(self.ln2, self.alpha_ff() * x + self.beta_ff() * self.mlp(x))
+            return x
+        if self.attn is not None:
+            h = self._norm(self.ln1, x) if self.normed else x
+            x = self.alpha_sa() * x + self.beta_sa() * self.attn(h)
+        if self.mlp is not None:
+            h = self._norm(self.ln2, x) if self.normed else x
+            x = self.alpha_ff() * x + self.beta_ff() * self.mlp(h)
+        return x
+
+
+class BlocklabModel(nn.Module):
+    def __init__(self, arch):
+        super().__init__()
+        a = self.arch = arch
+        C, V = a["width"], a["vocab"]
+        self.wte = nn.Parameter(torch.zeros(V, C))
+        if a["pos"] == "learned":
+            self.wpe = nn.Parameter(torch.zeros(a["ctx"], C))
+        elif a["pos"] == "sinusoidal":
+            self.register_buffer("wpe", torch.zeros(a["ctx"], C))
+        else:
+            self.wpe = None
+        mk = lambda: Norm(a["norm"], C, a["bias"], a["norm_eps"])
+        has_norm = a["norm"] != "none"
+        self.ln_in = mk() if has_norm and a["blocks"][0]["norm"] == "off" else None
+        self.blocks = nn.ModuleList(Block(a, b) for b in a["blocks"])
+        self.ln_f = mk() if has_norm else None
+        self.lm_head = None if a["tie"] else nn.Parameter(torch.zeros(V, C))
+
+    # Gains live in Gain modules as ".g"; blocklab names them without it.
+    @staticmethod
+    def to_blocklab_name(name):
+        return name[:-2] if name.endswith(".g") else name
+
+    def blocklab_state(self):
+        return {self.to_blocklab_name(k): v for k, v in self.state_dict().items()}
+
+    def load_blocklab(self, tensors):
+        own = self.state_dict()
+        missing = []
+        for key in own:
+            bname = self.to_blocklab_name(key)
+            if bname not in tensors:
+                missing.append(bname)
+                continue
+            src = torch.from_numpy(np.asarray(tensors[bname])).reshape(own[key].shape)
+            own[key].copy_(src)
+        if missing:
+            raise KeyError(f"checkpoint lacks {missing}")
+
+    @classmethod
+    def from_checkpoint(cls, path):
+        tensors, meta = read_safetensors(path)
+        model = cls(json.loads(meta["arch_json"]))
+        with torch.no_grad():
+            model.load_blocklab(tensors)
+        return model, meta
+
+    def forward(self, tokens):
+        B, T = tokens.shape
+        x = self.wte[tokens]
+        if self.wpe is not None:
+            x = x + self.wpe[:T]
+        if self.ln_in is not None:
+            x = self.ln_in(x)
+        for blk in self.blocks:
+            x = blk(x)
+        if self.ln_f is not None:
+            x = self.ln_f(x)
+        return F.linear(x, self.lm_head if self.lm_head is not None else self.wte)
+
+    def loss(self, tokens, targets, mask=None):
+        logits = self(tokens)
+        V = logits.shape[-1]
+        per = F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1), reduction="none")
+        if mask is None:
+            return per.mean()
+        m = mask.reshape(-1)
+        return (per * m).sum() / m.sum().clamp_min(1e-30)
+
+    def param_groups(self, weight_decay):
+        """AdamW groups as blocklab's optimizer: decay only 2-D weights other than the embeddings."""
+        decay, rest = [], []
+        for name, p in self.named_parameters():
+            (decay if p.ndim == 2 and name not in ("wte", "wpe") else rest).append(p)
+        return [{"params": decay, "weight_decay": weight_decay}, {"params": rest, "weight_decay": 0.0}]
