@@ -4,6 +4,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 /* ---- embedding ---------------------------------------------------------- */
@@ -150,30 +151,57 @@ Tensor *op_mix(Tape *t, Tensor *x, Gain ga, Tensor *y, Gain gb)
 
 #define GELU_K 0.7978845608028654f   /* sqrt(2/pi) */
 
+/* tanh(u) = 1 − 2/(e^{2u} + 1), with e^x computed inline as 2^k·p(r): glibc's
+ * tanhf/expf calls dominated the step and do not vectorise. Branch-free, so the
+ * GELU loops compile to SIMD. Max error ~2e-7 absolute on tanh (checked in
+ * test_grad against the libm form), all GELU needs: its output error is
+ * 0.5·|x|·that. The clamp keeps the exponent in range. */
+static inline float exp_fast(float x)
+{
+    union { float f; int32_t i; } kf, scale;
+    x = x < -87.0f ? -87.0f : x;
+    x = x > 87.0f ? 87.0f : x;
+    /* Round x·log2(e) to the nearest integer k by adding 1.5·2^23 (no floorf,
+     * which stops vectorisation); k then sits in kf's low mantissa bits. */
+    kf.f = x * 1.44269504f + 12582912.0f;
+    float k = kf.f - 12582912.0f;
+    float r = x - k * 0.693145752f - k * 1.42860677e-6f;          /* Cody-Waite ln 2 */
+    float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f + r * (0.0416666418f +
+              r * (0.00833345205f + r * 0.00138888916f)))));
+    scale.i = (kf.i - 0x4B400000 + 127) * (1 << 23);                 /* 2^k */
+    return p * scale.f;
+}
+
+static inline float tanh_fast(float u) { return 1.0f - 2.0f / (exp_fast(2.0f * u) + 1.0f); }
+
 static void gelu_backward(Tape *t, TapeNode *n)
 {
     Tensor *x = n->in[0];
-    const float *dy = n->out->grad;
+    const float *dy = n->out->grad, *th = n->saved;
     float *dx = tape_grad(t, x);
     for (int i = 0; i < x->n; i++) {
         float v = x->data[i];
-        float u = GELU_K * (v + 0.044715f * v * v * v);
-        float th = tanhf(u);
         float du = GELU_K * (1.0f + 3.0f * 0.044715f * v * v);
-        dx[i] += dy[i] * (0.5f * (1.0f + th) + 0.5f * v * (1.0f - th * th) * du);
+        dx[i] += dy[i] * (0.5f * (1.0f + th[i]) + 0.5f * v * (1.0f - th[i] * th[i]) * du);
     }
 }
 
 Tensor *op_gelu(Tape *t, Tensor *x)
 {
     Tensor *y = tape_like(t, x);
-    for (int i = 0; i < x->n; i++) {
-        float v = x->data[i];
-        y->data[i] = 0.5f * v * (1.0f + tanhf(GELU_K * (v + 0.044715f * v * v * v)));
-    }
     y->rg = x->rg;
-    TapeNode *n = tape_push(t, gelu_backward, y);
-    if (n) n->in[0] = x;
+    /* tanh(u) is kept for backward; the loops stay branch-free so they vectorise. */
+    float *restrict th = arena_floats(&t->arena, (size_t)x->n);
+    const float *restrict xv = x->data;
+    float *restrict yv = y->data;
+    int n = x->n;
+    for (int i = 0; i < n; i++) th[i] = tanh_fast(GELU_K * (xv[i] + 0.044715f * xv[i] * xv[i] * xv[i]));
+    for (int i = 0; i < n; i++) yv[i] = 0.5f * xv[i] * (1.0f + th[i]);
+    TapeNode *node = tape_push(t, gelu_backward, y);
+    if (node) {
+        node->in[0] = x;
+        node->saved = th;
+    }
     return y;
 }
 

@@ -280,8 +280,28 @@ static void test_models(void)
     check_model("preln", "act", "relu", 1, 1, NORM_LAYER);
 }
 
+/* GELU uses an inline exp; it must match the libm tanh form closely. */
+static void test_gelu_accuracy(void)
+{
+    Tape t;
+    tape_init(&t, 1 << 20);
+    Tensor *x = tape_tensor(&t, 20001, 0, 0, 0);
+    for (int i = 0; i < x->n; i++) x->data[i] = -20.0f + 40.0f * (float)i / (float)(x->n - 1);
+    Tensor *y = op_gelu(&t, x);
+    double worst = 0;
+    for (int i = 0; i < x->n; i++) {
+        double v = x->data[i], ref = 0.5 * v * (1.0 + tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)));
+        double err = fabs(y->data[i] - ref) / fmax(1.0, fabs(ref));
+        if (err > worst) worst = err;
+    }
+    printf("  gelu max error vs libm (double) %.2e\n", worst);
+    CHECK(worst < 1e-6, "gelu error %.3e", worst);
+    tape_free(&t);
+}
+
 int main(void)
 {
+    RUN(test_gelu_accuracy);
     rng_seed(&rng, 42);
     RUN(test_ops);
     RUN(test_attention);
