@@ -1,6 +1,7 @@
 /* train.c — the training step (batch → forward → backward → clip → update) and
  * held-out evaluation. Deterministic: batch k depends only on the data seed. */
 #include "train.h"
+#include "probe.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -64,11 +65,19 @@ void trainer_step(Trainer *tr, StepStats *st)
     tape_backward(&tr->tape, loss);
     st->loss = loss->data[0];
     st->lr = optim_lr(&tr->opt.spec, tr->step);
+    if (tr->after_backward) tr->after_backward(tr->after_ctx, tr);
     int bad = !isfinite(st->loss) ? -2 : first_nonfinite_grad(pt);
     if (bad != -1) {
-        /* Keep the last good parameters: report, do not update. */
+        /* Keep the last good parameters: report, do not update. Name the first
+         * activation that went bad, else the first gradient. */
         st->nonfinite = 1;
-        snprintf(st->nonfinite_where, sizeof st->nonfinite_where, "%s", bad == -2 ? "loss" : pt->p[bad].name);
+        char where[80];
+        if (probe_first_nonfinite(m, &tr->tape, tr->tokens, tr->B, tr->T, where, sizeof where))
+            snprintf(st->nonfinite_where, sizeof st->nonfinite_where, "activation %s", where);
+        else if (bad == -2)
+            snprintf(st->nonfinite_where, sizeof st->nonfinite_where, "loss");
+        else
+            snprintf(st->nonfinite_where, sizeof st->nonfinite_where, "gradient of %s", pt->p[bad].name);
     } else {
         st->grad_norm = optim_clip(pt, tr->opt.spec.clip);
         optim_step(&tr->opt, pt, st->lr);

@@ -16,7 +16,7 @@ typedef struct StepStats {
     double grad_norm;   /* before clipping */
     double seconds;     /* wall time of the step */
     int    nonfinite;   /* 1 if the loss or a gradient was NaN/Inf (parameters left untouched) */
-    char   nonfinite_where[64];   /* first tensor holding a NaN/Inf gradient */
+    char   nonfinite_where[96];   /* first activation ("blocks.3.attn.out") or gradient ("gradient of wte") */
 } StepStats;
 
 typedef struct Trainer {
@@ -28,6 +28,10 @@ typedef struct Trainer {
     int        *tokens, *targets;   /* (B, T), owned */
     float      *mask;               /* (B, T), owned */
     long        step;               /* steps taken */
+    /* Called after backward, before clipping and the update, when set: the
+     * gradient probe reads raw gradients here without touching the step. */
+    void      (*after_backward)(void *ctx, struct Trainer *tr);
+    void       *after_ctx;
 } Trainer;
 
 /* B rows of T = model ctx positions. Fails when the data needs a longer context

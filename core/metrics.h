@@ -1,0 +1,46 @@
+/* metrics.h — named series a run records: scalars over steps (loss), vectors
+ * over depth recorded at steps (rank by layer → a depth × step heatmap), and
+ * matrices (attention T × T per head, entropy layer × head). Every series is a
+ * list of records (step, values[len]) with a record shape (rows × cols), so one
+ * container serves charts, `show`, CSV export and checkpoints.
+ * Thread-safe: the trainer's worker appends while the UI reads (metrics_lock). */
+#ifndef BL_METRICS_H
+#define BL_METRICS_H
+
+#include <pthread.h>
+
+typedef struct Series {
+    char   name[64];     /* "loss", "rank.cos", "attn.3", ... */
+    char   xlabel[24];   /* what a record's position means: "layer", "tensor", "head", "key" */
+    int    rows, cols;   /* record shape; len = rows·cols (scalar: 1 × 1, depth vector: 1 × L) */
+    int    len;
+    long  *steps;        /* n entries */
+    float *values;       /* n·len */
+    int    n, cap;
+    int    keep_last;    /* 1: only the latest record is kept (large matrices) */
+    char **labels;       /* optional len-long names of the columns (tensor names, tokens), owned */
+} Series;
+
+typedef struct Metrics {
+    Series        **s;   /* owned */
+    int             n, cap;
+    pthread_mutex_t mu;
+} Metrics;
+
+void    metrics_init(Metrics *m);
+void    metrics_free(Metrics *m);
+void    metrics_clear(Metrics *m);                  /* drops every series */
+void    metrics_lock(Metrics *m);
+void    metrics_unlock(Metrics *m);
+/* The series `name`, created with shape rows × cols if missing. A series whose
+ * shape changed (e.g. a new model depth) is reset. Call under the lock. */
+Series *metrics_series(Metrics *m, const char *name, int rows, int cols, const char *xlabel);
+Series *metrics_find(Metrics *m, const char *name); /* NULL if absent */
+/* Appends (step, values[len]) (replaces the record when keep_last). */
+void    series_append(Series *s, long step, const float *values);
+/* Names the columns (copied). */
+void    series_set_labels(Series *s, const char *const *labels, int n);
+/* Latest record, or NULL when empty. */
+const float *series_last(const Series *s);
+
+#endif
