@@ -168,7 +168,8 @@ static inline float exp_fast(float x)
     float r = x - k * 0.693145752f - k * 1.42860677e-6f;          /* Cody-Waite ln 2 */
     float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f + r * (0.0416666418f +
               r * (0.00833345205f + r * 0.00138888916f)))));
-    scale.i = (kf.i - 0x4B400000 + 127) * (1 << 23);                 /* 2^k */
+    /* 2^k; unsigned so a NaN input (whose bits are no integer) cannot overflow. */
+    scale.i = (int32_t)((uint32_t)(kf.i - 0x4B400000 + 127) << 23);
     return p * scale.f;
 }
 

@@ -26,7 +26,7 @@ typedef struct Param {
 typedef struct ParamTable {
     Param *p;
     int    n, cap;
-    size_t total;      /* floats, all tensors */
+    size_t total;      /* floats in data/grad, including the padding that aligns each tensor to 16 floats */
     float *data;       /* owned; NULL until params_alloc (or never, for counting only) */
     float *grad;       /* owned, same layout */
 } ParamTable;

@@ -2,7 +2,7 @@
 # deps.sh — install the Debian packages blocklab needs to build and test, if missing.
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 BUILD="build-essential pkg-config libopenblas-dev libncurses-dev libreadline-dev libpng-dev"
-TEST="python3-torch python3-numpy tmux fortunes libxml2-utils"
+TEST="python3-torch python3-numpy tmux fortunes libxml2-utils groff-base"
 missing=""
 for p in $BUILD $TEST; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

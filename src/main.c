@@ -1,0 +1,193 @@
+/* main.c — the program's entry: options, signals, choosing batch or REPL, and
+ * exit codes. The only place that exits. Batch output is plain text on stdout,
+ * errors on stderr as "SOURCE:LINE:COL: what" (SOURCE: a file, -c or stdin). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "repl.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERRUPT = 130 };
+
+/* The one mutable global: set by SIGINT, read by training and the REPL. */
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: blocklab [-k] [-c COMMANDS | FILE.bl]...\n"
+            "       blocklab --help | --version\n"
+            "\n"
+            "A terminal laboratory for transformer internals: build a small transformer\n"
+            "block by block, train it on the CPU, sample from it, save and reload it.\n"
+            "\n"
+            "  blocklab                  interactive prompt, when stdin is a terminal\n"
+            "  blocklab FILE.bl          run a script of commands, then exit\n"
+            "  blocklab -c 'COMMANDS'    run commands given here, then exit\n"
+            "  echo 'help' | blocklab    run commands read from stdin, then exit\n"
+            "\n"
+            "options:\n"
+            "  -c COMMANDS    run COMMANDS; -c and FILE may repeat and run in order\n"
+            "  -k, --keep-going  after a command fails, report it and run the next one\n"
+            "                 (the exit status is still 1)\n"
+            "  -h, --help     show this help\n"
+            "  -V, --version  show the version\n"
+            "\n"
+            "commands:");
+    for (const Verb *v = verb_table; v->name; v++) fprintf(f, " %s", v->name);
+    fprintf(f,
+            "\n"
+            "  (`blocklab -c help` lists them, `blocklab -c 'help train'` explains one)\n"
+            "\n"
+            "example:\n"
+            "  blocklab -c 'model new depth=2 width=64; data task=reverse; train steps=200; sample'\n"
+            "\n"
+            "exit status: 0 ok, 1 a command failed, 2 usage error, 130 interrupted.\n"
+            "See blocklab(1).\n");
+}
+
+/* Reads a whole file (or stdin for "-") into a NUL-terminated buffer. */
+static char *read_all(const char *path, const char **why)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!f) return *why = strerror(errno), NULL;
+    size_t n = 0, cap = 4096;
+    char *buf = xmalloc(cap);
+    for (;;) {
+        if (n + 1 >= cap) buf = xrealloc(buf, cap *= 2);
+        size_t k = fread(buf + n, 1, cap - n - 1, f);
+        n += k;
+        if (k == 0) break;
+    }
+    int bad = ferror(f);
+    if (f != stdin) fclose(f);
+    buf[n] = 0;
+    if (bad) return free(buf), *why = "read error", NULL;
+    if (memchr(buf, 0, n)) return free(buf), *why = "it looks binary (a NUL byte): expected a text file of commands", NULL;
+    return buf;
+}
+
+typedef struct Source {
+    const char *name;   /* for messages: the file, "-c" or "stdin" */
+    const char *text;   /* -c text, or NULL: read name */
+} Source;
+
+/* Batch errors: "SOURCE:LINE:COL: what" on stderr. */
+static void report(void *ctx, const ExecError *err)
+{
+    const char *name = ctx;
+    if (err->col > 0) fprintf(stderr, "%s:%d:%d: %s\n", name, err->line, err->col, err->msg);
+    else fprintf(stderr, "%s:%d: %s\n", name, err->line, err->msg);
+}
+
+/* Runs one source in batch mode; returns an exit status, or -1 to go on. */
+static int run_source(VerbCtx *vc, const Source *s, int keep_going)
+{
+    char *owned = NULL;
+    const char *text = s->text;
+    if (!text) {
+        const char *why = "";
+        owned = read_all(strcmp(s->name, "stdin") ? s->name : "-", &why);
+        if (!owned) {
+            fprintf(stderr, "blocklab: cannot read '%s': %s\n", s->name, why);
+            return EXIT_USAGE;
+        }
+        text = owned;
+    }
+    int line = 0;
+    int rc = exec_text(vc, text, keep_going, report, (void *)s->name, &line), status = -1;
+    if (rc == EXEC_FAILED) {
+        status = EXIT_FAIL;
+    } else if (rc == EXEC_INTERRUPTED) {
+        fprintf(stderr, "%s:%d: interrupted; the commands after it were not run\n", s->name, line);
+        status = EXIT_INTERRUPT;
+    } else if (rc == EXEC_QUIT) {
+        status = EXIT_OK;
+    }
+    free(owned);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    Source *src = xcalloc((size_t)argc + 1, sizeof *src);
+    int n = 0, options = 1, keep_going = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (options && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
+            usage(stdout);
+            free(src);
+            return EXIT_OK;
+        }
+        if (options && (!strcmp(a, "-V") || !strcmp(a, "--version"))) {
+            printf("blocklab %s\n", BL_VERSION);
+            free(src);
+            return EXIT_OK;
+        }
+        if (options && (!strcmp(a, "-k") || !strcmp(a, "--keep-going"))) {
+            keep_going = 1;
+        } else if (options && !strcmp(a, "--")) {
+            options = 0;
+        } else if (options && !strcmp(a, "-c")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "blocklab: -c needs COMMANDS, e.g. blocklab -c 'help'\n");
+                free(src);
+                return EXIT_USAGE;
+            }
+            src[n++] = (Source){"-c", argv[++i]};
+        } else if (options && a[0] == '-' && a[1]) {
+            fprintf(stderr, "blocklab: unknown option '%s' (blocklab --help lists the options)\n", a);
+            free(src);
+            return EXIT_USAGE;
+        } else {
+            src[n++] = (Source){strcmp(a, "-") ? a : "stdin", NULL};
+        }
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);   /* no SA_RESTART: select() in the REPL wakes up */
+
+    Workspace ws;
+    ws_init(&ws);
+    int batch = n > 0 || !isatty(STDIN_FILENO);
+    const char *nc = getenv("NO_COLOR");
+    int color = !batch && isatty(STDOUT_FILENO) && !(nc && nc[0]);
+    Out out = out_stdio(stdout, color);
+    VerbCtx vc = {&ws, &out, &interrupted, 0, 0, 0};
+    int status = EXIT_OK;
+    if (batch) {
+        if (n == 0) src[n++] = (Source){"stdin", NULL};
+        for (int i = 0; i < n; i++) {
+            int rc = run_source(&vc, &src[i], keep_going);
+            if (rc == EXIT_FAIL && keep_going) {
+                status = EXIT_FAIL;
+                continue;
+            }
+            if (rc >= 0) {
+                status = rc;
+                break;
+            }
+        }
+    } else {
+        Repl r;
+        repl_init(&r, &vc, &interrupted, color);
+        repl_loop(&r);
+        repl_free(&r);
+    }
+    ws_free(&ws);
+    free(src);
+    return status;
+}

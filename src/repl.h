@@ -1,0 +1,34 @@
+/* repl.h — the interactive front end: readline through its callback interface,
+ * history in $XDG_STATE_HOME/blocklab/history, tab completion from the verb
+ * table. Line handling (repl_line) is kept apart from the terminal loop
+ * (repl_loop) so the TUI can feed lines from its own event loop. */
+#ifndef BL_REPL_H
+#define BL_REPL_H
+
+#include <signal.h>
+
+#include "verbs.h"
+
+typedef struct Repl {
+    VerbCtx *vc;
+    volatile sig_atomic_t *sigint;   /* set by the SIGINT handler in main.c */
+    const char *prompt;
+    char     history[1024];          /* history file, "" when it cannot be made */
+    int      done;                   /* quit or end of input */
+    int      color;                  /* errors in red (a tty without NO_COLOR) */
+} Repl;
+
+/* Loads history and installs completion. vc must outlive the Repl. */
+void repl_init(Repl *r, VerbCtx *vc, volatile sig_atomic_t *sigint, int color);
+/* Runs one line the person typed: records it in history, executes it, and
+ * prints an error with a caret under the column it points at. */
+void repl_line(Repl *r, const char *line);
+/* Reads and runs lines until quit or Ctrl-D. Ctrl-C clears the line. */
+void repl_loop(Repl *r);
+void repl_free(Repl *r);
+
+/* The history file path: $XDG_STATE_HOME/blocklab/history, else
+ * ~/.local/state/blocklab/history; directories are created. 0 on success. */
+int repl_history_path(char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,392 @@
+/* verbs.c — the verb table, its key tables, and the checks every command
+ * passes before it runs (so a script with a typo on line 30 runs nothing).
+ * Handlers live in verbs_model.c, verbs_train.c, verbs_sample.c, verbs_io.c. */
+#include "verbs.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const opt_names[] = {"adamw", "sgd", NULL};
+static const char *const sched_names[] = {"cosine", "linear", "constant", NULL};
+static const char *const task_names[] = {"copy", "reverse", "sort", NULL};
+
+const VerbKey verb_keys_data[] = {
+    {"task", VK_ENUM, task_names, 0, 0, "reverse", "synthetic task: copy, reverse or sort a sequence of symbols"},
+    {"symbols", VK_INT, NULL, 2, 64, "10", "task alphabet size"},
+    {"length", VK_INT, NULL, 1, 512, "8", "symbols per task example (decoder models need ctx >= 2*length)"},
+    {"text", VK_FILE, NULL, 0, 0, "", "a UTF-8 text file, read character by character"},
+    {"val", VK_FLOAT, NULL, 0.001, 0.9, "0.1", "text: share of the characters held out for validation"},
+    {"seed", VK_U64, NULL, 0, 1.8e19, "set seed", "seed of the batch stream"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+const VerbKey verb_keys_train[] = {
+    {"steps", VK_INT, NULL, 0, 1e9, "100", "steps to take now (0: only store the settings)"},
+    {"lr", VK_FLOAT, NULL, 1e-9, 10, "0.001", "peak learning rate"},
+    {"batch", VK_INT, NULL, 1, 65536, "32", "rows per step, each ctx tokens long"},
+    {"opt", VK_ENUM, opt_names, 0, 0, "adamw", "optimizer (sgd uses beta1 as momentum)"},
+    {"schedule", VK_ENUM, sched_names, 0, 0, "cosine", "learning-rate decay after warmup, down to min_lr_frac*lr"},
+    {"warmup", VK_INT, NULL, 0, 1e9, "0", "linear warmup steps"},
+    {"total", VK_INT, NULL, 0, 1e9, "0", "schedule length in steps (0: the schedule ends with each train call)"},
+    {"min_lr_frac", VK_FLOAT, NULL, 0, 1, "0.1", "floor of the decay as a share of lr"},
+    {"clip", VK_FLOAT, NULL, 0, 1e9, "1", "largest global gradient norm (0: no clipping)"},
+    {"wd", VK_FLOAT, NULL, 0, 10, "0.1", "decoupled weight decay on 2-D weights"},
+    {"beta1", VK_FLOAT, NULL, 0, 0.9999, "0.9", "AdamW beta1 (SGD momentum)"},
+    {"beta2", VK_FLOAT, NULL, 0, 0.99999, "0.95", "AdamW beta2"},
+    {"eps", VK_FLOAT, NULL, 1e-12, 1, "1e-08", "AdamW epsilon"},
+    {"log_every", VK_AUTOINT, NULL, 1, 1e9, "auto", "print a line every N steps (auto: a tenth of steps)"},
+    {"eval_every", VK_AUTOINT, NULL, 0, 1e9, "auto", "evaluate every N steps (auto: as log_every; 0: never)"},
+    {"eval_batches", VK_INT, NULL, 1, 10000, "4", "validation batches per evaluation"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+const VerbKey verb_keys_sample[] = {
+    {"n", VK_INT, NULL, 1, 100000, "5 or 200", "examples to show (tasks: 5) or characters to generate (text: 200)"},
+    {"temperature", VK_FLOAT, NULL, 0, 100, "0 or 1", "softmax temperature; 0 picks the likeliest (default 0 for tasks, 1 for text)"},
+    {"top_k", VK_INT, NULL, 0, 1e6, "0", "sample among the k likeliest tokens only (0: all)"},
+    {"prompt", VK_STR, NULL, 0, 0, "", "text to continue; for tasks an input such as 31415926"},
+    {"seed", VK_U64, NULL, 0, 1.8e19, "run seed", "sampling seed (the same seed gives the same samples)"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+const VerbKey verb_keys_set[] = {
+    {"seed", VK_U64, NULL, 0, 1.8e19, "1", "default seed of new models, data, runs and sampling"},
+    {"threads", VK_INT, NULL, 1, 256, "all cores", "OpenBLAS threads (same threads, seed and data: same numbers)"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+static const char *const model_nouns[] = {"new", NULL};
+static const char *const arch_nouns[] = {"spec", NULL};
+static const char *const data_nouns[] = {"fortunes", NULL};
+static const char *const run_nouns[] = {"new", "use", "list", NULL};
+
+const Verb verb_table[] = {
+    {"model", model_nouns, 0, WORD_NONE, 0, 0, NULL, NULL, 0, verb_model,
+     "model new [key=value...]",
+     "build a fresh GPT-style model in the current run",
+     "Replaces the current run's model with a new one built from the keys (the rest\n"
+     "take their defaults) and initialised from seed. Every block starts from preset.\n"
+     "When vocab is not given it is sized to the run's data. Training restarts at step 0.",
+     "model new depth=4 width=64 heads=4 ctx=32\n"
+     "model new depth=16 preset=sas norm=rms seed=7"},
+    {"block", NULL, 0, WORD_RANGE, 1, 1, "RANGE", NULL, 1, verb_block,
+     "block RANGE key=value...",
+     "change blocks: presets and toggles (rebuilds the model)",
+     "RANGE is all, a block number (3) or an inclusive range (0..5). Keys apply in\n"
+     "order, so a preset first and then toggles on top. Gains written key~=value\n"
+     "become trainable. The model is rebuilt from its seed; on a bad key, value or\n"
+     "range nothing changes.",
+     "block all preset=sas\n"
+     "block 0..1 skip.attn=off beta.ff~=0.1\n"
+     "block 3 attn=off mlp=2"},
+    {"arch", arch_nouns, 1, WORD_NONE, 0, 0, NULL, NULL, -1, verb_arch,
+     "arch [spec]",
+     "show the architecture and the one line that rebuilds it",
+     "Prints the model-wide settings, one row per group of identical blocks, and the\n"
+     "command text that rebuilds this exact model when pasted back. `arch spec`\n"
+     "prints only that text.",
+     "arch\n"
+     "arch spec"},
+    {"params", NULL, 0, WORD_NONE, 0, 0, NULL, NULL, 0, verb_params,
+     "params [key=value...]",
+     "parameter tensors by component, with counts and total",
+     "Lists every parameter tensor (identical blocks grouped) with its shape and size.\n"
+     "Model keys count a variant of the current model (or of the defaults) without\n"
+     "building it: nothing is allocated, so any size can be counted.",
+     "params\n"
+     "params depth=48 width=1600 heads=25 ctx=1024 vocab=50257"},
+    {"data", data_nouns, 1, WORD_NONE, 0, 0, NULL, verb_keys_data, -1, verb_data,
+     "data [fortunes] [task=NAME | text=FILE] [key=value...]",
+     "choose training data: a synthetic task, a text file, or fortunes",
+     "Keys change the current data (or the defaults: reverse, 10 symbols, length 8).\n"
+     "`data fortunes` reads Debian's fortunes corpus. Tasks read as input|answer,\n"
+     "e.g. 3141|1413, and the loss counts answer symbols only. An untrained model\n"
+     "whose vocab was not given is resized to the data. Without keys: show the data.",
+     "data task=reverse symbols=10 length=8\n"
+     "data text=README.md val=0.1\n"
+     "data fortunes"},
+    {"train", NULL, 0, WORD_NONE, 0, 0, NULL, verb_keys_train, -1, verb_train,
+     "train [key=value...]",
+     "train the current run (continues where the last train stopped)",
+     "Takes `steps` more steps. Settings stick to the run, so a later `train` reuses\n"
+     "them. Prints the settings, one line per log_every steps and a summary. A NaN or\n"
+     "Inf gradient stops training and names the tensor; Ctrl-C stops after the\n"
+     "current step. Either way the run keeps its state. The learning-rate schedule\n"
+     "spans total steps, or else ends with this call; give total= to split one\n"
+     "schedule across several calls or processes.",
+     "train steps=500 lr=3e-3\n"
+     "train steps=1000 batch=64 warmup=100 schedule=cosine\n"
+     "train steps=100 total=1000 log_every=10"},
+    {"sample", NULL, 0, WORD_NONE, 0, 0, NULL, verb_keys_sample, -1, verb_sample,
+     "sample [key=value...]",
+     "generate with the current model",
+     "Tasks: shows held-out inputs (or prompt) with the model's answer and whether\n"
+     "it is right. Text: continues prompt for n characters. Reproducible: the same\n"
+     "seed gives the same sample.",
+     "sample\n"
+     "sample prompt=31415926\n"
+     "sample n=400 temperature=0.8 top_k=10 prompt=\"Q: \""},
+    {"save", NULL, 0, WORD_FILE, 1, 1, "FILE", NULL, -1, verb_save,
+     "save FILE",
+     "write a checkpoint (safetensors: weights, arch, optimizer, training state)",
+     "Writes atomically: a crash never leaves a half-written FILE. The file holds the\n"
+     "arch text, so `load` rebuilds the model, and the optimizer state, so `train`\n"
+     "after `load` continues exactly as if the run had never stopped.",
+     "save runs/a.safetensors"},
+    {"load", NULL, 0, WORD_FILE, 1, 1, "FILE", NULL, -1, verb_load,
+     "load FILE",
+     "read a checkpoint into the current run",
+     "Replaces the current run's model (and optimizer, training state and data when\n"
+     "the file has them). A corrupt or truncated file changes nothing.",
+     "load runs/a.safetensors"},
+    {"run", run_nouns, 0, WORD_RUN, 0, 1, "NAME", NULL, -1, verb_runs,
+     "run new NAME | run use NAME | run list",
+     "named runs in one workspace, for A/B comparisons",
+     "`run new B` adds run B with the current run's model spec (initialised from the\n"
+     "same seed, untrained), data and train settings, and makes it current. `run use`\n"
+     "switches; `run list` shows every run. The first run is A.",
+     "run new B\n"
+     "run use A\n"
+     "run list"},
+    {"set", NULL, 0, WORD_NONE, 0, 0, NULL, verb_keys_set, -1, verb_set,
+     "set [key=value...]",
+     "workspace settings: seed, threads",
+     "Without keys, shows the settings.",
+     "set seed=42\n"
+     "set threads=2"},
+    {"help", NULL, 0, WORD_VERB, 0, 1, "VERB", NULL, -1, verb_helpcmd,
+     "help [VERB]",
+     "list the verbs, or show a verb's keys and examples",
+     "The same text as the man page's COMMANDS section, generated from the verb table.",
+     "help\n"
+     "help block"},
+    {"quit", NULL, 0, WORD_NONE, 0, 0, NULL, NULL, -1, verb_quit,
+     "quit",
+     "leave blocklab (Ctrl-D does the same)",
+     "In a script, stops it there with success.",
+     "quit"},
+    {NULL, NULL, 0, 0, 0, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL},
+};
+
+const Verb *verb_find(const char *name)
+{
+    for (const Verb *v = verb_table; v->name; v++)
+        if (strcmp(v->name, name) == 0) return v;
+    return NULL;
+}
+
+const VerbKey *verb_key_find(const Verb *v, const char *name)
+{
+    if (!v->keys) return NULL;
+    for (const VerbKey *k = v->keys; k->name; k++)
+        if (strcmp(k->name, name) == 0) return k;
+    return NULL;
+}
+
+/* Edit distance, for "did you mean". */
+static int distance(const char *a, const char *b)
+{
+    int la = (int)strlen(a), lb = (int)strlen(b);
+    if (la > 31 || lb > 31) return 99;
+    int d[32][32];
+    for (int i = 0; i <= la; i++) d[i][0] = i;
+    for (int j = 0; j <= lb; j++) d[0][j] = j;
+    for (int i = 1; i <= la; i++)
+        for (int j = 1; j <= lb; j++) {
+            int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            d[i][j] = best;
+        }
+    return d[la][lb];
+}
+
+static void enum_join(const char *const *values, char *buf, size_t cap)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    for (int i = 0; values[i] && k < cap; i++) k += (size_t)snprintf(buf + k, cap - k, "%s%s", i ? "|" : "", values[i]);
+}
+
+int verb_key_parse(const VerbKey *k, const char *value, double *num, int *choice, BlError *e)
+{
+    *num = 0;
+    *choice = -1;
+    if (k->type == VK_STR || k->type == VK_FILE) return 0;
+    if (k->type == VK_ENUM) {
+        for (int i = 0; k->values[i]; i++)
+            if (strcmp(k->values[i], value) == 0) return *choice = i, 0;
+        char list[128];
+        enum_join(k->values, list, sizeof list);
+        return bl_fail(e, "%s=%s: expected %s", k->name, value, list);
+    }
+    if (k->type == VK_AUTOINT && strcmp(value, "auto") == 0) return *choice = -2, 0;
+    if (k->type == VK_U64) {
+        char *end;
+        errno = 0;
+        unsigned long long u = strtoull(value, &end, 10);
+        if (end == value || *end || errno || value[0] == '-')
+            return bl_fail(e, "%s=%s: expected a whole number >= 0", k->name, value);
+        *num = (double)u;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    double v = strtod(value, &end);
+    int whole = k->type == VK_INT || k->type == VK_AUTOINT;
+    if (end == value || *end || errno || !isfinite(v))
+        return bl_fail(e, "%s=%s: expected %s%s", k->name, value, whole ? "a whole number" : "a number",
+                       k->type == VK_AUTOINT ? " or auto" : "");
+    if (whole && v != floor(v)) return bl_fail(e, "%s=%s: expected a whole number", k->name, value);
+    if (v < k->min || v > k->max)
+        return bl_fail(e, "%s=%s: out of range (expected %g to %g)", k->name, value, k->min, k->max);
+    *num = v;
+    return 0;
+}
+
+/* The index of the noun c uses, -1 for none; fails on a missing or unknown noun. */
+static int find_noun(const Verb *v, const Cmd *c, int *noun, BlError *e, int *col)
+{
+    *noun = -1;
+    if (!v->nouns) return 0;
+    if (c->n_words > 0)
+        for (int i = 0; v->nouns[i]; i++)
+            if (strcmp(v->nouns[i], c->words[0].text) == 0) return *noun = i, 0;
+    if (v->noun_optional) return 0;
+    char list[128];
+    enum_join(v->nouns, list, sizeof list);
+    for (char *p = list; *p; p++)
+        if (*p == '|') *p = ',';
+    if (c->n_words == 0) {
+        *col = c->verb.col;
+        return bl_fail(e, "'%s' needs one of: %s (usage: %s)", v->name, list, v->usage);
+    }
+    *col = c->words[0].col;
+    return bl_fail(e, "expected %s after '%s', got '%s' (usage: %s)", list, v->name, c->words[0].text, v->usage);
+}
+
+static int check_arch_value(const Verb *v, const CmdArg *a, ArchSpec *scratch, BlError *e)
+{
+    if (v->arch_scope == 0) {
+        if (a->trainable && arch_key_find(a->key) && arch_key_find(a->key)->type != KEY_GAIN)
+            return bl_fail(e, "%s~=%s: only block gains can be made trainable with ~= (use %s=%s)", a->key, a->value, a->key, a->value);
+        return arch_set_model(scratch, a->key, a->value, e);
+    }
+    return arch_set_block(scratch, 0, 0, a->key, a->value, a->trainable, e);
+}
+
+int verb_check(const Cmd *c, BlError *e, int *col)
+{
+    *col = c->verb.col;
+    const Verb *v = verb_find(c->verb.text);
+    if (!v) {
+        const Verb *best = NULL;
+        int bd = 3;
+        for (const Verb *w = verb_table; w->name; w++) {
+            int d = distance(c->verb.text, w->name);
+            if (d < bd) bd = d, best = w;
+        }
+        if (best) return bl_fail(e, "unknown verb '%s': did you mean '%s'? (help lists the verbs)", c->verb.text, best->name);
+        return bl_fail(e, "unknown verb '%s' (help lists the verbs)", c->verb.text);
+    }
+    int noun;
+    if (find_noun(v, c, &noun, e, col)) return -1;
+    int first = noun >= 0 ? 1 : 0, nw = c->n_words - first;
+    if (nw > v->word_max) {
+        *col = c->words[first + v->word_max].col;
+        if (v->word_max == 0 && v->nouns && noun < 0) {
+            char list[128];
+            enum_join(v->nouns, list, sizeof list);
+            return bl_fail(e, "unexpected '%s': %s takes %s or key=value arguments (usage: %s)", c->words[first].text, v->name,
+                           list, v->usage);
+        }
+        if (v->word_max == 0)
+            return bl_fail(e, "unexpected '%s': %s takes %s (usage: %s)", c->words[first].text, v->name,
+                           v->keys || v->arch_scope >= 0 ? "key=value arguments only" : "no more words", v->usage);
+        return bl_fail(e, "unexpected '%s' after %s (usage: %s)", c->words[first + v->word_max].text, v->word_name, v->usage);
+    }
+    if (nw < v->word_min) return bl_fail(e, "'%s' needs %s (usage: %s)", v->name, v->word_name, v->usage);
+    ArchSpec *scratch = NULL;
+    int rc = 0;
+    for (int i = 0; i < c->n_args && !rc; i++) {
+        const CmdArg *a = &c->args[i];
+        *col = a->col;
+        for (int j = 0; j < i; j++)
+            if (strcmp(c->args[j].key, a->key) == 0) {
+                rc = bl_fail(e, "key '%s' is given twice", a->key);
+                break;
+            }
+        if (rc) break;
+        const VerbKey *k = verb_key_find(v, a->key);
+        if (k) {
+            double num;
+            int choice;
+            if (a->trainable) rc = bl_fail(e, "%s~=%s: only block gains take ~= (use %s=%s)", a->key, a->value, a->key, a->value);
+            else if (verb_key_parse(k, a->value, &num, &choice, e)) rc = -1, *col = a->vcol;
+            continue;
+        }
+        if (v->arch_scope >= 0) {
+            if (!scratch) {
+                scratch = xmalloc(sizeof *scratch);
+                arch_default(scratch);
+            }
+            BlError sub;
+            if (check_arch_value(v, a, scratch, &sub)) {
+                /* Point at the value when the key itself is known. */
+                const ArchKey *ak = arch_key_find(a->key);
+                if (ak && strncmp(sub.msg, "unknown", 7) && !strstr(sub.msg, "is a ")) *col = a->vcol;
+                rc = bl_fail(e, "%s", sub.msg);
+            }
+            continue;
+        }
+        if (!v->keys) {
+            rc = bl_fail(e, "'%s' takes no keys (usage: %s)", v->name, v->usage);
+            break;
+        }
+        char list[400];
+        size_t n = 0;
+        for (const VerbKey *w = v->keys; w->name && n < sizeof list; w++)
+            n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? " " : "", w->name);
+        rc = bl_fail(e, "unknown key '%s' for %s (keys: %s)", a->key, v->name, list);
+    }
+    free(scratch);
+    return rc;
+}
+
+int verb_run(VerbCtx *vc, const Cmd *c, BlError *e)
+{
+    int col;
+    vc->err_col = 0;
+    if (verb_check(c, e, &col)) {
+        vc->err_col = col;
+        return -1;
+    }
+    const Verb *v = verb_find(c->verb.text);
+    int noun;
+    find_noun(v, c, &noun, e, &col);
+    return v->run(vc, c, noun, e);
+}
+
+const CmdWord *verb_word(const Cmd *c, int noun, int i)
+{
+    int k = (noun >= 0 ? 1 : 0) + i;
+    return k < c->n_words ? &c->words[k] : NULL;
+}
+
+void verb_path(const char *in, char *out, size_t cap)
+{
+    const char *home = getenv("HOME");
+    if (in[0] == '~' && (in[1] == '/' || in[1] == 0) && home) snprintf(out, cap, "%s%s", home, in + 1);
+    else snprintf(out, cap, "%s", in);
+}
+
+double verb_param_count(const ParamTable *pt)
+{
+    /* pt->total includes alignment padding between tensors; count the tensors. */
+    double n = 0;
+    for (int i = 0; i < pt->n; i++) n += pt->p[i].t.n;
+    return n;
+}

@@ -1,0 +1,107 @@
+/* verbs.h — the one verb table: name, nouns, positional words, keys, handler,
+ * help, usage and examples. Dispatch, `help`, the static check of a script and
+ * tab completion all read this table; a new verb is one entry plus a handler.
+ * Model and block keys are core's arch_keys (scope 0 and 1); other verbs list
+ * their keys in small VerbKey tables. Handlers act on the Workspace and write
+ * through an Out sink; they return 0 or -1 with one line in a BlError. */
+#ifndef BL_VERBS_H
+#define BL_VERBS_H
+
+#include <signal.h>
+
+#include "cmd.h"
+#include "out.h"
+#include "workspace.h"
+
+typedef enum { VK_INT, VK_FLOAT, VK_ENUM, VK_STR, VK_FILE, VK_U64, VK_AUTOINT } VkType;
+
+/* A key of a verb other than the arch keys. */
+typedef struct VerbKey {
+    const char *name;
+    VkType      type;
+    const char *const *values;   /* VK_ENUM: NULL-terminated names */
+    double      min, max;        /* numeric range (inclusive) */
+    const char *def;             /* default as shown in help */
+    const char *help;
+} VerbKey;
+
+/* What completion offers for positional words. */
+typedef enum { WORD_NONE, WORD_RANGE, WORD_FILE, WORD_RUN, WORD_VERB } WordKind;
+
+typedef struct VerbCtx {
+    Workspace *ws;
+    Out       *out;
+    volatile sig_atomic_t *stop;   /* set by SIGINT: long verbs stop after the current step */
+    int        quit;               /* set by `quit` */
+    int        err_col;            /* column an error points at (0: the verb) */
+    int        interrupted;        /* set when a verb stopped early because of *stop */
+} VerbCtx;
+
+typedef int (*VerbFn)(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+
+typedef struct Verb {
+    const char *name;
+    const char *const *nouns;   /* NULL-terminated, or NULL: the verb takes no noun */
+    int         noun_optional;
+    WordKind    word;           /* positional words after the noun */
+    int         word_min, word_max;
+    const char *word_name;      /* "RANGE", "FILE", "NAME", "VERB" for usage lines */
+    const VerbKey *keys;        /* the verb's own keys (terminated by {NULL}), or NULL */
+    int         arch_scope;     /* -1: none; 0: model keys; 1: block keys */
+    VerbFn      run;            /* noun: index into nouns, or -1 */
+    const char *usage;          /* "block RANGE key=value..." */
+    const char *summary;        /* one line for `help` */
+    const char *about;          /* a paragraph for `help VERB` */
+    const char *examples;       /* lines separated by '\n' */
+} Verb;
+
+extern const Verb verb_table[];   /* terminated by {NULL} */
+const Verb *verb_find(const char *name);
+
+/* Checks what can be checked without running: verb, noun, number of words,
+ * allowed keys, repeated keys, and values against their types and ranges.
+ * On error fills e and *col (the column of the bad token). */
+int verb_check(const Cmd *c, BlError *e, int *col);
+/* Checks then runs one command. */
+int verb_run(VerbCtx *vc, const Cmd *c, BlError *e);
+
+/* Value parsing shared by check and handlers. num gets numbers, *choice the
+ * enum index (VK_ENUM) or -2 for "auto" (VK_AUTOINT). */
+int verb_key_parse(const VerbKey *k, const char *value, double *num, int *choice, BlError *e);
+const VerbKey *verb_key_find(const Verb *v, const char *name);
+
+/* Help text generated from the table. */
+void verb_help_list(Out *o);
+int  verb_help_verb(Out *o, const char *name, BlError *e);
+
+/* Handlers, one per verb, in verbs_*.c. */
+int verb_model(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_block(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_arch(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_params(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_data(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_train(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_sample(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_save(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_load(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_runs(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_set(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_helpcmd(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_quit(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+
+/* Key tables of the verbs that have their own keys (for help and completion). */
+extern const VerbKey verb_keys_data[], verb_keys_train[], verb_keys_sample[], verb_keys_set[];
+
+/* Shared by handlers: the first positional word after the noun, or NULL. */
+const CmdWord *verb_word(const Cmd *c, int noun, int i);
+/* Makes the run's task data match the model (encoder models label per position)
+ * and, when the model's vocab was not given, sizes it to the data. Says what it
+ * changed on o. */
+int verb_fit_data(VerbCtx *vc, Run *r, BlError *e);
+
+/* Parameters of a table (the sum of its tensors' sizes). */
+double verb_param_count(const ParamTable *pt);
+/* FILE as the person meant it: a leading "~/" is $HOME. */
+void verb_path(const char *in, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,209 @@
+/* verbs_io.c — save, load (checkpoints through core/checkpoint), run (named
+ * runs of the workspace) and set (seed, threads). */
+#include "verbs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* OpenBLAS has these; some cblas.h builds do not declare them. */
+void openblas_set_num_threads(int n);
+int  openblas_get_num_threads(void);
+
+int verb_save(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
+{
+    Run *r = ws_current(vc->ws);
+    if (!r->has_model) return bl_fail(e, "nothing to save: no model yet (model new)");
+    const CmdWord *w = verb_word(c, noun, 0);
+    char path[1024];
+    verb_path(w->text, path, sizeof path);
+    TrainState ts;
+    memset(&ts, 0, sizeof ts);
+    const Optimizer *opt = NULL;
+    if (r->has_trainer) {
+        ts.step = r->tr.step;
+        ts.adam_t = r->tr.opt.t;
+        ts.batch = r->tr.B;
+        ts.opt = r->tr.opt.spec;
+        opt = &r->tr.opt;
+    } else {
+        ts.batch = r->cfg.batch;
+        ts.opt = r->cfg.opt;
+    }
+    if (r->has_data) {
+        ts.data = r->data.spec;
+        ts.data_position = r->data.position;
+    }
+    /* Without data there is no training state worth keeping: weights only. */
+    int with_state = r->has_data;
+    if (ckpt_save(path, &r->model, opt, with_state ? &ts : NULL, e)) {
+        vc->err_col = w->col;
+        return -1;
+    }
+    struct stat sb;
+    char n[32], sz[32];
+    double bytes = stat(path, &sb) == 0 ? (double)sb.st_size : 0;
+    out_printf(vc->out, "saved run %s to %s: %s params, step %ld%s (%sB)\n", r->name, path,
+               out_count(n, sizeof n, verb_param_count(&r->model.params)), ts.step, opt ? ", optimizer state" : "",
+               out_si(sz, sizeof sz, bytes));
+    return 0;
+}
+
+int verb_load(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
+{
+    Run *r = ws_current(vc->ws);
+    const CmdWord *w = verb_word(c, noun, 0);
+    char path[1024];
+    verb_path(w->text, path, sizeof path);
+    Model m;
+    Optimizer o;
+    memset(&o, 0, sizeof o);
+    TrainState ts;
+    int has_train = 0;
+    if (ckpt_load(path, &m, &o, &ts, &has_train, e)) {
+        vc->err_col = w->col;
+        return -1;
+    }
+    /* From here on the load succeeds; data that cannot be reopened is a note. */
+    DataSource d;
+    int have_data = 0;
+    if (has_train) {
+        BlError sub;
+        if (data_open(&d, &ts.data, &sub) == 0) {
+            d.position = ts.data_position;
+            have_data = 1;
+        } else {
+            out_printf(vc->out, "note: the checkpoint's data cannot be opened (%s); choose data before training\n", sub.msg);
+        }
+    }
+    run_set_model(r, &m);
+    r->vocab_explicit = 1;
+    if (have_data) run_set_data(r, &d);
+    if (has_train) {
+        r->cfg.opt = ts.opt;
+        r->cfg.batch = ts.batch > 0 ? ts.batch : r->cfg.batch;
+        r->cfg.total = 0;
+    }
+    long step = 0;
+    if (o.m) {
+        BlError sub;
+        Trainer *tr = have_data ? run_trainer(r, &sub) : NULL;
+        if (tr) {
+            optim_free(&tr->opt);
+            tr->opt = o;
+            tr->step = step = ts.step;
+        } else {
+            optim_free(&o);
+            out_puts(vc->out, "note: the optimizer state was dropped: it needs the checkpoint's data\n");
+        }
+    }
+    char n[32];
+    out_printf(vc->out, "loaded %s into run %s: %d block%s, width %d, %s params, step %ld\n", path, r->name, r->model.arch->depth,
+               r->model.arch->depth == 1 ? "" : "s", r->model.arch->width, out_count(n, sizeof n, verb_param_count(&r->model.params)), step);
+    return 0;
+}
+
+static int valid_name(const char *s)
+{
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+            return 0;
+    return 1;
+}
+
+static void run_summary(Out *o, const Run *r)
+{
+    char n[32];
+    if (r->has_model)
+        out_printf(o, "run %s: %d block%s, width %d, %s params, step %ld\n", r->name, r->model.arch->depth,
+                   r->model.arch->depth == 1 ? "" : "s", r->model.arch->width,
+                   out_count(n, sizeof n, verb_param_count(&r->model.params)), run_step(r));
+    else
+        out_printf(o, "run %s: no model yet\n", r->name);
+}
+
+int verb_runs(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
+{
+    Workspace *ws = vc->ws;
+    const CmdWord *w = verb_word(c, noun, 0);
+    if (noun == 2) {   /* list */
+        if (w) return vc->err_col = w->col, bl_fail(e, "unexpected '%s': run list takes no name", w->text);
+        OutTable t;
+        out_table_init(&t, 8);
+        t.right[3] = t.right[4] = t.right[5] = t.right[6] = t.right[7] = 1;
+        const char *head[] = {"", "run", "model", "params", "step", "loss", "val", "exact"};
+        out_table_row(&t, head);
+        for (int i = 0; i < ws->n; i++) {
+            const Run *r = ws->runs[i];
+            char model[80] = "-", params[32] = "-", step[32], loss[32] = "-", val[32] = "-", exact[32] = "-";
+            if (r->has_model) {
+                /* The blocks' preset, or "mixed" when they differ. */
+                const ArchSpec *a = r->model.arch;
+                const char *preset = a->blocks[0].preset;
+                for (int l = 1; l < a->depth; l++)
+                    if (strcmp(a->blocks[l].preset, preset)) preset = "mixed";
+                snprintf(model, sizeof model, "%dx%d %s", a->depth, a->width, preset);
+                out_count(params, sizeof params, verb_param_count(&r->model.params));
+            }
+            snprintf(step, sizeof step, "%ld", run_step(r));
+            if (r->has_loss) snprintf(loss, sizeof loss, "%.4f", (double)r->loss);
+            if (r->has_val) {
+                snprintf(val, sizeof val, "%.4f", (double)r->val);
+                snprintf(exact, sizeof exact, "%.3f", (double)r->exact);
+            }
+            const char *cells[] = {i == ws->cur ? "*" : "", r->name, model, params, step, loss, val, exact};
+            out_table_row(&t, cells);
+        }
+        out_table_print(vc->out, &t, 0);
+        out_table_free(&t);
+        return 0;
+    }
+    if (!w) return bl_fail(e, "run %s needs a NAME (usage: run new NAME | run use NAME | run list)", noun == 0 ? "new" : "use");
+    vc->err_col = w->col;
+    if (noun == 0) {
+        if (!valid_name(w->text)) return bl_fail(e, "run name '%s': expected letters, digits, '_' or '-'", w->text);
+        Run *from = ws_current(ws);
+        Run *r = ws_add(ws, w->text, from, e);
+        if (!r) return -1;
+        ws->cur = ws->n - 1;
+        vc->err_col = 0;
+        out_printf(vc->out, "new run %s, a fresh copy of %s's model, data and settings; now current\n", r->name, from->name);
+        run_summary(vc->out, r);
+        return 0;
+    }
+    for (int i = 0; i < ws->n; i++)
+        if (!strcmp(ws->runs[i]->name, w->text)) {
+            ws->cur = i;
+            vc->err_col = 0;
+            run_summary(vc->out, ws->runs[i]);
+            return 0;
+        }
+    char names[256];
+    size_t k = 0;
+    for (int i = 0; i < ws->n && k < sizeof names; i++) k += (size_t)snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "", ws->runs[i]->name);
+    return bl_fail(e, "no run named '%s' (runs: %s; run new %s makes it)", w->text, names, w->text);
+}
+
+int verb_set(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
+{
+    const Verb *verb = verb_find("set");
+    for (int i = 0; i < c->n_args; i++) {
+        const CmdArg *g = &c->args[i];
+        double v;
+        int ch;
+        if (verb_key_parse(verb_key_find(verb, g->key), g->value, &v, &ch, e)) return vc->err_col = g->vcol, -1;
+    }
+    for (int i = 0; i < c->n_args; i++) {
+        const CmdArg *g = &c->args[i];
+        if (!strcmp(g->key, "seed")) {
+            vc->ws->seed = strtoull(g->value, NULL, 10);
+            ws_current(vc->ws)->seed = vc->ws->seed;
+        } else if (!strcmp(g->key, "threads")) {
+            openblas_set_num_threads(atoi(g->value));
+        }
+    }
+    out_printf(vc->out, "seed=%llu threads=%d\n", (unsigned long long)vc->ws->seed, openblas_get_num_threads());
+    return 0;
+}

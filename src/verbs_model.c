@@ -1,0 +1,319 @@
+/* verbs_model.c — model new, block, arch, params: building and showing the
+ * architecture. Every change is made on a copy of the spec, validated and
+ * built before it replaces the run's model, so a refused command changes nothing. */
+#include "verbs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int need_model(Run *r, BlError *e)
+{
+    if (r->has_model) return 0;
+    return bl_fail(e, "no model yet: start one with `model new` (see `help model`)");
+}
+
+static void model_line(VerbCtx *vc, const Run *r, const char *what)
+{
+    const ArchSpec *a = r->model.arch;
+    char n[32];
+    out_printf(vc->out, "%s: %d block%s, width %d, %d head%s, ctx %d, vocab %d%s, %s params\n", what, a->depth,
+               a->depth == 1 ? "" : "s", a->width, a->heads, a->heads == 1 ? "" : "s", a->ctx, a->vocab,
+               r->vocab_explicit || !r->has_data ? "" : " (from the data)", out_count(n, sizeof n, verb_param_count(&r->model.params)));
+}
+
+int verb_model(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
+{
+    Run *r = ws_current(vc->ws);
+    ArchSpec *a = xmalloc(sizeof *a);
+    arch_default(a);
+    a->seed = vc->ws->seed;
+    int vocab_given = 0, rc = 0;
+    for (int i = 0; i < c->n_args && !rc; i++) {
+        if (!strcmp(c->args[i].key, "vocab")) vocab_given = 1;
+        if (arch_set_model(a, c->args[i].key, c->args[i].value, e)) {
+            vc->err_col = c->args[i].vcol;
+            rc = -1;
+        }
+    }
+    if (!rc && !vocab_given && r->has_data) a->vocab = r->data.vocab < 2 ? 2 : r->data.vocab;
+    if (!rc) rc = arch_reset_blocks(a, e);
+    Model m;
+    if (!rc) rc = model_build(&m, a, e);
+    free(a);
+    if (rc) return -1;
+    run_set_model(r, &m);
+    r->vocab_explicit = vocab_given;
+    model_line(vc, r, "model");
+    return verb_fit_data(vc, r, e);
+}
+
+/* "all", "3", "0..5" → lo, hi within the model's depth. */
+static int parse_range(const char *s, int depth, int *lo, int *hi, BlError *e)
+{
+    if (!strcmp(s, "all")) {
+        *lo = 0;
+        *hi = depth - 1;
+        return 0;
+    }
+    char *end;
+    long a = strtol(s, &end, 10), b = a;
+    if (end == s || a < 0) return bl_fail(e, "range '%s': expected all, a block number (3) or a range (0..5)", s);
+    if (end[0] == '.' && end[1] == '.') {
+        const char *p = end + 2;
+        b = strtol(p, &end, 10);
+        if (end == p || b < 0) return bl_fail(e, "range '%s': expected all, a block number (3) or a range (0..5)", s);
+    }
+    if (*end) return bl_fail(e, "range '%s': expected all, a block number (3) or a range (0..5)", s);
+    if (a > b) return bl_fail(e, "range '%s': the first block is after the last (write %ld..%ld)", s, b, a);
+    if (b >= depth && depth == 1) return bl_fail(e, "block %ld does not exist: the model has one block, 0", b);
+    if (b >= depth) {
+        if (a == b) return bl_fail(e, "block %ld does not exist: the model has blocks 0..%d", a, depth - 1);
+        return bl_fail(e, "blocks %ld..%ld do not exist: the model has blocks 0..%d", a, b, depth - 1);
+    }
+    *lo = (int)a;
+    *hi = (int)b;
+    return 0;
+}
+
+int verb_block(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
+{
+    Run *r = ws_current(vc->ws);
+    if (need_model(r, e)) return -1;
+    const CmdWord *w = verb_word(c, noun, 0);
+    int lo = 0, hi = 0;
+    if (parse_range(w->text, r->model.arch->depth, &lo, &hi, e)) {
+        vc->err_col = w->col;
+        return -1;
+    }
+    if (c->n_args == 0) return bl_fail(e, "block %s: expected key=value toggles (help block lists them)", w->text);
+    ArchSpec *a = xmalloc(sizeof *a);
+    *a = *r->model.arch;
+    int rc = 0;
+    for (int i = 0; i < c->n_args && !rc; i++) {
+        const CmdArg *g = &c->args[i];
+        if (arch_set_block(a, lo, hi, g->key, g->value, g->trainable, e)) {
+            vc->err_col = g->vcol;
+            rc = -1;
+        }
+    }
+    Model m;
+    if (!rc) rc = model_build(&m, a, e);
+    free(a);
+    if (rc) return -1;
+    long steps = run_step(r);
+    run_set_model(r, &m);
+    char n[32];
+    if (lo == hi) out_printf(vc->out, "block %d:", lo);
+    else out_printf(vc->out, "blocks %d..%d:", lo, hi);
+    for (int i = 0; i < c->n_args; i++)
+        out_printf(vc->out, " %s%s=%s", c->args[i].key, c->args[i].trainable ? "~" : "", c->args[i].value);
+    out_printf(vc->out, " (model rebuilt, %s params)\n", out_count(n, sizeof n, verb_param_count(&r->model.params)));
+    if (steps) out_printf(vc->out, "note: rebuilt from seed %llu: the %ld training steps are gone\n",
+                          (unsigned long long)r->model.arch->seed, steps);
+    return 0;
+}
+
+/* ---- arch ------------------------------------------------------------------ */
+
+static void gain_str(const GainSpec *a, const GainSpec *b, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%g%s,%g%s", (double)a->value, a->trainable ? "~" : "", (double)b->value, b->trainable ? "~" : "");
+}
+
+/* One row of the block table (cells in cap-sized slots). */
+static void block_row(const ArchSpec *a, int l, char cell[][80])
+{
+    const BlockSpec *b = &a->blocks[l];
+    snprintf(cell[1], 80, "%s", b->preset);
+    snprintf(cell[2], 80, "%s", b->layout == LAYOUT_PARALLEL ? "par" : "seq");
+    snprintf(cell[3], 80, "%s", !b->norm ? "off" : b->normpos == NORMPOS_POST ? "post" : "pre");
+    if (b->attn == ATTN_OFF) {
+        snprintf(cell[4], 80, "off");
+        snprintf(cell[6], 80, "-");
+    } else {
+        snprintf(cell[4], 80, "%s%s%s", b->shape == 1 ? "shaped" : b->shape == 2 ? "vskip" : "mha",
+                 b->value == 0 ? " V=I" : b->value == 2 ? " V=I+dW" : "", b->proj ? "" : " P=I");
+        gain_str(&b->alpha_sa, &b->beta_sa, cell[6], 80);
+    }
+    if (!b->mlp) {
+        snprintf(cell[5], 80, "off");
+        snprintf(cell[7], 80, "-");
+    } else {
+        snprintf(cell[5], 80, "%gx %s", (double)b->mlp_ratio, b->act == ACT_RELU ? "relu" : "gelu");
+        gain_str(&b->alpha_ff, &b->beta_ff, cell[7], 80);
+    }
+    int xavier = b->xavier || a->init == INIT_XAVIER;
+    size_t k = (size_t)snprintf(cell[8], 80, "%s", xavier ? "xavier" : "normal");
+    if (b->init_gain != 1.0f) k += (size_t)snprintf(cell[8] + k, 80 - k, " g=%.3g", (double)b->init_gain);
+    if (b->init_div != 1.0f) snprintf(cell[8] + k, 80 - k, " /%.3g", (double)b->init_div);
+}
+
+static void arch_text(const ArchSpec *a, Out *o)
+{
+    int cap = 1 << 20;
+    char *text = xmalloc((size_t)cap);
+    arch_to_text(a, text, cap);
+    out_printf(o, "%s\n", text);
+    free(text);
+}
+
+int verb_arch(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
+{
+    Run *r = ws_current(vc->ws);
+    if (need_model(r, e)) return -1;
+    const ArchSpec *a = r->model.arch;
+    if (noun == 0) {
+        arch_text(a, vc->out);
+        return 0;
+    }
+    char label[48];
+    snprintf(label, sizeof label, "run %s", r->name);
+    model_line(vc, r, label);
+    out_printf(vc->out, "  mlp_ratio=%g norm=%s act=%s pos=%s init=%s bias=%s causal=%s tie=%s seed=%llu\n",
+               (double)a->mlp_ratio, a->norm == NORM_LAYER ? "layer" : a->norm == NORM_RMS ? "rms" : "none",
+               a->act == ACT_RELU ? "relu" : "gelu", a->pos == POS_LEARNED ? "learned" : a->pos == POS_SINUSOIDAL ? "sinusoidal" : "none",
+               a->init == INIT_XAVIER ? "xavier" : "normal", a->bias ? "on" : "off", a->causal ? "on" : "off",
+               a->tie ? "on" : "off", (unsigned long long)a->seed);
+    OutTable t;
+    out_table_init(&t, 9);
+    const char *head[] = {"blocks", "preset", "layout", "norm", "attention", "mlp", "attn a,b", "mlp a,b", "init"};
+    out_table_row(&t, head);
+    char cur[9][80], next[9][80];
+    for (int l = 0; l < a->depth;) {
+        memset(cur, 0, sizeof cur);
+        block_row(a, l, cur);
+        int h = l;
+        while (h + 1 < a->depth) {
+            memset(next, 0, sizeof next);
+            block_row(a, h + 1, next);
+            if (memcmp(cur[1], next[1], sizeof cur - sizeof cur[0])) break;
+            h++;
+        }
+        if (h == l) snprintf(cur[0], 80, "%d", l);
+        else snprintf(cur[0], 80, "%d..%d", l, h);
+        const char *cells[9];
+        for (int i = 0; i < 9; i++) cells[i] = cur[i];
+        out_table_row(&t, cells);
+        l = h + 1;
+    }
+    out_table_print(vc->out, &t, 2);
+    out_table_free(&t);
+    out_puts(vc->out, "  a,b: skip and branch gains (~ trainable). Rebuild this model with:\n");
+    arch_text(a, vc->out);
+    return 0;
+}
+
+/* ---- params ---------------------------------------------------------------- */
+
+static const char *component_of(const Param *p)
+{
+    if (!strcmp(p->name, "wte") || !strcmp(p->name, "wpe")) return "embedding";
+    if (!strncmp(p->name, "ln_in", 5)) return "input norm";
+    if (!strncmp(p->name, "ln_f", 4)) return "final norm";
+    if (!strcmp(p->name, "head")) return "head";
+    return p->name;
+}
+
+/* The part of a block tensor's name after "blocks.L.". */
+static const char *local_name(const Param *p)
+{
+    const char *s = p->name;
+    if (strncmp(s, "blocks.", 7)) return s;
+    s = strchr(s + 7, '.');
+    return s ? s + 1 : p->name;
+}
+
+/* A block's tensors as one comparable string: names, shapes, flags. */
+static void block_sig(const ParamTable *pt, int first, int last, char *buf, size_t cap)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    for (int i = first; i < last && k < cap; i++) {
+        char sh[48];
+        k += (size_t)snprintf(buf + k, cap - k, "%s%s%d;", local_name(&pt->p[i]), tensor_shape_str(&pt->p[i].t, sh, sizeof sh),
+                              pt->p[i].flags);
+    }
+}
+
+static void param_row(OutTable *t, const char *comp, const Param *p)
+{
+    char sh[48], n[32];
+    const char *cells[5] = {comp, local_name(p), tensor_shape_str(&p->t, sh, sizeof sh), out_count(n, sizeof n, p->t.n),
+                            p->flags & PARAM_TRAIN ? "" : "frozen"};
+    out_table_row(t, cells);
+}
+
+int verb_params(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
+{
+    Run *r = ws_current(vc->ws);
+    ArchSpec *a = xmalloc(sizeof *a);
+    if (r->has_model) *a = *r->model.arch;
+    else arch_default(a);
+    int rc = 0;
+    for (int i = 0; i < c->n_args && !rc; i++)
+        if (arch_set_model(a, c->args[i].key, c->args[i].value, e)) {
+            vc->err_col = c->args[i].vcol;
+            rc = -1;
+        }
+    /* A changed depth or preset re-applies the presets to every block. */
+    if (!rc && c->n_args) rc = arch_reset_blocks(a, e);
+    if (!rc && !r->has_model && !c->n_args)
+        out_puts(vc->out, "no model yet: counting the default model (model new builds it)\n");
+    ParamTable pt;
+    memset(&pt, 0, sizeof pt);
+    if (!rc) rc = model_declare(a, &pt, e);
+    free(a);
+    if (rc) return -1;
+    OutTable t;
+    out_table_init(&t, 5);
+    t.right[3] = 1;
+    const char *head[] = {"component", "tensor", "shape", "params", ""};
+    out_table_row(&t, head);
+    char sig[4096], sig2[4096], comp[48], n[32];
+    for (int i = 0; i < pt.n;) {
+        const Param *p = &pt.p[i];
+        if (p->layer < 0) {
+            const char *cm = component_of(p);
+            param_row(&t, cm, p);
+            for (i++; i < pt.n && pt.p[i].layer < 0 && !strcmp(component_of(&pt.p[i]), cm); i++) param_row(&t, "", &pt.p[i]);
+            continue;
+        }
+        /* Tensors of block L, then the run of following blocks with the same signature. */
+        int l = p->layer, end = i;
+        while (end < pt.n && pt.p[end].layer == l) end++;
+        block_sig(&pt, i, end, sig, sizeof sig);
+        int h = l, next = end;
+        for (;;) {
+            int s = next, f = s;
+            while (f < pt.n && pt.p[f].layer == h + 1) f++;
+            if (f == s) break;
+            block_sig(&pt, s, f, sig2, sizeof sig2);
+            if (strcmp(sig, sig2)) break;
+            h++;
+            next = f;
+        }
+        if (h == l) snprintf(comp, sizeof comp, "block %d", l);
+        else snprintf(comp, sizeof comp, "blocks %d..%d", l, h);
+        size_t sub = 0;
+        for (int k = i; k < end; k++) {
+            param_row(&t, k == i ? comp : k == i + 1 && h > l ? "(each)" : "", &pt.p[k]);
+            sub += (size_t)pt.p[k].t.n;
+        }
+        char label[48];
+        if (h == l) snprintf(label, sizeof label, "subtotal");
+        else snprintf(label, sizeof label, "subtotal x%d", h - l + 1);
+        const char *cells[5] = {"", label, "", out_count(n, sizeof n, (double)sub * (h - l + 1)), ""};
+        out_table_row(&t, cells);
+        i = next;
+    }
+    char tensors[32], tr[32], total[32];
+    snprintf(tensors, sizeof tensors, "%d tensors", pt.n);
+    snprintf(tr, sizeof tr, "(%s trainable)", out_count(n, sizeof n, (double)params_trainable(&pt)));
+    const char *cells[5] = {"total", tensors, "", out_count(total, sizeof total, verb_param_count(&pt)), tr};
+    out_table_row(&t, cells);
+    out_table_print(vc->out, &t, 0);
+    out_table_free(&t);
+    params_free(&pt);
+    return 0;
+}

@@ -1,0 +1,358 @@
+/* chart_metrics.c — Metrics series → Chart, one builder per chart family.
+ * Series names are the probes' (core/probe.h) and the trainer's ("loss",
+ * "val.loss", "val.exact", "lr", "gnorm"). Not here: drawing (ui/paint.c,
+ * ui/term_chart.c) or files (ui/chart_file.c). */
+#include "chart_metrics.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const ChartDef chart_defs[] = {
+    {"loss", "training loss (and validation loss) over steps; log-y"},
+    {"exact", "held-out exact match over steps (tasks)"},
+    {"rank", "mean token cosine by layer, latest probe (1 = rank collapse)"},
+    {"rank.map", "mean token cosine, layer x step heatmap"},
+    {"erank", "effective rank by layer, latest probe"},
+    {"rms", "mean token RMS by layer, latest probe (activation growth); log-y"},
+    {"grads", "gradient L2 norm per block, latest probe; log-y"},
+    {"grads.map", "gradient norm per block, layer x step heatmap"},
+    {"updates", "||dF|| from init and per step (final-norm output) over steps"},
+    {"ratio", "update ratio ||d theta||/||theta|| per tensor, latest probe, with the 1e-3 guide"},
+    {"lnin", "RMS of each norm layer's input by layer (DeepNet Fig. 4b/c)"},
+    {"attn", "attention map of one layer and head (layer= head=; head=-1: all heads)"},
+    {"entropy", "attention entropy per layer and head (nats)"},
+    {"scalars", "every trainable scalar gain over steps"},
+    {NULL, NULL},
+};
+
+void chart_opts_default(ChartOpts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->log_y = -1;
+}
+
+static int want_log(const ChartOpts *o, int dflt) { return o->log_y < 0 ? dflt : o->log_y; }
+
+/* Reads series `name` of a run under its lock into fresh arrays. */
+typedef struct Snap {
+    int     n, len, rows, cols;
+    long   *steps;
+    float  *values;
+    char  **labels;
+} Snap;
+
+static int snap(Metrics *mt, const char *name, Snap *s)
+{
+    memset(s, 0, sizeof *s);
+    metrics_lock(mt);
+    Series *se = metrics_find(mt, name);
+    if (se && se->n > 0) {
+        s->n = se->n;
+        s->len = se->len;
+        s->rows = se->rows;
+        s->cols = se->cols;
+        s->steps = xmalloc(sizeof(long) * (size_t)se->n);
+        s->values = xmalloc(sizeof(float) * (size_t)se->n * se->len);
+        memcpy(s->steps, se->steps, sizeof(long) * (size_t)se->n);
+        memcpy(s->values, se->values, sizeof(float) * (size_t)se->n * se->len);
+        if (se->labels) {
+            s->labels = xcalloc((size_t)se->len, sizeof(char *));
+            for (int i = 0; i < se->len; i++) s->labels[i] = xstrdup(se->labels[i] ? se->labels[i] : "");
+        }
+    }
+    metrics_unlock(mt);
+    return s->n > 0;
+}
+
+static void snap_free(Snap *s)
+{
+    if (s->labels)
+        for (int i = 0; i < s->len; i++) free(s->labels[i]);
+    free(s->labels);
+    free(s->steps);
+    free(s->values);
+}
+
+static Chart *missing(BlError *e, const char *series, const char *how)
+{
+    bl_fail(e, "no '%s' recorded yet: %s", series, how);
+    return NULL;
+}
+
+/* Title "A · what" for one run, "A vs B · what" for two, "3 runs · what" beyond. */
+static void title_for(const ChartRun *runs, int n, const char *what, char *buf, size_t cap)
+{
+    if (n == 1) snprintf(buf, cap, "run %s · %s", runs[0].name, what);
+    else if (n == 2) snprintf(buf, cap, "runs %s vs %s · %s", runs[0].name, runs[1].name, what);
+    else snprintf(buf, cap, "%d runs · %s", n, what);
+}
+
+/* Scalar series over steps, one line per run (and optional second series dashed by name). */
+static Chart *steps_chart(const char *series, const char *series2, const char *what, const char *ylabel,
+                          const ChartRun *runs, int n, const ChartOpts *o, int log_dflt, const char *how, BlError *e)
+{
+    char title[160];
+    title_for(runs, n, what, title, sizeof title);
+    Chart *c = chart_line_new(title);
+    chart_set_axis_labels(c, "step", ylabel);
+    chart_set_log_y(c, want_log(o, log_dflt));
+    int any = 0;
+    for (int r = 0; r < n; r++) {
+        const char *names[2] = {series, series2};
+        for (int k = 0; k < 2 && names[k]; k++) {
+            Snap s;
+            if (!snap(runs[r].metrics, names[k], &s)) continue;
+            double *x = xmalloc(sizeof(double) * (size_t)s.n), *y = xmalloc(sizeof(double) * (size_t)s.n);
+            double ema = 0, w = 0;
+            for (int i = 0; i < s.n; i++) {
+                x[i] = (double)s.steps[i];
+                y[i] = s.values[(size_t)i * s.len];
+                if (o->smooth > 0 && k == 0) {
+                    /* Debiased EMA, as TensorBoard's smoothing: divide by 1 − β^t. */
+                    ema = o->smooth * ema + (1 - o->smooth) * y[i];
+                    w = o->smooth * w + (1 - o->smooth);
+                    y[i] = ema / w;
+                }
+            }
+            char label[96];
+            if (n > 1) snprintf(label, sizeof label, "%s%s%s", runs[r].name, k ? " " : "", k ? names[k] : "");
+            else snprintf(label, sizeof label, "%s", names[k]);
+            chart_add_series(c, label, runs[r].color + (n == 1 ? k : 0), x, y, s.n);
+            free(x);
+            free(y);
+            snap_free(&s);
+            any = 1;
+        }
+    }
+    if (!any) {
+        chart_free(c);
+        return missing(e, series, how);
+    }
+    return c;
+}
+
+/* A per-layer vector, latest record, one line per run (x = layer). */
+static Chart *depth_chart(const char *series, const char *series2, const char *what, const char *ylabel,
+                          const ChartRun *runs, int n, const ChartOpts *o, int log_dflt, int from_embed,
+                          const char *how, BlError *e)
+{
+    char title[160];
+    title_for(runs, n, what, title, sizeof title);
+    Chart *c = chart_line_new(title);
+    chart_set_axis_labels(c, from_embed ? "layer (0 = embeddings)" : "block", ylabel);
+    chart_set_log_y(c, want_log(o, log_dflt));
+    int any = 0;
+    long step = -1;
+    for (int r = 0; r < n; r++) {
+        const char *names[2] = {series, series2};
+        for (int k = 0; k < 2 && names[k]; k++) {
+            Snap s;
+            if (!snap(runs[r].metrics, names[k], &s)) continue;
+            const float *v = s.values + (size_t)(s.n - 1) * s.len;
+            double *y = xmalloc(sizeof(double) * (size_t)s.len);
+            for (int i = 0; i < s.len; i++) y[i] = v[i];
+            char label[96];
+            if (n > 1 && series2) snprintf(label, sizeof label, "%s %s", runs[r].name, names[k]);
+            else snprintf(label, sizeof label, "%s", n > 1 ? runs[r].name : names[k]);
+            chart_add_series(c, label, runs[r].color + (n == 1 ? k : 0), NULL, y, s.len);
+            step = s.steps[s.n - 1];
+            free(y);
+            snap_free(&s);
+            any = 1;
+        }
+    }
+    if (!any) {
+        chart_free(c);
+        return missing(e, series, how);
+    }
+    char sub[64];
+    snprintf(sub, sizeof sub, "probe at step %ld", step);
+    chart_set_subtitle(c, sub);
+    return c;
+}
+
+/* A per-layer vector over steps: layer × step heatmap of runs[0]. */
+static Chart *depth_step_map(const char *series, const char *what, const ChartRun *runs, const char *value_label,
+                             const char *how, BlError *e)
+{
+    Snap s;
+    if (!snap(runs[0].metrics, series, &s)) return missing(e, series, how);
+    double *v = xmalloc(sizeof(double) * (size_t)s.len * s.n);
+    for (int l = 0; l < s.len; l++)
+        for (int t = 0; t < s.n; t++) v[(size_t)l * s.n + t] = s.values[(size_t)t * s.len + l];
+    char title[160];
+    title_for(runs, 1, what, title, sizeof title);
+    Chart *c = chart_heatmap_new(title, s.len, s.n, v);
+    chart_heatmap_set_numbers(c, 0, 0, 1);
+    char **steps = xmalloc(sizeof(char *) * (size_t)s.n);
+    for (int t = 0; t < s.n; t++) {
+        steps[t] = xmalloc(24);
+        snprintf(steps[t], 24, "%ld", s.steps[t]);
+    }
+    chart_heatmap_set_labels(c, 1, (const char *const *)steps);
+    chart_set_axis_labels(c, "step", "layer");
+    chart_heatmap_set_value_label(c, value_label);
+    for (int t = 0; t < s.n; t++) free(steps[t]);
+    free(steps);
+    free(v);
+    snap_free(&s);
+    return c;
+}
+
+static Chart *attention_panel(const Snap *s, int head, int T, const char *title)
+{
+    double *v = xmalloc(sizeof(double) * (size_t)T * T);
+    const float *rec = s->values + (size_t)(s->n - 1) * s->len + (size_t)head * T * T;
+    for (int i = 0; i < T * T; i++) v[i] = rec[i];
+    Chart *c = chart_heatmap_new(title, T, T, v);
+    if (s->labels) {
+        chart_heatmap_set_labels(c, 0, (const char *const *)s->labels);
+        chart_heatmap_set_labels(c, 1, (const char *const *)s->labels);
+    }
+    chart_set_axis_labels(c, "key", "query");
+    free(v);
+    return c;
+}
+
+static Chart *attention_chart(const ChartRun *runs, const ChartOpts *o, BlError *e)
+{
+    char series[48];
+    snprintf(series, sizeof series, "%s%d", o->mixed ? "attn.mixed." : "attn.", o->layer);
+    Snap s;
+    if (!snap(runs[0].metrics, series, &s))
+        return missing(e, series, o->mixed ? "only shaped or value-skip blocks record the mixed matrix; run `probe attn`"
+                                           : "run `probe attn` (layer= picks a block)");
+    int T = s.cols, H = s.rows / T;
+    int causal = 1;   /* above-diagonal probabilities are exactly 0 in causal models */
+    const float *rec = s.values + (size_t)(s.n - 1) * s.len;
+    for (int i = 0; i < T && causal; i++)
+        for (int j = i + 1; j < T; j++)
+            if (rec[(size_t)i * T + j] != 0.0f) { causal = 0; break; }
+    char title[160], what[96];
+    snprintf(what, sizeof what, "%s layer %d%s", o->mixed ? "mixed attention aI+bA-gC" : "attention", o->layer,
+             o->head >= 0 ? "" : ", all heads");
+    title_for(runs, 1, what, title, sizeof title);
+    Chart *c;
+    if (o->head < 0) {
+        c = chart_grid_new(title, 0);
+        for (int h = 0; h < H; h++) {
+            char pt[32];
+            snprintf(pt, sizeof pt, "head %d", h);
+            Chart *p = attention_panel(&s, h, T, pt);
+            if (causal) chart_heatmap_mask_causal(p);
+            if (!o->mixed) chart_heatmap_set_range(p, 0, 1);
+            chart_grid_add(c, p);
+        }
+    } else {
+        if (o->head >= H) {
+            snap_free(&s);
+            bl_fail(e, "head=%d: layer %d has heads 0..%d", o->head, o->layer, H - 1);
+            return NULL;
+        }
+        snprintf(what + strlen(what), sizeof what - strlen(what), ", head %d", o->head);
+        title_for(runs, 1, what, title, sizeof title);
+        c = attention_panel(&s, o->head, T, title);
+        if (causal) chart_heatmap_mask_causal(c);
+        if (!o->mixed) chart_heatmap_set_range(c, 0, 1);
+    }
+    char sub[64];
+    snprintf(sub, sizeof sub, "probe sequence 0 at step %ld%s", s.steps[s.n - 1], causal ? "; causal" : "");
+    chart_set_subtitle(c, sub);
+    snap_free(&s);
+    return c;
+}
+
+static Chart *matrix_chart(const char *series, const char *what, const ChartRun *runs, const char *xl,
+                           const char *yl, const char *value_label, const char *how, BlError *e)
+{
+    Snap s;
+    if (!snap(runs[0].metrics, series, &s)) return missing(e, series, how);
+    double *v = xmalloc(sizeof(double) * (size_t)s.len);
+    const float *rec = s.values + (size_t)(s.n - 1) * s.len;
+    for (int i = 0; i < s.len; i++) v[i] = rec[i];
+    char title[160];
+    title_for(runs, 1, what, title, sizeof title);
+    Chart *c = chart_heatmap_new(title, s.rows, s.cols, v);
+    chart_heatmap_set_numbers(c, 0, 0, 1);
+    chart_heatmap_set_numbers(c, 1, 0, 1);
+    chart_set_axis_labels(c, xl, yl);
+    chart_heatmap_set_value_label(c, value_label);
+    free(v);
+    snap_free(&s);
+    return c;
+}
+
+/* Per-column series over steps (one line per column): the scalar gains. */
+static Chart *columns_chart(const char *series, const char *what, const ChartRun *runs, const char *how, BlError *e)
+{
+    Snap s;
+    if (!snap(runs[0].metrics, series, &s)) return missing(e, series, how);
+    char title[160];
+    title_for(runs, 1, what, title, sizeof title);
+    Chart *c = chart_line_new(title);
+    chart_set_axis_labels(c, "step", "value");
+    double *x = xmalloc(sizeof(double) * (size_t)s.n), *y = xmalloc(sizeof(double) * (size_t)s.n);
+    for (int j = 0; j < s.len; j++) {
+        for (int i = 0; i < s.n; i++) {
+            x[i] = (double)s.steps[i];
+            y[i] = s.values[(size_t)i * s.len + j];
+        }
+        chart_add_series(c, s.labels ? s.labels[j] : "", j, x, y, s.n);
+    }
+    free(x);
+    free(y);
+    snap_free(&s);
+    return c;
+}
+
+static Chart *ratio_chart(const ChartRun *runs, const ChartOpts *o, BlError *e)
+{
+    Snap s;
+    if (!snap(runs[0].metrics, "updates.ratio", &s)) return missing(e, "updates.ratio", "run `probe updates` during training (probe every=N)");
+    char title[160];
+    title_for(runs, 1, "update ratio ||d theta|| / ||theta|| per tensor", title, sizeof title);
+    Chart *c = chart_line_new(title);
+    const float *rec = s.values + (size_t)(s.n - 1) * s.len;
+    double *y = xmalloc(sizeof(double) * (size_t)s.len);
+    for (int i = 0; i < s.len; i++) y[i] = rec[i];
+    chart_add_series(c, runs[0].name, runs[0].color, NULL, y, s.len);
+    chart_add_guide(c, 1e-3, "1e-3");
+    chart_set_log_y(c, want_log(o, 1));
+    chart_set_axis_labels(c, "tensor (in parameter order)", "ratio");
+    char sub[64];
+    snprintf(sub, sizeof sub, "since the previous probe, at step %ld", s.steps[s.n - 1]);
+    chart_set_subtitle(c, sub);
+    free(y);
+    snap_free(&s);
+    return c;
+}
+
+Chart *chart_from_metrics(const char *name, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
+{
+    ChartOpts dflt;
+    if (!o) { chart_opts_default(&dflt); o = &dflt; }
+    if (n < 1) return bl_fail(e, "no run to draw"), NULL;
+    const char *train = "train first (`train steps=N`)";
+    const char *prank = "run `probe rank` (or `probe rank every=N` while training)";
+    if (!strcmp(name, "loss")) return steps_chart("loss", "val.loss", "loss", "cross-entropy (nats)", runs, n, o, 1, train, e);
+    if (!strcmp(name, "exact")) return steps_chart("val.exact", NULL, "held-out exact match", "exact match", runs, n, o, 0, train, e);
+    if (!strcmp(name, "rank")) return depth_chart("rank.cos", NULL, "mean token cosine by layer", "cosine", runs, n, o, 0, 1, prank, e);
+    if (!strcmp(name, "rank.map")) return depth_step_map("rank.cos", "mean token cosine, layer x step", runs, "cosine", prank, e);
+    if (!strcmp(name, "erank")) return depth_chart("rank.erank", NULL, "effective rank by layer", "effective rank", runs, n, o, 0, 1, prank, e);
+    if (!strcmp(name, "rms")) return depth_chart("rank.rms", NULL, "token RMS by layer", "RMS", runs, n, o, 1, 1, prank, e);
+    if (!strcmp(name, "grads")) return depth_chart("grads.block", NULL, "gradient norm per block", "L2 norm", runs, n, o, 1, 0, "run `probe grads`", e);
+    if (!strcmp(name, "grads.map")) return depth_step_map("grads.block", "gradient norm, block x step", runs, "L2 norm", "run `probe grads every=N` while training", e);
+    if (!strcmp(name, "updates")) return steps_chart("updates.dF", "updates.dF_step", "model update ||dF||", "RMS change of F", runs, n, o, 0, "run `probe updates every=N` while training", e);
+    if (!strcmp(name, "ratio")) return ratio_chart(runs, o, e);
+    if (!strcmp(name, "lnin")) return depth_chart("lnin.attn", "lnin.mlp", "RMS of norm inputs", "RMS", runs, n, o, 1, 0, "run `probe lnin`", e);
+    if (!strcmp(name, "attn")) return attention_chart(runs, o, e);
+    if (!strcmp(name, "entropy")) return matrix_chart("attn.entropy", "attention entropy", runs, "head", "layer", "nats", "run `probe attn`", e);
+    if (!strcmp(name, "scalars")) return columns_chart("scalars", "scalar gains", runs, "run `probe scalars every=N` (the model needs trainable gains, e.g. preset=sas)", e);
+    char list[512];
+    size_t k = 0;
+    for (int i = 0; chart_defs[i].name && k < sizeof list; i++)
+        k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", chart_defs[i].name);
+    return bl_fail(e, "unknown chart '%s' (charts: %s)", name, list), NULL;
+}
