@@ -30,6 +30,9 @@ LIBS_CORE   = $(shell pkg-config --libs $(PKG_CORE) 2>/dev/null) -lm -lpthread
 LIBS_ALL    = $(shell pkg-config --libs $(PKG_CORE) $(PKG_UI) $(PKG_SRC) 2>/dev/null) -lm -lpthread
 
 CORE_SRC = $(wildcard core/*.c)
+# The PyTorch export's Python files, compiled into the binary (core/export.c).
+TORCH_PY = $(wildcard tools/torch/*.py)
+GEN_OBJ  = $(BUILD)/gen/torch_files.o
 UI_SRC   = $(wildcard ui/*.c)
 APP_SRC  = $(wildcard src/*.c)
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -38,7 +41,7 @@ APP_OBJ  = $(APP_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN = $(BUILD)/bench/bench_train
-PARITY_BIN = $(BUILD)/tests/parity_dump
+PARITY_BIN = $(BUILD)/tests/parity_dump $(BUILD)/tests/data_dump $(BUILD)/tests/export_dump
 
 .PHONY: all deps run check check-c check-script check-parity check-tui bench install uninstall clean
 
@@ -47,6 +50,12 @@ all: blocklab $(UNIT_BIN) $(BENCH_BIN) $(PARITY_BIN)
 $(BUILD)/core/%.o: core/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) -c $< -o $@
+$(BUILD)/gen/torch_files.c: tools/embed.sh $(TORCH_PY)
+	@mkdir -p $(dir $@)
+	sh tools/embed.sh $@ $(TORCH_PY)
+$(GEN_OBJ): $(BUILD)/gen/torch_files.c
+	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) -c $< -o $@
+
 $(BUILD)/ui/%.o: ui/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(CFLAGS_UI) -c $< -o $@
@@ -54,7 +63,7 @@ $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(CFLAGS_UI) $(CFLAGS_SRC) -DBL_DATADIR='"$(PREFIX)/share/blocklab"' -c $< -o $@
 
-$(BUILD)/libblcore.a: $(CORE_OBJ)
+$(BUILD)/libblcore.a: $(CORE_OBJ) $(GEN_OBJ)
 	ar rcs $@ $^
 $(BUILD)/libblui.a: $(UI_OBJ)
 	@mkdir -p $(BUILD)
@@ -69,7 +78,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/testlib.h $(BUILD)/libblui.a $(BUILD
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(CFLAGS_UI) -Itests/unit $(LDSAN) -o $@ $< $(BUILD)/libblui.a $(BUILD)/libblcore.a $(LIBS_ALL)
 
-$(BUILD)/tests/parity_dump: tests/parity/parity_dump.c $(BUILD)/libblcore.a
+$(PARITY_BIN): $(BUILD)/tests/%: tests/parity/%.c $(BUILD)/libblcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(LDSAN) -o $@ $< $(BUILD)/libblcore.a $(LIBS_CORE)
 
@@ -109,4 +118,4 @@ uninstall:
 clean:
 	rm -rf build build-san blocklab
 
--include $(CORE_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(APP_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(GEN_OBJ:.o=.d)

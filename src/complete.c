@@ -2,6 +2,7 @@
  * Word splitting here is deliberately simple (spaces and ';'); the parser,
  * not this, decides what a line means. */
 #include "complete.h"
+#include "chart_metrics.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,17 @@ void complete_line(const Workspace *ws, const char *line, int start, Completion 
                 for (int i = 0; i < ws->n; i++) add(out, prefix, ws->runs[i]->name);
             return;
         case WORD_RANGE: add(out, prefix, "all"); return;
+        case WORD_CHOICE: add_all(out, prefix, v->word_values); break;
+        case WORD_SERIES: {
+            if (noun && !strcmp(words[1], "torch")) { out->files = 1; return; }
+            for (const ChartDef *d = chart_defs; d->name; d++) add(out, prefix, d->name);
+            Metrics *mt = &ws->runs[ws->cur]->metrics;
+            metrics_lock(mt);
+            for (int i = 0; i < mt->n; i++) add(out, prefix, mt->s[i]->name);
+            metrics_unlock(mt);
+            if (out->n) return;
+            break;
+        }
         default: break;
         }
     }

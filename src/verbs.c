@@ -58,6 +58,41 @@ const VerbKey verb_keys_set[] = {
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
+const char *const verb_probe_words[] = {"rank", "updates", "grads", "lnin", "attn", "scalars", "all", "off", NULL};
+static const char *const onoff_names[] = {"off", "on", NULL};
+
+const VerbKey verb_keys_probe[] = {
+    {"every", VK_INT, NULL, 1, 1e9, "", "also probe every N steps while training (and now)"},
+    {"lr", VK_FLOAT, NULL, 0, 100, "0.1", "updates at step 0: learning rate of the one plain SGD step measured"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+const VerbKey verb_keys_show[] = {
+    {"layer", VK_INT, NULL, 0, 4095, "0", "attention: which block"},
+    {"head", VK_INT, NULL, -1, 255, "0", "attention: which head (-1: all)"},
+    {"runs", VK_STR, NULL, 0, 0, "current", "runs to overlay: A,B or all"},
+    {"log", VK_ENUM, onoff_names, 0, 0, "chart's", "log-scale y axis"},
+    {"mixed", VK_ENUM, onoff_names, 0, 0, "off", "attention: the whole aI+bA-gC of shaped blocks"},
+    {"width", VK_INT, NULL, 20, 400, "terminal", "columns of a chart drawn as text"},
+    {"height", VK_INT, NULL, 6, 200, "20", "rows of a chart drawn as text"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+const VerbKey verb_keys_export[] = {
+    {"file", VK_FILE, NULL, 0, 0, "RUN-CHART.EXT", "where to write (torch: the directory)"},
+    {"force", VK_ENUM, onoff_names, 0, 0, "off", "overwrite an existing file"},
+    {"layer", VK_INT, NULL, 0, 4095, "0", "attention: which block"},
+    {"head", VK_INT, NULL, -1, 255, "0", "attention: which head (-1: all heads as a grid)"},
+    {"runs", VK_STR, NULL, 0, 0, "current", "runs to overlay: A,B or all"},
+    {"log", VK_ENUM, onoff_names, 0, 0, "chart's", "log-scale y axis"},
+    {"smooth", VK_FLOAT, NULL, 0, 0.999, "0", "loss: debiased EMA smoothing factor"},
+    {"mixed", VK_ENUM, onoff_names, 0, 0, "off", "attention: the whole aI+bA-gC of shaped blocks"},
+    {"width", VK_INT, NULL, 240, 4096, "1200", "image width in pixels"},
+    {"height", VK_INT, NULL, 240, 4096, "800", "image height in pixels"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+static const char *const export_nouns[] = {"png", "svg", "csv", "torch", NULL};
 static const char *const model_nouns[] = {"new", NULL};
 static const char *const arch_nouns[] = {"spec", NULL};
 static const char *const data_nouns[] = {"fortunes", NULL};
@@ -71,7 +106,7 @@ const Verb verb_table[] = {
      "take their defaults) and initialised from seed. Every block starts from preset.\n"
      "When vocab is not given it is sized to the run's data. Training restarts at step 0.",
      "model new depth=4 width=64 heads=4 ctx=32\n"
-     "model new depth=16 preset=sas norm=rms seed=7"},
+     "model new depth=16 preset=sas norm=rms seed=7", NULL},
     {"block", NULL, 0, WORD_RANGE, 1, 1, "RANGE", NULL, 1, verb_block,
      "block RANGE key=value...",
      "change blocks: presets and toggles (rebuilds the model)",
@@ -81,7 +116,7 @@ const Verb verb_table[] = {
      "range nothing changes.",
      "block all preset=sas\n"
      "block 0..1 skip.attn=off beta.ff~=0.1\n"
-     "block 3 attn=off mlp=2"},
+     "block 3 attn=off mlp=2", NULL},
     {"arch", arch_nouns, 1, WORD_NONE, 0, 0, NULL, NULL, -1, verb_arch,
      "arch [spec]",
      "show the architecture and the one line that rebuilds it",
@@ -89,7 +124,7 @@ const Verb verb_table[] = {
      "command text that rebuilds this exact model when pasted back. `arch spec`\n"
      "prints only that text.",
      "arch\n"
-     "arch spec"},
+     "arch spec", NULL},
     {"params", NULL, 0, WORD_NONE, 0, 0, NULL, NULL, 0, verb_params,
      "params [key=value...]",
      "parameter tensors by component, with counts and total",
@@ -97,7 +132,7 @@ const Verb verb_table[] = {
      "Model keys count a variant of the current model (or of the defaults) without\n"
      "building it: nothing is allocated, so any size can be counted.",
      "params\n"
-     "params depth=48 width=1600 heads=25 ctx=1024 vocab=50257"},
+     "params depth=48 width=1600 heads=25 ctx=1024 vocab=50257", NULL},
     {"data", data_nouns, 1, WORD_NONE, 0, 0, NULL, verb_keys_data, -1, verb_data,
      "data [fortunes] [task=NAME | text=FILE] [key=value...]",
      "choose training data: a synthetic task, a text file, or fortunes",
@@ -107,7 +142,7 @@ const Verb verb_table[] = {
      "whose vocab was not given is resized to the data. Without keys: show the data.",
      "data task=reverse symbols=10 length=8\n"
      "data text=README.md val=0.1\n"
-     "data fortunes"},
+     "data fortunes", NULL},
     {"train", NULL, 0, WORD_NONE, 0, 0, NULL, verb_keys_train, -1, verb_train,
      "train [key=value...]",
      "train the current run (continues where the last train stopped)",
@@ -119,7 +154,7 @@ const Verb verb_table[] = {
      "schedule across several calls or processes.",
      "train steps=500 lr=3e-3\n"
      "train steps=1000 batch=64 warmup=100 schedule=cosine\n"
-     "train steps=100 total=1000 log_every=10"},
+     "train steps=100 total=1000 log_every=10", NULL},
     {"sample", NULL, 0, WORD_NONE, 0, 0, NULL, verb_keys_sample, -1, verb_sample,
      "sample [key=value...]",
      "generate with the current model",
@@ -128,20 +163,20 @@ const Verb verb_table[] = {
      "seed gives the same sample.",
      "sample\n"
      "sample prompt=31415926\n"
-     "sample n=400 temperature=0.8 top_k=10 prompt=\"Q: \""},
+     "sample n=400 temperature=0.8 top_k=10 prompt=\"Q: \"", NULL},
     {"save", NULL, 0, WORD_FILE, 1, 1, "FILE", NULL, -1, verb_save,
      "save FILE",
      "write a checkpoint (safetensors: weights, arch, optimizer, training state)",
      "Writes atomically: a crash never leaves a half-written FILE. The file holds the\n"
      "arch text, so `load` rebuilds the model, and the optimizer state, so `train`\n"
      "after `load` continues exactly as if the run had never stopped.",
-     "save runs/a.safetensors"},
+     "save runs/a.safetensors", NULL},
     {"load", NULL, 0, WORD_FILE, 1, 1, "FILE", NULL, -1, verb_load,
      "load FILE",
      "read a checkpoint into the current run",
      "Replaces the current run's model (and optimizer, training state and data when\n"
      "the file has them). A corrupt or truncated file changes nothing.",
-     "load runs/a.safetensors"},
+     "load runs/a.safetensors", NULL},
     {"run", run_nouns, 0, WORD_RUN, 0, 1, "NAME", NULL, -1, verb_runs,
      "run new NAME | run use NAME | run list",
      "named runs in one workspace, for A/B comparisons",
@@ -150,25 +185,63 @@ const Verb verb_table[] = {
      "switches; `run list` shows every run. The first run is A.",
      "run new B\n"
      "run use A\n"
-     "run list"},
+     "run list", NULL},
     {"set", NULL, 0, WORD_NONE, 0, 0, NULL, verb_keys_set, -1, verb_set,
      "set [key=value...]",
      "workspace settings: seed, threads",
      "Without keys, shows the settings.",
      "set seed=42\n"
-     "set threads=2"},
+     "set threads=2", NULL},
+    {"probe", NULL, 0, WORD_CHOICE, 1, 7, "NAME", verb_keys_probe, -1, verb_probe,
+     "probe NAME... [every=N] [lr=X]",
+     "measure signal propagation: rank, updates, grads, lnin, attn, scalars",
+     "Runs the named probes now on the run's fixed probe batch (forward only, plus a\n"
+     "backward for grads) and records them as series; `show` prints them and `export`\n"
+     "draws them. every=N keeps probing every N steps while training; `probe off`\n"
+     "stops that. At step 0, `probe updates` measures DeepNet's ||dF|| after one plain\n"
+     "SGD step of lr (default 0.1) and restores the parameters. NaN or Inf in a probe\n"
+     "raises an alarm naming the first tensor and layer.",
+     "probe rank\n"
+     "probe rank grads attn every=10\n"
+     "probe updates lr=0.1\n"
+     "probe off", verb_probe_words},
+    {"show", NULL, 0, WORD_SERIES, 0, 1, "NAME", verb_keys_show, -1, verb_show,
+     "show [SERIES|CHART] [key=value...]",
+     "print a recorded series as text, or draw a chart in the terminal",
+     "Without a name: list what the run has recorded. A series name (rank.cos, loss,\n"
+     "attn.2, ...) prints its numbers: a table by layer, or a sparkline over steps.\n"
+     "A chart name (loss, rank, rank.map, grads, attn, ...) draws the chart as text,\n"
+     "the same chart `export png` writes.",
+     "show\n"
+     "show rank.cos\n"
+     "show rank runs=all\n"
+     "show attn layer=1 head=0", NULL},
+    {"export", export_nouns, 0, WORD_SERIES, 1, 1, "CHART|SERIES|DIR", verb_keys_export, -1, verb_export,
+     "export png|svg|csv CHART|SERIES [file=PATH] [key=value...] | export torch DIR",
+     "write a chart as PNG, SVG or CSV, or the run as a PyTorch package",
+     "png and svg draw CHART (see `help show`) for a report: 1200x800, titled with the\n"
+     "run and the probe. csv writes the numbers behind CHART, or any SERIES as tidy\n"
+     "columns (run, step, layer, head, name, index, value). runs=A,B overlays runs in\n"
+     "their terminal colours. An existing file is kept unless force=on; files appear\n"
+     "whole or not at all. `export torch DIR` writes a standalone PyTorch package: the\n"
+     "model, the weights and a DistributedDataParallel training script.",
+     "export png loss runs=A,B\n"
+     "export svg rank.map file=fig/rank.svg\n"
+     "export csv rank.cos file=rank.csv\n"
+     "export png attn layer=1 head=-1\n"
+     "export torch out/run-a", NULL},
     {"help", NULL, 0, WORD_VERB, 0, 1, "VERB", NULL, -1, verb_helpcmd,
      "help [VERB]",
      "list the verbs, or show a verb's keys and examples",
      "The same text as the man page's COMMANDS section, generated from the verb table.",
      "help\n"
-     "help block"},
+     "help block", NULL},
     {"quit", NULL, 0, WORD_NONE, 0, 0, NULL, NULL, -1, verb_quit,
      "quit",
      "leave blocklab (Ctrl-D does the same)",
      "In a script, stops it there with success.",
-     "quit"},
-    {NULL, NULL, 0, 0, 0, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL},
+     "quit", NULL},
+    {NULL, NULL, 0, 0, 0, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 const Verb *verb_find(const char *name)
@@ -309,6 +382,17 @@ int verb_check(const Cmd *c, BlError *e, int *col)
         return bl_fail(e, "unexpected '%s' after %s (usage: %s)", c->words[first + v->word_max].text, v->word_name, v->usage);
     }
     if (nw < v->word_min) return bl_fail(e, "'%s' needs %s (usage: %s)", v->name, v->word_name, v->usage);
+    if (v->word == WORD_CHOICE)
+        for (int i = first; i < c->n_words; i++) {
+            int ok = 0;
+            for (int j = 0; v->word_values[j]; j++) ok |= !strcmp(v->word_values[j], c->words[i].text);
+            if (!ok) {
+                char list[256];
+                enum_join(v->word_values, list, sizeof list);
+                *col = c->words[i].col;
+                return bl_fail(e, "unknown %s '%s' (expected %s)", v->word_name, c->words[i].text, list);
+            }
+        }
     ArchSpec *scratch = NULL;
     int rc = 0;
     for (int i = 0; i < c->n_args && !rc; i++) {

@@ -26,7 +26,11 @@ typedef struct VerbKey {
 } VerbKey;
 
 /* What completion offers for positional words. */
-typedef enum { WORD_NONE, WORD_RANGE, WORD_FILE, WORD_RUN, WORD_VERB } WordKind;
+typedef enum {
+    WORD_NONE, WORD_RANGE, WORD_FILE, WORD_RUN, WORD_VERB,
+    WORD_CHOICE,   /* one of Verb.word_values (checked before running) */
+    WORD_SERIES,   /* a recorded series or a chart name (completed from the run's metrics) */
+} WordKind;
 
 typedef struct VerbCtx {
     Workspace *ws;
@@ -53,6 +57,7 @@ typedef struct Verb {
     const char *summary;        /* one line for `help` */
     const char *about;          /* a paragraph for `help VERB` */
     const char *examples;       /* lines separated by '\n' */
+    const char *const *word_values;   /* WORD_CHOICE: NULL-terminated allowed words */
 } Verb;
 
 extern const Verb verb_table[];   /* terminated by {NULL} */
@@ -88,9 +93,14 @@ int verb_runs(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_set(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_helpcmd(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_quit(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_probe(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_show(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_export(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 
 /* Key tables of the verbs that have their own keys (for help and completion). */
-extern const VerbKey verb_keys_data[], verb_keys_train[], verb_keys_sample[], verb_keys_set[];
+extern const VerbKey verb_keys_data[], verb_keys_train[], verb_keys_sample[], verb_keys_set[], verb_keys_probe[],
+    verb_keys_show[], verb_keys_export[];
+extern const char *const verb_probe_words[];
 
 /* Shared by handlers: the first positional word after the noun, or NULL. */
 const CmdWord *verb_word(const Cmd *c, int noun, int i);

@@ -205,6 +205,29 @@ static int apply_train_keys(const Cmd *c, TrainCfg *cfg, VerbCtx *vc, BlError *e
     return 0;
 }
 
+/* Raw gradients for the grads probe, read between backward and clipping. */
+typedef struct GradProbe {
+    Run  *r;
+    long  due;        /* the step number whose gradients are wanted */
+    char  bad[600];   /* NaN/Inf report */
+} GradProbe;
+
+static void grads_after_backward(void *ctx, Trainer *tr)
+{
+    GradProbe *g = ctx;
+    BlError e;
+    if (tr->step + 1 != g->due) return;
+    if (probe_run(&g->r->prober, tr->model, PROBE_GRADS, g->due, 1, &g->r->metrics, &e) && !g->bad[0])
+        snprintf(g->bad, sizeof g->bad, "%s", e.msg);
+}
+
+static void record1(Metrics *mt, const char *name, long step, float v)
+{
+    metrics_lock(mt);
+    series_append(metrics_series(mt, name, 1, 1, ""), step, &v);
+    metrics_unlock(mt);
+}
+
 static void eval_cols(char *buf, size_t cap, const EvalStats *ev)
 {
     size_t k = (size_t)snprintf(buf, cap, "  val %.4f", (double)ev->loss);
@@ -244,12 +267,48 @@ int verb_train(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     EvalStats ev = {0};
     double t0 = bl_now(), loss_sum = 0, sec_sum = 0, tokens = (double)tr->B * tr->T;
     int n_sum = 0, evaluated = 0, stopped = 0;
+    /* Probes while training (probe NAME every=N): at the first step's start and every N steps. */
+    int every = r->probe_every;
+    unsigned pmask = r->probe_mask;
+    GradProbe gp = {r, 0, ""};
+    if (every > 0 && !run_prober(r, e)) return -1;
+    if (every > 0 && start == 0 && r->probed_at != 0) {
+        if (probe_run(&r->prober, &r->model, pmask & ~(unsigned)PROBE_GRADS, 0, 0, &r->metrics, e)) return -1;
+        r->probed_at = 0;
+    }
+    if (every > 0 && (pmask & PROBE_GRADS)) {
+        tr->after_backward = grads_after_backward;
+        tr->after_ctx = &gp;
+    }
     while (tr->step < end) {
         if (vc->stop && *vc->stop) {
             stopped = 1;
             break;
         }
+        gp.due = every > 0 && (tr->step + 1) % every == 0 ? tr->step + 1 : 0;
         trainer_step(tr, &st);
+        if (gp.bad[0]) {
+            out_printf(vc->out, "step %ld/%ld  alarm: %s\n", st.step, end, gp.bad);
+            gp.bad[0] = 0;
+        }
+        if (!st.nonfinite) {
+            record1(&r->metrics, "loss", st.step, st.loss);
+            record1(&r->metrics, "lr", st.step, st.lr);
+            record1(&r->metrics, "gnorm", st.step, (float)st.grad_norm);
+            double zl, zg;
+            if (health_step(&r->health, st.loss, st.grad_norm, &zl, &zg))
+                out_printf(vc->out, "step %ld/%ld  spike: loss %.4f (z %.1f)  gnorm %.3f (z %.1f)\n", st.step, end, (double)st.loss,
+                           zl, st.grad_norm, zg);
+            if (every > 0 && st.step % every == 0) {
+                BlError pe;
+                r->probed_at = st.step;
+                if (probe_run(&r->prober, &r->model, pmask & ~(unsigned)PROBE_GRADS, st.step, 0, &r->metrics, &pe)) {
+                    out_printf(vc->out, "step %ld/%ld  alarm: %s; training stops, parameters kept\n", st.step, end, pe.msg);
+                    stopped = 2;
+                    break;
+                }
+            }
+        }
         if (st.nonfinite) {
             out_printf(vc->out, "step %ld/%ld  stopped: %s is NaN or Inf; parameters kept from step %ld, the run is kept\n",
                        st.step, end, st.nonfinite_where, st.step - 1);
@@ -266,6 +325,9 @@ int verb_train(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
                 trainer_eval(tr, cfg.eval_batches, &ev);
                 evaluated = 1;
                 eval_cols(evs, sizeof evs, &ev);
+                record1(&r->metrics, "val.loss", tr->step, ev.loss);
+                if (ev.exact >= 0) record1(&r->metrics, "val.exact", tr->step, ev.exact);
+                else record1(&r->metrics, "val.acc", tr->step, ev.token_acc);
             }
             out_printf(vc->out, "step %ld/%ld  loss %.4f%s  lr %.2e  gnorm %.3f  tok/s %s  ms/step %.1f\n", tr->step, end,
                        loss_sum / n_sum, evs, (double)st.lr, st.grad_norm, out_si(tps, sizeof tps, tokens * n_sum / sec_sum),
@@ -281,6 +343,8 @@ int verb_train(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
             n_sum = 0;
         }
     }
+    tr->after_backward = NULL;
+    tr->after_ctx = NULL;
     double secs = bl_now() - t0;
     long done = tr->step - start;
     if (n_sum) {

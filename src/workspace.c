@@ -24,12 +24,43 @@ static Run *run_alloc(const char *name, uint64_t seed)
     snprintf(r->name, sizeof r->name, "%s", name);
     ws_train_defaults(&r->cfg);
     r->seed = seed;
+    metrics_init(&r->metrics);
+    health_init(&r->health);
+    r->probed_at = -1;
     return r;
+}
+
+static void run_drop_prober(Run *r)
+{
+    if (r->has_prober) prober_free(&r->prober);
+    r->has_prober = 0;
+}
+
+void run_reset_metrics(Run *r)
+{
+    run_drop_prober(r);
+    metrics_lock(&r->metrics);
+    metrics_clear(&r->metrics);
+    metrics_unlock(&r->metrics);
+    health_init(&r->health);
+    r->probed_at = -1;
+}
+
+Prober *run_prober(Run *r, BlError *e)
+{
+    if (!r->has_model) return bl_fail(e, "no model yet: start one with `model new`"), NULL;
+    if (r->has_prober) return &r->prober;
+    /* Four sequences of the run's data (or of random tokens without data). */
+    if (prober_init(&r->prober, &r->model, r->has_data ? &r->data : NULL, 4, e)) return NULL;
+    r->has_prober = 1;
+    return &r->prober;
 }
 
 static void run_free(Run *r)
 {
     run_drop_trainer(r);
+    run_drop_prober(r);
+    metrics_free(&r->metrics);
     if (r->has_model) model_free(&r->model);
     if (r->has_data) data_close(&r->data);
     free(r);
@@ -92,6 +123,7 @@ void run_drop_trainer(Run *r)
 void run_set_model(Run *r, Model *m)
 {
     run_drop_trainer(r);
+    run_reset_metrics(r);
     if (r->has_model) model_free(&r->model);
     r->model = *m;
     memset(m, 0, sizeof *m);
@@ -104,6 +136,7 @@ void run_set_data(Run *r, DataSource *d)
     r->data = *d;
     memset(d, 0, sizeof *d);
     r->has_data = 1;
+    run_drop_prober(r);   /* the probe batch comes from the data */
     /* The trainer holds &r->data, which stays the same address. Batches of the
      * new data start from its own position 0. */
 }

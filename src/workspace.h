@@ -8,6 +8,9 @@
 #include <stdint.h>
 
 #include "checkpoint.h"
+#include "health.h"
+#include "metrics.h"
+#include "probe.h"
 #include "train.h"
 
 #define WS_AUTO (-1)   /* log_every / eval_every chosen from the step count */
@@ -36,6 +39,13 @@ typedef struct Run {
     Trainer    tr;              /* valid when has_trainer; borrows model and data */
     int        has_trainer;
     uint64_t   seed;            /* sampling seed (set seed=) */
+    Metrics    metrics;         /* everything recorded: loss, val, probes */
+    Prober     prober;          /* valid when has_prober; rebuilt with the model or data */
+    int        has_prober;
+    unsigned   probe_mask;      /* probes taken while training (probe ... every=N) */
+    int        probe_every;     /* 0: none */
+    long       probed_at;       /* step of the last forward probes (-1: none), so none runs twice */
+    Health     health;          /* loss / grad-norm spike detector */
     /* Last figures, for `run list`. */
     float      loss, val, exact;
     int        has_loss, has_val;
@@ -65,5 +75,10 @@ void run_drop_trainer(Run *r);
  * Fails when there is no model or data, or they do not fit each other. */
 Trainer *run_trainer(Run *r, BlError *e);
 long run_step(const Run *r);           /* training steps taken (0 without a trainer) */
+/* The run's prober (fixed probe batch from its data, or from the model's vocab
+ * when there is no data yet), created on first use. */
+Prober *run_prober(Run *r, BlError *e);
+/* Drops recorded metrics and the prober: called when the model is rebuilt. */
+void run_reset_metrics(Run *r);
 
 #endif

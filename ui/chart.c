@@ -190,6 +190,22 @@ int chart_grid_add(Chart *grid, Chart *panel)
     return grid->npanels - 1;
 }
 
+int chart_grid_shared_legend(const Chart *g)
+{
+    if (!g || g->kind != CHART_GRID || g->npanels < 2) return 0;
+    const Chart *a = g->panels[0];
+    int named = 0;
+    for (int i = 0; i < a->nseries; i++) named |= a->series[i].name[0] != '\0';
+    if (a->kind == CHART_HEATMAP || !named) return 0;
+    for (int k = 1; k < g->npanels; k++) {
+        const Chart *b = g->panels[k];
+        if (b->kind == CHART_HEATMAP || b->nseries != a->nseries) return 0;
+        for (int i = 0; i < a->nseries; i++)
+            if (strcmp(a->series[i].name, b->series[i].name) || a->series[i].color != b->series[i].color) return 0;
+    }
+    return 1;
+}
+
 void chart_grid_shape(const Chart *c, double aspect, int *rows, int *cols)
 {
     int n = c && c->npanels > 0 ? c->npanels : 1;

@@ -138,6 +138,10 @@ void   chart_grid_shape(const Chart *c, double aspect, int *rows, int *cols);
 /* Takes ownership of panel (freed with the grid). Grids do not nest: adding a
  * grid, or adding to a non-grid, returns -1 and leaves panel to the caller. */
 int    chart_grid_add(Chart *grid, Chart *panel);
+/* Whether one legend can serve a whole grid: at least two panels, all line or
+ * bar charts listing the same named series in the same colours (and at least
+ * one name). Renderers then draw the legend once and none per panel. */
+int    chart_grid_shared_legend(const Chart *grid);
 
 void   chart_set_subtitle(Chart *c, const char *subtitle);
 void   chart_set_axis_labels(Chart *c, const char *xlabel, const char *ylabel);

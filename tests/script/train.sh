@@ -74,9 +74,9 @@ expect "settings: schedule" 0 "  schedule   linear warmup=2 total=40 min_lr_frac
 expect "settings: batch" 0 "  batch      8 rows x 8 tokens = 64 tokens/step"
 expect "settings: logging" 0 "  logging    log_every=5 eval_every=10 eval_batches=2"
 same "one line per log_every" "$(grep -c '^step ' "$TMP/out")" 4
-check "line format" grep -qE '^step 10/20  loss [0-9.]+  val [0-9.]+  exact [0-9.]+  lr [0-9.e+-]+  gnorm [0-9.]+  tok/s [0-9.]+k?  ms/step [0-9.]+$' "$TMP/out"
+check "line format" grep -qE '^step 10/20  loss [0-9.]+  val [0-9.]+  exact [0-9.]+  lr [0-9.e+-]+  gnorm [0-9.]+  tok/s [0-9.]+[kMG]?  ms/step [0-9.]+$' "$TMP/out"
 check "no val on a log-only line" grep -qE '^step 5/20  loss [0-9.]+  lr ' "$TMP/out"
-check "summary line" grep -qE '^done: 20 steps in [0-9.]+ s \([0-9.]+ ms/step, [0-9.]+k? tok/s\)  loss [0-9.]+  val [0-9.]+  exact [0-9.]+$' "$TMP/out"
+check "summary line" grep -qE '^done: 20 steps in [0-9.]+ s \([0-9.]+ ms/step, [0-9.]+[kMG]? tok/s\)  loss [0-9.]+  val [0-9.]+  exact [0-9.]+$' "$TMP/out"
 bl -c "$TINY; $TASK; train steps=0 lr=0.01 batch=4; train steps=2"
 expect "steps=0 stores settings" 0 "train: settings stored"
 expect "stored settings are used" 0 "adamw lr=0.01"

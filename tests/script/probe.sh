@@ -1,0 +1,75 @@
+# probe.sh — probe, show and export as a person uses them: numbers recorded,
+# printed, drawn as text, written as PNG/SVG/CSV; errors for bad names, missing
+# series, existing files and missing directories.
+. tests/script/lib
+M='model new depth=3 width=32 heads=2 ctx=8 preset=sas'
+D='data task=copy symbols=4 length=3'
+
+bl -c "$M; probe rank"
+expect "rank at init" 0 "rank: mean token cosine"
+bl -c "$M; model new depth=12 width=32 heads=2 ctx=8; block all mlp=off skip.attn=off; probe rank; show rank.cos"
+expect "collapse shows in numbers" 0 "rank.cos at step 0 (by layer):"
+last=$(printf '%s\n' "$out" | grep -A2 'rank.cos at step 0' | tail -n 1 | awk '{print $NF}')
+check "skipless attention collapses (cos > 0.9 at layer 12)" awk -v v="$last" 'BEGIN{exit !(v > 0.9)}'
+bl -c "$M; probe updates lr=0.1"
+expect "updates at init: one SGD step" 0 "after one plain SGD step (lr 0.1)"
+bl -c "$M; probe grads lnin attn scalars"
+expect "grads at init" 0 "grads: global norm"
+expect "attn at init" 0 "attn: 3 layers x 2 heads recorded"
+expect "scalars" 0 "blocks.0.attn.alpha"
+bl -c "$M; probe bogus"
+expect "unknown probe" 1 "unknown NAME 'bogus' (expected rank|updates|grads|lnin|attn|scalars|all|off)" stderr
+bl -c "$M; probe rank off"
+expect "off with names" 1 "takes no probe names" stderr
+
+bl -c "$M; $D; probe rank grads every=5; train steps=20 log_every=10; show"
+expect "probes while training" 0 "rank.cos"
+same "rank recorded at 0,5,10,15,20" "$(printf '%s\n' "$out" | awk '$1=="rank.cos"{print $(NF-1)}')" 5
+same "grads recorded at 0,5,10,15,20" "$(printf '%s\n' "$out" | awk '$1=="grads.block"{print $(NF-1)}')" 5
+same "loss every step" "$(printf '%s\n' "$out" | awk '$1=="loss"{print $(NF-1)}')" 20
+
+# Probing must not change training: the same losses with and without.
+bl -c "$M; $D; train steps=15 log_every=1 eval_every=0"
+a=$(grep '^step' "$TMP/out" | awk '{print $3}')
+bl -c "$M; $D; probe all every=1; train steps=15 log_every=1 eval_every=0"
+b=$(grep '^step' "$TMP/out" | awk '{print $3}')
+same "probes do not change training" "$a" "$b"
+
+bl -c "$M; $D; train steps=10; show gnorm"
+expect "show a scalar series" 0 "gnorm: 10 records, steps 1..10"
+bl -c "$M; $D; train steps=10; show loss width=60 height=12"
+expect "show a chart as text" 0 "run A"
+check "text chart has no escape codes" sh -c "! grep -q \"$(printf '\033')\" $TMP/out"
+bl -c "$M; show rank.cos"
+expect "missing series" 1 "no series or chart 'rank.cos'" stderr
+bl -c "$M; show rank"
+expect "chart without data says what to run" 1 "run \`probe rank\`" stderr
+
+bl -c "$M; $D; probe rank attn every=5; train steps=10; export png rank file=$TMP/r.png; export svg loss file=$TMP/l.svg; export csv rank.cos file=$TMP/r.csv; export png attn layer=1 head=-1 file=$TMP/a.png; export csv loss file=$TMP/loss.csv"
+expect "exports" 0 "export: wrote $TMP/r.png"
+check "png written" sh -c "head -c 8 $TMP/r.png | od -An -c | grep -q 'P   N   G'"
+check "svg is well-formed" sh -c "command -v xmllint >/dev/null || exit 0; xmllint --noout $TMP/l.svg"
+same "tidy csv header" "$(head -n 1 "$TMP/r.csv")" "run,step,layer,head,name,index,value"
+same "tidy csv rows: 3 records x 4 layers" "$(tail -n +2 "$TMP/r.csv" | wc -l | tr -d ' ')" 12
+check "csv layer column" grep -q '^A,10,3,,rank.cos,,' "$TMP/r.csv"
+bl -c "$M; $D; train steps=3; export csv loss file=$TMP/loss.csv"
+expect "no overwrite without force" 1 "exists" stderr
+bl -c "$M; $D; train steps=3; export csv loss file=$TMP/loss.csv force=on"
+expect "overwrite with force" 0 "export: wrote"
+bl -c "$M; $D; train steps=3; export png loss file=$TMP/no/such/dir/x.png"
+expect "missing directory" 1 "does not exist" stderr
+check "nothing half-written" sh -c "! ls $TMP/*.tmp* 2>/dev/null | grep -q ."
+bl -c "$M; $D; train steps=3; run new B; train steps=3; export csv loss runs=A,B file=$TMP/ab.csv"
+expect "two runs in one chart" 0 "export: wrote"
+check "both runs in the csv" sh -c "grep -q '^A,' $TMP/ab.csv && grep -q '^B,' $TMP/ab.csv"
+bl -c "$M; export png loss runs=A,Z"
+expect "unknown run" 1 "no run named 'Z'" stderr
+
+bl -c "$M; $D; train steps=2; export torch $TMP/pkg"
+expect "export torch" 0 "train_ddp.py"
+check "package files" sh -c "test -f $TMP/pkg/checkpoint.st && test -f $TMP/pkg/blocklab_model.py && test -f $TMP/pkg/train_ddp.py"
+bl -c "$M; export torch $TMP/pkg"
+expect "export torch refuses a full directory" 1 "" stderr
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
