@@ -1,6 +1,7 @@
 /* verbs_model.c — model new, block, arch, params: building and showing the
  * architecture. Every change is made on a copy of the spec, validated and
  * built before it replaces the run's model, so a refused command changes nothing. */
+#include "arch_draw.h"
 #include "verbs.h"
 
 #include <stdio.h>
@@ -199,12 +200,48 @@ int verb_arch(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     }
     out_table_print(vc->out, &t, 2);
     out_table_free(&t);
-    out_puts(vc->out, "  a,b: skip and branch gains (~ trainable). Rebuild this model with:\n");
+    out_puts(vc->out, "  a,b: skip and branch gains (~ trainable). The blocks as equations:\n");
+    arch_draw_equations(vc->out, a, &r->model);
+    out_puts(vc->out, "Rebuild this model with:\n");
     arch_text(a, vc->out);
     return 0;
 }
 
 /* ---- params ---------------------------------------------------------------- */
+
+/* Sum of the tensors of blocks (layer >= 0), and of everything. */
+static void block_totals(const ParamTable *pt, double *blocks, double *all)
+{
+    *blocks = *all = 0;
+    for (int i = 0; i < pt->n; i++) {
+        *all += pt->p[i].t.n;
+        if (pt->p[i].layer >= 0) *blocks += pt->p[i].t.n;
+    }
+}
+
+/* The share against a Pre-LN model of the same shape (SAS §4.2: 12d² vs 10d² a block). */
+static void params_compare_preln(Out *o, const ArchSpec *a, const ParamTable *pt)
+{
+    ArchSpec *ref = xmalloc(sizeof *ref);
+    *ref = *a;
+    ParamTable rp;
+    memset(&rp, 0, sizeof rp);
+    BlError e;
+    if (arch_preset(ref, "preln", 0, ref->depth - 1, &e) == 0 && model_declare(ref, &rp, &e) == 0) {
+        double b, t, rb, rt;
+        block_totals(pt, &b, &t);
+        block_totals(&rp, &rb, &rt);
+        char n1[32], n2[32];
+        if (t == rt && b == rb)
+            out_printf(o, "same count as a Pre-LN model of this shape\n");
+        else
+            out_printf(o, "vs Pre-LN of the same shape: %s vs %s, %+.1f%% in total, %+.1f%% in the blocks\n",
+                       out_count(n1, sizeof n1, t), out_count(n2, sizeof n2, rt), 100.0 * (t - rt) / rt,
+                       rb > 0 ? 100.0 * (b - rb) / rb : 0.0);
+    }
+    params_free(&rp);
+    free(ref);
+}
 
 static const char *component_of(const Param *p)
 {
@@ -263,8 +300,10 @@ int verb_params(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     ParamTable pt;
     memset(&pt, 0, sizeof pt);
     if (!rc) rc = model_declare(a, &pt, e);
-    free(a);
-    if (rc) return -1;
+    if (rc) {
+        free(a);
+        return -1;
+    }
     OutTable t;
     out_table_init(&t, 5);
     t.right[3] = 1;
@@ -314,6 +353,8 @@ int verb_params(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     out_table_row(&t, cells);
     out_table_print(vc->out, &t, 0);
     out_table_free(&t);
+    params_compare_preln(vc->out, a, &pt);
+    free(a);
     params_free(&pt);
     return 0;
 }

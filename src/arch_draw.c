@@ -1,0 +1,144 @@
+/* arch_draw.c — ArchSpec → the equations of each block group (see arch_draw.h).
+ * Reads only the spec (and the model for trained gain values); draws nothing
+ * that arch_to_text does not also say, so the two can never disagree. */
+#include "arch_draw.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* "1", "0.1~", "1.86": the gain's current value, ~ when trainable. */
+static void gain_str(const GainSpec *g, const Gain *live, char *buf, size_t cap)
+{
+    float v = live && live->p ? live->p->data[0] : g->value;
+    snprintf(buf, cap, "%.3g%s", (double)v, g->trainable ? "~" : "");
+}
+
+/* "a·x + " with the common cases made quiet: 1·x → x, 0·x → nothing. */
+static void skip_term(const GainSpec *g, const Gain *live, const char *x, char *buf, size_t cap)
+{
+    char v[24];
+    gain_str(g, live, v, sizeof v);
+    if (!g->trainable && g->value == 0.0f) buf[0] = 0;
+    else if (!g->trainable && g->value == 1.0f) snprintf(buf, cap, "%s + ", x);
+    else snprintf(buf, cap, "%s·%s + ", v, x);
+}
+
+static void branch_gain(const GainSpec *g, const Gain *live, char *buf, size_t cap)
+{
+    char v[24];
+    gain_str(g, live, v, sizeof v);
+    if (!g->trainable && g->value == 1.0f) buf[0] = 0;
+    else snprintf(buf, cap, "%s·", v);
+}
+
+static const char *norm_name(const ArchSpec *a) { return a->norm == NORM_RMS ? "RMS" : a->norm == NORM_NONE ? "" : "LN"; }
+
+/* The attention term: Attn, ShapedAttn (αI+βA−γC) or ValueSkipAttn (αI+βA), with V and P. */
+static void attn_term(const BlockSpec *b, const char *in, char *buf, size_t cap)
+{
+    const char *kind = b->shape == 1 ? "ShapedAttn" : b->shape == 2 ? "VSkipAttn" : "Attn";
+    snprintf(buf, cap, "%s(%s)", kind, in);
+}
+
+static void attn_notes(const BlockSpec *b, char *buf, size_t cap)
+{
+    const char *v = b->value == 1 ? "" : b->value == 0 ? "V=I" : "V=I+dW";
+    const char *p = b->proj ? "" : "P=I";
+    const char *shape = b->shape == 1 ? "aI+bA-gC, W^Q=0" : b->shape == 2 ? "aI+bA" : "";
+    snprintf(buf, cap, "%s%s%s%s%s", shape, *shape && (*v || *p) ? ", " : "", v, *v && *p ? ", " : "", p);
+}
+
+static void normed(const ArchSpec *a, const BlockSpec *b, const char *x, char *buf, size_t cap)
+{
+    const char *n = norm_name(a);
+    if (!b->norm || !*n) snprintf(buf, cap, "%s", x);
+    else snprintf(buf, cap, "%s %s", n, x);
+}
+
+static void draw_group(Out *o, const ArchSpec *a, const Model *m, int lo, int hi)
+{
+    const BlockSpec *b = &a->blocks[lo];
+    const BlockParams *p = m ? &m->blocks[lo] : NULL;
+    char label[48], l1[200], l2[200], sk[48], bg[32], at[64], nx[32], notes[64], mlp[48];
+    if (lo == hi) snprintf(label, sizeof label, "block %d (%s)", lo, b->preset);
+    else snprintf(label, sizeof label, "blocks %d..%d (%s)", lo, hi, b->preset);
+    snprintf(mlp, sizeof mlp, "%gx %s", (double)b->mlp_ratio, b->act == ACT_RELU ? "relu" : "gelu");
+    attn_notes(b, notes, sizeof notes);
+    int attn = b->attn == ATTN_MHA;
+    l1[0] = l2[0] = 0;
+    if (b->layout == LAYOUT_PARALLEL) {
+        char bg2[32], mt[48];
+        normed(a, b, "x", nx, sizeof nx);
+        skip_term(&b->alpha_sa, p ? &p->alpha_sa : NULL, "x", sk, sizeof sk);
+        branch_gain(&b->beta_sa, p ? &p->beta_sa : NULL, bg, sizeof bg);
+        branch_gain(&b->beta_ff, p ? &p->beta_ff : NULL, bg2, sizeof bg2);
+        attn_term(b, nx, at, sizeof at);
+        snprintf(mt, sizeof mt, "MLP(%s)", nx);
+        if (attn && b->mlp) snprintf(l1, sizeof l1, "y = %s%s%s + %s%s", sk, bg, at, bg2, mt);
+        else if (attn) snprintf(l1, sizeof l1, "y = %s%s%s", sk, bg, at);
+        else snprintf(l1, sizeof l1, "y = %s%s%s", sk, bg2, mt);
+    } else if (b->norm && b->normpos == NORMPOS_POST) {
+        const char *n = *norm_name(a) ? norm_name(a) : "";
+        const char *h = b->mlp ? "h" : "y";
+        if (attn) {
+            skip_term(&b->alpha_sa, p ? &p->alpha_sa : NULL, "x", sk, sizeof sk);
+            branch_gain(&b->beta_sa, p ? &p->beta_sa : NULL, bg, sizeof bg);
+            attn_term(b, "x", at, sizeof at);
+            snprintf(l1, sizeof l1, "%s = %s(%s%s%s)", h, n, sk, bg, at);
+        }
+        if (b->mlp) {
+            const char *in = attn ? "h" : "x";
+            skip_term(&b->alpha_ff, p ? &p->alpha_ff : NULL, in, sk, sizeof sk);
+            branch_gain(&b->beta_ff, p ? &p->beta_ff : NULL, bg, sizeof bg);
+            snprintf(attn ? l2 : l1, sizeof l1, "y = %s(%s%sMLP(%s))", n, sk, bg, in);
+        }
+    } else {
+        if (attn) {
+            const char *h = b->mlp ? "h" : "y";
+            normed(a, b, "x", nx, sizeof nx);
+            skip_term(&b->alpha_sa, p ? &p->alpha_sa : NULL, "x", sk, sizeof sk);
+            branch_gain(&b->beta_sa, p ? &p->beta_sa : NULL, bg, sizeof bg);
+            attn_term(b, nx, at, sizeof at);
+            snprintf(l1, sizeof l1, "%s = %s%s%s", h, sk, bg, at);
+        }
+        if (b->mlp) {
+            const char *in = attn ? "h" : "x";
+            normed(a, b, in, nx, sizeof nx);
+            skip_term(&b->alpha_ff, p ? &p->alpha_ff : NULL, in, sk, sizeof sk);
+            branch_gain(&b->beta_ff, p ? &p->beta_ff : NULL, bg, sizeof bg);
+            snprintf(attn ? l2 : l1, sizeof l1, "y = %s%sMLP(%s)", sk, bg, nx);
+        }
+    }
+    char n1[160], n2[64];
+    if (!attn) notes[0] = 0;
+    snprintf(n1, sizeof n1, "%s%s%s", notes, *notes && attn && b->alpha_sa.value == 0 && !b->alpha_sa.trainable ? ", " : "",
+             attn && b->alpha_sa.value == 0 && !b->alpha_sa.trainable ? "no attention skip" : "");
+    snprintf(n2, sizeof n2, "%s%s", b->mlp ? mlp : "", b->mlp && b->alpha_ff.value == 0 && !b->alpha_ff.trainable &&
+             b->layout == LAYOUT_SEQUENTIAL ? ", no MLP skip" : "");
+    if (b->layout == LAYOUT_PARALLEL && b->mlp) {   /* one line: both branches' notes together */
+        size_t k = strlen(n1);
+        snprintf(n1 + k, sizeof n1 - k, "%s%s", k ? "; " : "", n2);
+    }
+    out_printf(o, "  %-24s %-46s %s%s%s\n", label, l1, *n1 ? "[" : "", n1, *n1 ? "]" : "");
+    if (l2[0]) out_printf(o, "  %-24s %-46s [%s]\n", "", l2, n2);
+}
+
+/* Blocks draw alike when every field but the live gain values matches. */
+static int same_block(const BlockSpec *x, const BlockSpec *y)
+{
+    BlockSpec a = *x, b = *y;
+    a.init_div = b.init_div = 1;   /* Post-LN-init divides each layer differently; same equation */
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+void arch_draw_equations(Out *o, const ArchSpec *a, const Model *m)
+{
+    if (a->blocks[0].norm == 0 && a->norm != NORM_NONE) out_printf(o, "  %-24s x = %s(embed)\n", "input", norm_name(a));
+    for (int l = 0; l < a->depth;) {
+        int h = l;
+        while (h + 1 < a->depth && same_block(&a->blocks[l], &a->blocks[h + 1])) h++;
+        draw_group(o, a, m, l, h);
+        l = h + 1;
+    }
+    if (a->norm != NORM_NONE) out_printf(o, "  %-24s logits = %s(x)·W%s\n", "head", norm_name(a), a->tie ? "_embedᵀ (tied)" : "_headᵀ");
+}
