@@ -33,3 +33,6 @@ if [ "${BENCH_PRESETS:-1}" = 1 ]; then
     echo "block variants at config M (params, ms/step; SAS-P paper: ~16% faster, 16% fewer block params than Pre-LN):"
     for p in preln parallel sas sasp; do $BIN M $STEPS $p | awk '{printf "  %-9s params %9s  ms/step %8s\n", $3, $5, $7}'; done
 fi
+echo
+echo "depth is not a toy (probe rank at init, forward only, one block alive at a time):"
+for d in 100 1000; do "$BUILD/bench/bench_depth" $d 64 | sed 's/^/  /'; done
