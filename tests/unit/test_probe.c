@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "health.h"
 #include "probe.h"
 #include "testlib.h"
 #include "train.h"
@@ -218,8 +219,22 @@ static void test_nan_named_where_it_appears(void)
     model_free(&m);
 }
 
+/* A loss that jumps far above its recent history is flagged; steady noise is not. */
+static void test_spike_alarm(void)
+{
+    Health h;
+    health_init(&h);
+    double zl, zg;
+    int flagged = 0;
+    for (int i = 0; i < 200; i++) flagged |= health_step(&h, 2.0 - 0.001 * i + 0.01 * (i % 3), 1.0 + 0.05 * (i % 5), &zl, &zg);
+    CHECK(!flagged, "steady training raised a spike alarm");
+    CHECK(health_step(&h, 9.0, 1.0, &zl, &zg) == 1 && zl > 6, "a loss jump 2 -> 9 was not flagged (z %.1f)", zl);
+    CHECK(health_step(&h, 1.8, 40.0, &zl, &zg) == 1 && zg > 6, "a grad-norm jump was not flagged (z %.1f)", zg);
+}
+
 int main(void)
 {
+    RUN(test_spike_alarm);
     RUN(test_skipless_attention_collapses);
     RUN(test_shaped_attention_keeps_cosine);
     RUN(test_sasp_no_norm_beta_ff);
