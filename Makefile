@@ -11,7 +11,7 @@ PYTHON  ?= /usr/bin/python3
 BUILD   ?= build
 
 WARN    = -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter
-OPT     ?= -O3 -march=native
+OPT     ?= -O3 -march=native -fno-math-errno
 CFLAGS  ?= $(OPT) -g
 BASE    = -std=c11 $(WARN) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -MMD -MP -Icore -Iui -Isrc
 ifeq ($(SAN),1)
