@@ -10,7 +10,7 @@ BIN=$BUILD/bench/bench_train
 STEPS=${BENCH_STEPS:-30}
 export OPENBLAS_NUM_THREADS=2
 gflops=$($BIN gemm | awk '{print $2}')
-echo "sgemm throughput (2 threads, 1024x512x128): $gflops GFLOP/s"
+echo "sgemm throughput (2 threads, 1024x1024x256, best of 12): $gflops GFLOP/s"
 printf '%-8s %-10s %12s %12s %12s %8s %8s\n' config who params "ms/step" "tok/s" MFU ratio
 for cfg in S M; do
     b=$($BIN $cfg $STEPS)
