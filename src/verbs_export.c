@@ -49,20 +49,6 @@ static void position(const char *name, const Series *s, int i, char layer[24], c
     }
 }
 
-static void csv_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 /* Tidy columns: run, step, layer, head, name, index, value — one row per number. */
 static int export_series_csv(const ChartRun *runs, int n, const char *name, const char *path, int force, BlError *e)
 {
@@ -83,11 +69,11 @@ static int export_series_csv(const ChartRun *runs, int n, const char *name, cons
             for (int i = 0; i < s->len; i++) {
                 char layer[24], head[24], index[96];
                 position(name, s, i, layer, head, index);
-                csv_field(cf.f, runs[r].name);
+                chart_csv_field(cf.f, runs[r].name);
                 fprintf(cf.f, ",%ld,%s,%s,", s->steps[k], layer, head);
-                csv_field(cf.f, name);
+                chart_csv_field(cf.f, name);
                 fputc(',', cf.f);
-                csv_field(cf.f, index);
+                chart_csv_field(cf.f, index);
                 fprintf(cf.f, ",%.9g\n", (double)s->values[(size_t)k * s->len + i]);
             }
         metrics_unlock(runs[r].metrics);

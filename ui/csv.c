@@ -7,7 +7,7 @@
 #include "chart_file.h"
 #include "render.h"
 
-static void put_field(FILE *f, const char *s)
+void chart_csv_field(FILE *f, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {
         fputs(s, f);
@@ -32,8 +32,8 @@ static void rows_of(const Chart *c, const char *panel, FILE *f)
     case CHART_LINE:
         for (int s = 0; s < c->nseries; s++)
             for (int k = 0; k < c->series[s].n; k++) {
-                if (panel) { put_field(f, panel); fputc(',', f); }
-                put_field(f, c->series[s].name);
+                if (panel) { chart_csv_field(f, panel); fputc(',', f); }
+                chart_csv_field(f, c->series[s].name);
                 put_num(f, c->series[s].x[k]);
                 put_num(f, c->series[s].y[k]);
                 fputc('\n', f);
@@ -42,11 +42,11 @@ static void rows_of(const Chart *c, const char *panel, FILE *f)
     case CHART_HEATMAP:
         for (int i = 0; i < c->rows; i++)
             for (int j = 0; j < c->cols; j++) {
-                if (panel) { put_field(f, panel); fputc(',', f); }
+                if (panel) { chart_csv_field(f, panel); fputc(',', f); }
                 fprintf(f, "%d,%d,", i, j);
-                put_field(f, label_at(c->row_labels, i));
+                chart_csv_field(f, label_at(c->row_labels, i));
                 fputc(',', f);
-                put_field(f, label_at(c->col_labels, j));
+                chart_csv_field(f, label_at(c->col_labels, j));
                 put_num(f, c->values[(size_t)i * c->cols + j]);
                 fputc('\n', f);
             }
@@ -54,10 +54,10 @@ static void rows_of(const Chart *c, const char *panel, FILE *f)
     case CHART_BAR:
         for (int s = 0; s < c->nseries; s++)
             for (int k = 0; k < c->nbars; k++) {
-                if (panel) { put_field(f, panel); fputc(',', f); }
-                put_field(f, c->series[s].name);
+                if (panel) { chart_csv_field(f, panel); fputc(',', f); }
+                chart_csv_field(f, c->series[s].name);
                 fputc(',', f);
-                put_field(f, c->bar_labels[k]);
+                chart_csv_field(f, c->bar_labels[k]);
                 put_num(f, c->series[s].y[k]);
                 fputc('\n', f);
             }

@@ -39,6 +39,8 @@ int chart_write_svg(const Chart *c, const char *path, int w, int h, int force, B
 int chart_write_csv(const Chart *c, const char *path, int force, BlError *err);
 /* The same CSV to an open stream (e.g. stdout in batch mode). */
 int chart_csv_stream(const Chart *c, FILE *out, BlError *err);
+/* One CSV field, quoted (RFC 4180) when it holds a comma, quote or newline. */
+void chart_csv_field(FILE *f, const char *s);
 
 /* Draws c into a new w x h RGB buffer (3 bytes per px, rows top-down), as the
  * PNG writer does. Returns the buffer (caller frees), or NULL with err filled
