@@ -69,8 +69,9 @@ $(BUILD)/libblui.a: $(UI_OBJ)
 	@mkdir -p $(BUILD)
 	ar rcs $@ $^
 
+# Copy then rename: a running ./blocklab (a dashboard in another terminal) keeps its file.
 blocklab: $(BUILD)/blocklab
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 $(BUILD)/blocklab: $(APP_OBJ) $(BUILD)/libblui.a $(BUILD)/libblcore.a
 	$(CC) $(CFLAGS) $(LDSAN) -o $@ $(APP_OBJ) $(BUILD)/libblui.a $(BUILD)/libblcore.a $(LIBS_ALL)
 

@@ -55,6 +55,21 @@ static void normed(const ArchSpec *a, const BlockSpec *b, const char *x, char *b
     else snprintf(buf, cap, "%s %s", n, x);
 }
 
+/* Columns by characters, not bytes: the equations hold UTF-8 (·, ᵀ). */
+static int utf8_width(const char *s)
+{
+    int n = 0;
+    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+static void line(Out *o, const char *label, const char *eq, const char *notes)
+{
+    out_printf(o, "  %-24s %s%*s", label, eq, 47 - utf8_width(eq) > 1 ? 47 - utf8_width(eq) : 1, "");
+    if (*notes) out_printf(o, "[%s]", notes);
+    out_puts(o, "\n");
+}
+
 static void draw_group(Out *o, const ArchSpec *a, const Model *m, int lo, int hi)
 {
     const BlockSpec *b = &a->blocks[lo];
@@ -119,8 +134,9 @@ static void draw_group(Out *o, const ArchSpec *a, const Model *m, int lo, int hi
         size_t k = strlen(n1);
         snprintf(n1 + k, sizeof n1 - k, "%s%s", k ? "; " : "", n2);
     }
-    out_printf(o, "  %-24s %-46s %s%s%s\n", label, l1, *n1 ? "[" : "", n1, *n1 ? "]" : "");
-    if (l2[0]) out_printf(o, "  %-24s %-46s [%s]\n", "", l2, n2);
+    if (!attn && b->layout == LAYOUT_SEQUENTIAL) snprintf(n1, sizeof n1, "%s", n2);   /* an MLP-only block */
+    line(o, label, l1, n1);
+    if (l2[0]) line(o, "", l2, n2);
 }
 
 /* Blocks draw alike when every field but the live gain values matches. */
@@ -133,12 +149,19 @@ static int same_block(const BlockSpec *x, const BlockSpec *y)
 
 void arch_draw_equations(Out *o, const ArchSpec *a, const Model *m)
 {
-    if (a->blocks[0].norm == 0 && a->norm != NORM_NONE) out_printf(o, "  %-24s x = %s(embed)\n", "input", norm_name(a));
+    if (a->blocks[0].norm == 0 && a->norm != NORM_NONE) {
+        char eq[32];
+        snprintf(eq, sizeof eq, "x = %s(embed)", norm_name(a));
+        line(o, "input", eq, "");
+    }
     for (int l = 0; l < a->depth;) {
         int h = l;
         while (h + 1 < a->depth && same_block(&a->blocks[l], &a->blocks[h + 1])) h++;
         draw_group(o, a, m, l, h);
         l = h + 1;
     }
-    if (a->norm != NORM_NONE) out_printf(o, "  %-24s logits = %s(x)·W%s\n", "head", norm_name(a), a->tie ? "_embedᵀ (tied)" : "_headᵀ");
+    char eq[64];
+    snprintf(eq, sizeof eq, "logits = %s%sx%s·W%s", norm_name(a), a->norm != NORM_NONE ? "(" : "", a->norm != NORM_NONE ? ")" : "",
+             a->tie ? "_embedᵀ" : "_headᵀ");
+    line(o, "head", eq, a->tie ? "tied to the embedding" : "");
 }
