@@ -91,7 +91,7 @@ deps:
 	@sh tools/deps.sh
 
 run: deps all
-	./blocklab scenes/tour.bl
+	./blocklab --tui scenes/tour.bl
 
 # The test command of the README. Every suite prints "N passed, N failed";
 # tests/run.sh adds them up and fails if any failed.

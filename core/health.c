@@ -17,8 +17,8 @@ static double zscore(const double *v, int n, double x)
     m /= n;
     for (int i = 0; i < n; i++) s += (v[i] - m) * (v[i] - m);
     s = sqrt(s / n);
-    /* A floor on the spread: a flat history must not make noise look like a spike. */
-    return (x - m) / fmax(s, 1e-3 * fabs(m) + 1e-12);
+    /* A floor on the spread: a flat or near-zero history must not make noise look like a spike. */
+    return (x - m) / fmax(s, 0.05 * fabs(m) + 1e-2);
 }
 
 int health_step(Health *h, double loss, double gnorm, double *zl, double *zg)
@@ -29,8 +29,10 @@ int health_step(Health *h, double loss, double gnorm, double *zl, double *zg)
     if (n >= 20 && isfinite(loss) && isfinite(gnorm)) {
         *zl = zscore(h->loss, n, loss);
         *zg = zscore(h->gnorm, n, gnorm);
-        spike = *zl > h->z_threshold || *zg > h->z_threshold;
+        spike = (*zl > h->z_threshold || *zg > h->z_threshold) && h->quiet == 0;
     }
+    if (h->quiet > 0) h->quiet--;
+    if (spike) h->quiet = HEALTH_WINDOW;
     h->loss[h->next] = loss;
     h->gnorm[h->next] = gnorm;
     h->next = (h->next + 1) % HEALTH_WINDOW;

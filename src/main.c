@@ -1,6 +1,12 @@
-/* main.c — the program's entry: options, signals, choosing batch or REPL, and
- * exit codes. The only place that exits. Batch output is plain text on stdout,
- * errors on stderr as "SOURCE:LINE:COL: what" (SOURCE: a file, -c or stdin). */
+/* main.c — the program's entry: options, signals, choosing the front end
+ * (batch, the dashboard, the plain prompt) and exit codes. The only place that
+ * exits. Batch output is plain text on stdout, errors on stderr as
+ * "SOURCE:LINE:COL: what" (SOURCE: a file, -c or stdin).
+ *
+ * The rule: FILE.bl, -c or stdin that is not a terminal run in batch; with no
+ * source on a terminal the dashboard opens (the plain prompt with --repl, or
+ * when TERM cannot address the screen); --tui plays FILE.bl / -c in the
+ * dashboard instead of in batch. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +16,7 @@
 
 #include "exec.h"
 #include "repl.h"
+#include "tui_front.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERRUPT = 130 };
 
@@ -26,12 +33,16 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: blocklab [-k] [-c COMMANDS | FILE.bl]...\n"
-            "       blocklab --help | --version\n"
+            "       blocklab --tui [-c COMMANDS | FILE.bl]...\n"
+            "       blocklab --repl | --help | --version\n"
             "\n"
             "A terminal laboratory for transformer internals: build a small transformer\n"
-            "block by block, train it on the CPU, sample from it, save and reload it.\n"
+            "block by block, train it on the CPU, watch its signals, sample from it.\n"
             "\n"
-            "  blocklab                  interactive prompt, when stdin is a terminal\n"
+            "  blocklab                  the dashboard (live charts, log, command line),\n"
+            "                            when stdin and stdout are a terminal\n"
+            "  blocklab --tui FILE.bl    the dashboard, playing FILE.bl in it first\n"
+            "  blocklab --repl           a plain interactive prompt instead of the dashboard\n"
             "  blocklab FILE.bl          run a script of commands, then exit\n"
             "  blocklab -c 'COMMANDS'    run commands given here, then exit\n"
             "  echo 'help' | blocklab    run commands read from stdin, then exit\n"
@@ -40,6 +51,9 @@ static void usage(FILE *f)
             "  -c COMMANDS    run COMMANDS; -c and FILE may repeat and run in order\n"
             "  -k, --keep-going  after a command fails, report it and run the next one\n"
             "                 (the exit status is still 1)\n"
+            "  --tui          open the dashboard and play the FILEs and -c there\n"
+            "                 (training runs in the background; ? lists the keys)\n"
+            "  --repl         the plain prompt, for terminals or people that prefer it\n"
             "  -h, --help     show this help\n"
             "  -V, --version  show the version\n"
             "\n"
@@ -49,10 +63,12 @@ static void usage(FILE *f)
             "\n"
             "  (`blocklab -c help` lists them, `blocklab -c 'help train'` explains one)\n"
             "\n"
-            "example:\n"
+            "examples:\n"
             "  blocklab -c 'model new depth=2 width=64; data task=reverse; train steps=200; sample'\n"
+            "  blocklab --tui scenes/tour.bl    the guided tour (make run plays it)\n"
             "\n"
-            "exit status: 0 ok, 1 a command failed, 2 usage error, 130 interrupted.\n"
+            "exit status: 0 ok, 1 a command failed, 2 usage error, 130 interrupted,\n"
+            "143 the dashboard got SIGTERM.\n"
             "See blocklab(1).\n");
 }
 
@@ -121,7 +137,7 @@ static int run_source(VerbCtx *vc, const Source *s, int keep_going)
 int main(int argc, char **argv)
 {
     Source *src = xcalloc((size_t)argc + 1, sizeof *src);
-    int n = 0, options = 1, keep_going = 0;
+    int n = 0, options = 1, keep_going = 0, want_tui = 0, want_repl = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (options && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
@@ -136,6 +152,10 @@ int main(int argc, char **argv)
         }
         if (options && (!strcmp(a, "-k") || !strcmp(a, "--keep-going"))) {
             keep_going = 1;
+        } else if (options && !strcmp(a, "--tui")) {
+            want_tui = 1;
+        } else if (options && !strcmp(a, "--repl")) {
+            want_repl = 1;
         } else if (options && !strcmp(a, "--")) {
             options = 0;
         } else if (options && !strcmp(a, "-c")) {
@@ -160,15 +180,56 @@ int main(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);   /* no SA_RESTART: select() in the REPL wakes up */
 
+    const char *term = getenv("TERM");
+    int ttys = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    int addressable = term && *term && strcmp(term, "dumb");
+    if (want_tui && want_repl) {
+        fprintf(stderr, "blocklab: --tui and --repl exclude each other (blocklab --help)\n");
+        free(src);
+        return EXIT_USAGE;
+    }
+    if (want_repl && n > 0) {
+        fprintf(stderr, "blocklab: --repl takes no FILE or -c (blocklab --tui FILE.bl plays one in the dashboard)\n");
+        free(src);
+        return EXIT_USAGE;
+    }
+    if (want_tui && !(ttys && addressable)) {
+        fprintf(stderr, "blocklab: --tui needs a terminal on stdin and stdout with a TERM that moves the cursor "
+                        "(run FILE.bl without --tui for batch)\n");
+        free(src);
+        return EXIT_USAGE;
+    }
+    int tui = want_tui || (n == 0 && !want_repl && ttys && addressable);
+
     Workspace ws;
     ws_init(&ws);
-    int batch = n > 0 || !isatty(STDIN_FILENO);
+    int batch = !tui && (n > 0 || !isatty(STDIN_FILENO));
     const char *nc = getenv("NO_COLOR");
     int color = !batch && isatty(STDOUT_FILENO) && !(nc && nc[0]);
     Out out = out_stdio(stdout, color);
-    VerbCtx vc = {&ws, &out, &interrupted, 0, 0, 0};
+    VerbCtx vc = {.ws = &ws, .out = &out, .stop = &interrupted};
     int status = EXIT_OK;
-    if (batch) {
+    if (tui) {
+        FrontScene *scenes = xcalloc((size_t)n + 1, sizeof *scenes);
+        char **texts = xcalloc((size_t)n + 1, sizeof *texts);
+        for (int i = 0; i < n && status == EXIT_OK; i++) {
+            const char *why = "";
+            scenes[i].name = src[i].name;
+            scenes[i].text = src[i].text;
+            if (!src[i].text && !(scenes[i].text = texts[i] = read_all(src[i].name, &why))) {
+                fprintf(stderr, "blocklab: cannot read '%s': %s\n", src[i].name, why);
+                status = EXIT_USAGE;
+            }
+        }
+        char err[512] = "";
+        if (status == EXIT_OK) {
+            status = tui_front_run(&ws, scenes, n, &interrupted, err, (int)sizeof err);
+            if (err[0]) fprintf(stderr, "blocklab: %s\n", err);
+        }
+        for (int i = 0; i < n; i++) free(texts[i]);
+        free(texts);
+        free(scenes);
+    } else if (batch) {
         if (n == 0) src[n++] = (Source){"stdin", NULL};
         for (int i = 0; i < n; i++) {
             int rc = run_source(&vc, &src[i], keep_going);

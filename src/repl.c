@@ -56,8 +56,13 @@ static char **attempt(const char *text, int start, int end)
 {
     (void)end;
     complete_free(&matches);
+    if (active->lock && active->lock(active->lock_ctx, 1)) {
+        rl_attempted_completion_over = 1;   /* a command is running: no candidates now */
+        return NULL;
+    }
     char *before = strndup(rl_line_buffer, (size_t)rl_point);
     complete_line(active->vc->ws, before ? before : "", start, &matches);
+    if (active->lock) active->lock(active->lock_ctx, 0);
     free(before);
     if (matches.files) {
         complete_free(&matches);
@@ -76,7 +81,7 @@ void repl_init(Repl *r, VerbCtx *vc, volatile sig_atomic_t *sigint, int color)
     r->vc = vc;
     r->sigint = sigint;
     r->color = color;
-    r->prompt = "blocklab> ";
+    r->prompt = REPL_PROMPT;
     active = r;
     rl_readline_name = "blocklab";
     rl_attempted_completion_function = attempt;
@@ -112,13 +117,19 @@ static void report(void *ctx, const ExecError *err)
     else printf("%s%s%s\n", on, err->msg, off);
 }
 
-void repl_line(Repl *r, const char *line)
+int repl_record(Repl *r, const char *line)
 {
     const char *p = line;
     while (*p == ' ' || *p == '\t') p++;
-    if (!*p) return;
+    if (!*p) return 0;
     add_history(line);
     if (r->history[0]) append_history(1, r->history);
+    return 1;
+}
+
+void repl_line(Repl *r, const char *line)
+{
+    if (!repl_record(r, line)) return;
     int rc = exec_text(r->vc, line, 0, report, r, NULL);
     if (rc == EXEC_QUIT) r->done = 1;
     *r->sigint = 0;   /* Ctrl-C stopped a command; the session goes on */

@@ -1,6 +1,7 @@
 /* verbs.c — the verb table, its key tables, and the checks every command
  * passes before it runs (so a script with a typo on line 30 runs nothing).
- * Handlers live in verbs_model.c, verbs_train.c, verbs_sample.c, verbs_io.c. */
+ * Handlers live in verbs_model.c, verbs_train.c, verbs_sample.c, verbs_io.c,
+ * verbs_probe.c, verbs_export.c, verbs_help.c and verbs_scene.c. */
 #include "verbs.h"
 
 #include <errno.h>
@@ -89,6 +90,11 @@ const VerbKey verb_keys_export[] = {
     {"mixed", VK_ENUM, onoff_names, 0, 0, "off", "attention: the whole aI+bA-gC of shaped blocks"},
     {"width", VK_INT, NULL, 240, 4096, "1200", "image width in pixels"},
     {"height", VK_INT, NULL, 240, 4096, "800", "image height in pixels"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+const VerbKey verb_keys_wait[] = {
+    {"step", VK_INT, NULL, 1, 1e9, "the end", "wait until every training run has reached this step"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -236,6 +242,22 @@ const Verb verb_table[] = {
      "The same text as the man page's COMMANDS section, generated from the verb table.",
      "help\n"
      "help block", NULL},
+    {"note", NULL, 0, WORD_NONE, 1, 64, "TEXT", NULL, -1, verb_note,
+     "note TEXT...",
+     "print a line for the reader (scenes use it to say what to look at)",
+     "Prints its words as one line led by \"» \"; the dashboard shows it highlighted in\n"
+     "its log. Quote text that holds '=', ';' or '#'.",
+     "note The rank pane turns yellow where tokens collapse\n"
+     "note \"Try: block all beta.ff~=0.1\"", NULL},
+    {"wait", NULL, 0, WORD_NONE, 0, 0, NULL, verb_keys_wait, -1, verb_wait,
+     "wait [step=N]",
+     "hold the next commands until background training gets there",
+     "In the dashboard training runs in the background: `wait` holds the commands\n"
+     "after it (a scene's next note, say) until every training run has reached step N,\n"
+     "or, without step=, until all training has finished. Ctrl-C stops waiting. Batch\n"
+     "mode and the plain prompt train in the foreground, so there it returns at once.",
+     "wait step=200\n"
+     "wait", NULL},
     {"quit", NULL, 0, WORD_NONE, 0, 0, NULL, NULL, -1, verb_quit,
      "quit",
      "leave blocklab (Ctrl-D does the same)",

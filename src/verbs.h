@@ -32,6 +32,8 @@ typedef enum {
     WORD_SERIES,   /* a recorded series or a chart name (completed from the run's metrics) */
 } WordKind;
 
+struct Worker;
+
 typedef struct VerbCtx {
     Workspace *ws;
     Out       *out;
@@ -39,6 +41,14 @@ typedef struct VerbCtx {
     int        quit;               /* set by `quit` */
     int        err_col;            /* column an error points at (0: the verb) */
     int        interrupted;        /* set when a verb stopped early because of *stop */
+    /* The dashboard's engine thread (src/worker.h) when verbs run inside the
+     * TUI, else NULL: `train` then hands its loop to the worker and returns. */
+    struct Worker *worker;
+    /* Set by `wait`: the front end holds the commands after it until every
+     * training run has reached wait_step (-1: until training ends). Only the
+     * TUI trains in the background; elsewhere there is nothing to wait for. */
+    int        wait_set;
+    long       wait_step;
 } VerbCtx;
 
 typedef int (*VerbFn)(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
@@ -96,10 +106,12 @@ int verb_quit(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_probe(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_show(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_export(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_note(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_wait(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 
 /* Key tables of the verbs that have their own keys (for help and completion). */
 extern const VerbKey verb_keys_data[], verb_keys_train[], verb_keys_sample[], verb_keys_set[], verb_keys_probe[],
-    verb_keys_show[], verb_keys_export[];
+    verb_keys_show[], verb_keys_export[], verb_keys_wait[];
 extern const char *const verb_probe_words[];
 
 /* Shared by handlers: the first positional word after the noun, or NULL. */

@@ -117,6 +117,7 @@ void run_drop_trainer(Run *r)
 {
     if (r->has_trainer) trainer_free(&r->tr);
     r->has_trainer = 0;
+    r->trainer_gen++;
     r->has_loss = r->has_val = 0;
 }
 
@@ -162,6 +163,7 @@ Trainer *run_trainer(Run *r, BlError *e)
     }
     r->tr = fresh;
     r->has_trainer = 1;
+    r->trainer_gen++;
     return &r->tr;
 }
 

@@ -38,6 +38,7 @@ typedef struct Run {
     TrainCfg   cfg;
     Trainer    tr;              /* valid when has_trainer; borrows model and data */
     int        has_trainer;
+    unsigned   trainer_gen;     /* changes whenever tr is dropped or made afresh (a TUI training loop checks it) */
     uint64_t   seed;            /* sampling seed (set seed=) */
     Metrics    metrics;         /* everything recorded: loss, val, probes */
     Prober     prober;          /* valid when has_prober; rebuilt with the model or data */

@@ -117,9 +117,14 @@ static Chart *steps_chart(const char *series, const char *series2, const char *w
                 }
             }
             char label[96];
-            if (n > 1) snprintf(label, sizeof label, "%s%s%s", runs[r].name, k ? " " : "", k ? names[k] : "");
+            if (n > 1 && series2) snprintf(label, sizeof label, "%s %s", runs[r].name, names[k]);
+            else if (n > 1) snprintf(label, sizeof label, "%s", runs[r].name);
             else snprintf(label, sizeof label, "%s", names[k]);
-            chart_add_series(c, label, runs[r].color + (n == 1 ? k : 0), x, y, s.n);
+            /* One run: train and val take palette colours 0 and 1. Several runs:
+             * a run's second series takes the colour half a palette away, so
+             * A's val never looks like A's train. */
+            int color = n == 1 ? runs[r].color + k : runs[r].color + k * (CHART_PALETTE_N / 2);
+            chart_add_series(c, label, color, x, y, s.n);
             free(x);
             free(y);
             snap_free(&s);

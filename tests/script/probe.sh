@@ -61,7 +61,7 @@ expect "missing directory" 1 "does not exist" stderr
 check "nothing half-written" sh -c "! ls $TMP/*.tmp* 2>/dev/null | grep -q ."
 bl -c "$M; $D; train steps=3; run new B; train steps=3; export csv loss runs=A,B file=$TMP/ab.csv"
 expect "two runs in one chart" 0 "export: wrote"
-check "both runs in the csv" sh -c "grep -q '^A,' $TMP/ab.csv && grep -q '^B,' $TMP/ab.csv"
+check "both runs in the csv" sh -c "grep -q '^A loss,' $TMP/ab.csv && grep -q '^B loss,' $TMP/ab.csv"
 bl -c "$M; export png loss runs=A,Z"
 expect "unknown run" 1 "no run named 'Z'" stderr
 

@@ -10,7 +10,7 @@ if ! command -v tmux >/dev/null 2>&1; then
 fi
 S="blrepl$$"
 export XDG_STATE_HOME="$TMP/state"
-tmux -L "$S" new-session -d -s "$S" -x 100 -y 30 "env XDG_STATE_HOME='$XDG_STATE_HOME' NO_COLOR=1 '$BLOCKLAB'; echo EXIT=\$?; sleep 5"
+tmux -L "$S" new-session -d -s "$S" -x 100 -y 30 "env XDG_STATE_HOME='$XDG_STATE_HOME' NO_COLOR=1 '$BLOCKLAB' --repl; echo EXIT=\$?; sleep 5"
 trap 'tmux -L "$S" kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
 screen() { tmux -L "$S" capture-pane -p -t "$S" 2>/dev/null; }
 # wait_for TEXT: up to 5 s for TEXT to appear on the screen.

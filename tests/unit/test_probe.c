@@ -229,7 +229,14 @@ static void test_spike_alarm(void)
     for (int i = 0; i < 200; i++) flagged |= health_step(&h, 2.0 - 0.001 * i + 0.01 * (i % 3), 1.0 + 0.05 * (i % 5), &zl, &zg);
     CHECK(!flagged, "steady training raised a spike alarm");
     CHECK(health_step(&h, 9.0, 1.0, &zl, &zg) == 1 && zl > 6, "a loss jump 2 -> 9 was not flagged (z %.1f)", zl);
+    CHECK(health_step(&h, 9.5, 1.0, &zl, &zg) == 0, "one event flagged twice");
+    for (int i = 0; i < 60; i++) health_step(&h, 1.8 + 0.01 * (i % 3), 1.0 + 0.05 * (i % 5), &zl, &zg);
     CHECK(health_step(&h, 1.8, 40.0, &zl, &zg) == 1 && zg > 6, "a grad-norm jump was not flagged (z %.1f)", zg);
+    /* Near-zero loss: tiny absolute wiggles are not spikes. */
+    Health q;
+    health_init(&q);
+    for (int i = 0; i < 100; i++) flagged |= health_step(&q, 1e-4 * (1 + i % 7), 0.01, &zl, &zg);
+    CHECK(!flagged && health_step(&q, 5e-3, 0.01, &zl, &zg) == 0, "noise at loss ~1e-4 raised an alarm");
 }
 
 int main(void)

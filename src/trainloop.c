@@ -1,0 +1,259 @@
+/* trainloop.c — the training loop of `train`, cut into start / step / finish so
+ * the foreground (batch, REPL) and the TUI's worker share every line it prints.
+ * It stops on NaN/Inf or a probe alarm and always keeps the run. */
+#include "trainloop.h"
+#include "verbs.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static int is_task(DataKind k) { return k == DATA_COPY || k == DATA_REVERSE || k == DATA_SORT; }
+
+/* "A: " before every line of a brief (TUI) loop, where runs interleave. */
+static const char *lead(const TrainLoop *tl, char *buf, size_t cap)
+{
+    if (!tl->brief) return "";
+    snprintf(buf, cap, "%s: ", tl->r->name);
+    return buf;
+}
+
+static void settings(Out *o, const Run *r, const TrainCfg *cfg, long start, long end, int log_every, int eval_every)
+{
+    const ArchSpec *a = r->model.arch;
+    const OptSpec *p = &cfg->opt;
+    const DataSpec *d = &r->data.spec;
+    char n[32], tok[32];
+    out_printf(o, "train run %s: steps %ld..%ld, schedule over %d steps\n", r->name, start + 1, end, p->steps);
+    out_printf(o, "  model      %d block%s, width %d, %d head%s, ctx %d, vocab %d, %s params\n", a->depth, a->depth == 1 ? "" : "s",
+               a->width, a->heads, a->heads == 1 ? "" : "s",
+               a->ctx, a->vocab, out_count(n, sizeof n, verb_param_count(&r->model.params)));
+    if (is_task(d->kind))
+        out_printf(o, "  data       %s, %d symbols, length %d, seed %llu\n", data_kind_name(d->kind), d->symbols, d->length,
+                   (unsigned long long)d->seed);
+    else
+        out_printf(o, "  data       %s%s, vocab %d, seed %llu\n", d->kind == DATA_TEXT ? "text " : "fortunes",
+                   d->kind == DATA_TEXT ? d->path : "", r->data.vocab, (unsigned long long)d->seed);
+    if (p->kind == OPT_ADAMW)
+        out_printf(o, "  optimizer  adamw lr=%g beta1=%g beta2=%g eps=%g wd=%g clip=%g\n", (double)p->lr, (double)p->beta1,
+                   (double)p->beta2, (double)p->eps, (double)p->weight_decay, (double)p->clip);
+    else
+        out_printf(o, "  optimizer  sgd lr=%g momentum=%g wd=%g clip=%g\n", (double)p->lr, (double)p->beta1,
+                   (double)p->weight_decay, (double)p->clip);
+    static const char *const sched[] = {"cosine", "linear", "constant"};
+    out_printf(o, "  schedule   %s warmup=%d total=%d min_lr_frac=%g\n", sched[p->schedule], p->warmup, p->steps,
+               (double)p->min_lr_frac);
+    out_printf(o, "  batch      %d rows x %d tokens = %s tokens/step\n", cfg->batch, a->ctx,
+               out_count(tok, sizeof tok, (double)cfg->batch * a->ctx));
+    if (eval_every) out_printf(o, "  logging    log_every=%d eval_every=%d eval_batches=%d\n", log_every, eval_every, cfg->eval_batches);
+    else out_printf(o, "  logging    log_every=%d, no evaluation\n", log_every);
+}
+
+/* The TUI's log is a few lines high: the settings in one. */
+static void settings_brief(Out *o, const Run *r, const TrainCfg *cfg, long start, long end)
+{
+    const OptSpec *p = &cfg->opt;
+    static const char *const sched[] = {"cosine", "linear", "constant"};
+    out_printf(o, "%s: train steps %ld..%ld, %s lr=%g batch=%d, %s schedule over %d steps (help train)\n", r->name, start + 1,
+               end, p->kind == OPT_ADAMW ? "adamw" : "sgd", (double)p->lr, cfg->batch, sched[p->schedule], p->steps);
+}
+
+static void grads_after_backward(void *ctx, Trainer *tr)
+{
+    TrainLoop *tl = ctx;
+    BlError e;
+    if (!tl->grads_due || tr->step + 1 != tl->grads_due) return;
+    if (probe_run(&tl->r->prober, tr->model, PROBE_GRADS, tl->grads_due, 1, &tl->r->metrics, &e) && !tl->grads_bad[0])
+        snprintf(tl->grads_bad, sizeof tl->grads_bad, "%s", e.msg);
+}
+
+static void record1(Metrics *mt, const char *name, long step, float v)
+{
+    metrics_lock(mt);
+    series_append(metrics_series(mt, name, 1, 1, ""), step, &v);
+    metrics_unlock(mt);
+}
+
+static void eval_cols(char *buf, size_t cap, const EvalStats *ev)
+{
+    size_t k = (size_t)snprintf(buf, cap, "  val %.4f", (double)ev->loss);
+    if (ev->exact >= 0) snprintf(buf + k, cap - k, "  exact %.3f", (double)ev->exact);
+    else snprintf(buf + k, cap - k, "  acc %.3f", (double)ev->token_acc);
+}
+
+int trainloop_start(TrainLoop *tl, Run *r, const TrainCfg *cfg, Out *out, int brief, BlError *e)
+{
+    memset(tl, 0, sizeof *tl);
+    tl->r = r;
+    tl->out = out;
+    tl->brief = brief;
+    tl->last_loss = NAN;
+    TrainCfg saved = r->cfg;
+    r->cfg = *cfg;
+    Trainer *tr = run_trainer(r, e);
+    if (!tr) {
+        r->cfg = saved;
+        return -1;
+    }
+    tl->gen = r->trainer_gen;
+    tl->start = tr->step;
+    tl->end = tl->start + cfg->steps;
+    tr->opt.spec = cfg->opt;
+    tr->opt.spec.steps = cfg->total ? cfg->total : (int)tl->end;
+    r->cfg.opt.steps = tr->opt.spec.steps;
+    /* auto: ten lines per call, but at least one every 100 steps. */
+    tl->log_every = cfg->log_every == WS_AUTO ? (cfg->steps >= 1000 ? 100 : cfg->steps >= 10 ? cfg->steps / 10 : 1) : cfg->log_every;
+    tl->eval_every = cfg->eval_every == WS_AUTO ? tl->log_every : cfg->eval_every;
+    tl->eval_batches = cfg->eval_batches;
+    if (brief) settings_brief(out, r, &r->cfg, tl->start, tl->end);
+    else settings(out, r, &r->cfg, tl->start, tl->end, tl->log_every, tl->eval_every);
+
+    tl->t0 = bl_now();
+    tl->tokens = (double)tr->B * tr->T;
+    /* Probes while training (probe NAME every=N): at the first step's start and every N steps. */
+    if (r->probe_every > 0 && !run_prober(r, e)) return -1;
+    if (r->probe_every > 0 && tl->start == 0 && r->probed_at != 0) {
+        if (probe_run(&r->prober, &r->model, r->probe_mask & ~(unsigned)PROBE_GRADS, 0, 0, &r->metrics, e)) return -1;
+        r->probed_at = 0;
+    }
+    /* Always hooked: the hook does nothing on steps without a grads probe, and
+     * `probe grads every=N` typed while the TUI trains takes effect at once. */
+    tr->after_backward = grads_after_backward;
+    tr->after_ctx = tl;
+    tl->step = tl->start;
+    tl->more = tl->start < tl->end;
+    return 0;
+}
+
+int trainloop_step(TrainLoop *tl)
+{
+    if (!tl->more) return 0;
+    Run *r = tl->r;
+    Trainer *tr = &r->tr;
+    Out *o = tl->out;
+    char lb[48];
+    const char *ld = lead(tl, lb, sizeof lb);
+    long end = tl->end;
+    int every = r->probe_every;
+    unsigned pmask = r->probe_mask;
+    StepStats st;
+    tl->grads_due = every > 0 && (pmask & PROBE_GRADS) && (tr->step + 1) % every == 0 ? tr->step + 1 : 0;
+    trainer_step(tr, &st);
+    tl->step = tr->step;
+    tl->step_ms = 1e3 * st.seconds;
+    tl->step_loss = st.loss;
+    if (tl->grads_bad[0]) {
+        out_printf(o, "%sstep %ld/%ld  alarm: %s\n", ld, st.step, end, tl->grads_bad);
+        tl->grads_bad[0] = 0;
+    }
+    if (!st.nonfinite) {
+        record1(&r->metrics, "loss", st.step, st.loss);
+        record1(&r->metrics, "lr", st.step, st.lr);
+        record1(&r->metrics, "gnorm", st.step, (float)st.grad_norm);
+        double zl, zg;
+        if (health_step(&r->health, st.loss, st.grad_norm, &zl, &zg))
+            out_printf(o, "%sstep %ld/%ld  spike: loss %.4f (z %.1f)  gnorm %.3f (z %.1f)\n", ld, st.step, end, (double)st.loss,
+                       zl, st.grad_norm, zg);
+        if (every > 0 && st.step % every == 0) {
+            BlError pe;
+            r->probed_at = st.step;
+            if (probe_run(&r->prober, &r->model, pmask & ~(unsigned)PROBE_GRADS, st.step, 0, &r->metrics, &pe)) {
+                out_printf(o, "%sstep %ld/%ld  alarm: %s; training stops, parameters kept\n", ld, st.step, end, pe.msg);
+                tl->alarm = 1;
+                tl->more = 0;
+                return 0;
+            }
+        }
+    }
+    if (st.nonfinite) {
+        out_printf(o, "%sstep %ld/%ld  stopped: %s is NaN or Inf; parameters kept from step %ld, the run is kept\n", ld,
+                   st.step, end, st.nonfinite_where, st.step - 1);
+        tl->alarm = 1;
+        tl->more = 0;
+        return 0;
+    }
+    tl->loss_sum += st.loss;
+    tl->sec_sum += st.seconds;
+    tl->n_sum++;
+    int eval_now = tl->eval_every > 0 && (tr->step % tl->eval_every == 0 || tr->step == end);
+    if (tr->step % tl->log_every == 0 || tr->step == end || eval_now) {
+        char evs[64] = "", tps[32];
+        if (eval_now) {
+            trainer_eval(tr, tl->eval_batches, &tl->ev);
+            tl->evaluated = 1;
+            eval_cols(evs, sizeof evs, &tl->ev);
+            record1(&r->metrics, "val.loss", tr->step, tl->ev.loss);
+            if (tl->ev.exact >= 0) record1(&r->metrics, "val.exact", tr->step, tl->ev.exact);
+            else record1(&r->metrics, "val.acc", tr->step, tl->ev.token_acc);
+        }
+        double mean = tl->loss_sum / tl->n_sum, ms = 1e3 * tl->sec_sum / tl->n_sum;
+        if (tl->brief)
+            out_printf(o, "%sstep %ld/%ld  loss %.4f%s  gnorm %.3f  %.1f ms/step\n", ld, tr->step, end, mean, evs, st.grad_norm, ms);
+        else
+            out_printf(o, "step %ld/%ld  loss %.4f%s  lr %.2e  gnorm %.3f  tok/s %s  ms/step %.1f\n", tr->step, end, mean, evs,
+                       (double)st.lr, st.grad_norm, out_si(tps, sizeof tps, tl->tokens * tl->n_sum / tl->sec_sum), ms);
+        r->loss = tl->last_loss = (float)mean;
+        r->has_loss = 1;
+        if (eval_now) {
+            r->val = tl->ev.loss;
+            r->exact = tl->ev.exact >= 0 ? tl->ev.exact : tl->ev.token_acc;
+            r->has_val = 1;
+        }
+        tl->loss_sum = tl->sec_sum = 0;
+        tl->n_sum = 0;
+    }
+    tl->more = tr->step < end;
+    return tl->more;
+}
+
+int trainloop_check(TrainLoop *tl, char *why, size_t cap)
+{
+    Run *r = tl->r;
+    BlError e;
+    if (!r->has_trainer || r->trainer_gen != tl->gen) {
+        snprintf(why, cap, "its model or trainer was replaced");
+        return -1;
+    }
+    if (!r->has_data || r->data.vocab > r->model.arch->vocab || data_check_ctx(&r->data, r->model.arch->ctx, &e)) {
+        snprintf(why, cap, "its new data does not fit the model (train again after model new)");
+        return -1;
+    }
+    if (r->probe_every > 0 && !run_prober(r, &e)) {
+        snprintf(why, cap, "%s", e.msg);
+        return -1;
+    }
+    return 0;
+}
+
+void trainloop_finish(TrainLoop *tl, int interrupted)
+{
+    Run *r = tl->r;
+    Trainer *tr = &r->tr;
+    Out *o = tl->out;
+    char lb[48];
+    const char *ld = lead(tl, lb, sizeof lb);
+    tr->after_backward = NULL;
+    tr->after_ctx = NULL;
+    double secs = bl_now() - tl->t0;
+    long done = tr->step - tl->start, end = tl->end;
+    if (tl->n_sum) {
+        r->loss = (float)(tl->loss_sum / tl->n_sum);
+        r->has_loss = 1;
+    }
+    if (interrupted)
+        out_printf(o, "%sinterrupted at step %ld of %ld; the run is kept (train continues from here)\n", ld, tr->step, end);
+    char tps[32], evs[64] = "";
+    if (tl->evaluated && tr->step == end) eval_cols(evs, sizeof evs, &tl->ev);
+    char losss[32] = "";
+    if (r->has_loss && isfinite(r->loss)) snprintf(losss, sizeof losss, "  loss %.4f", (double)r->loss);
+    out_printf(o, "%sdone: %ld step%s in %.2f s (%.1f ms/step, %s tok/s)%s%s\n", ld, done, done == 1 ? "" : "s", secs,
+               done ? 1e3 * secs / done : 0.0, out_si(tps, sizeof tps, done ? tl->tokens * done / secs : 0), losss, evs);
+    tl->more = 0;
+}
+
+void trainloop_abandon(TrainLoop *tl, const char *why)
+{
+    char lb[48];
+    out_printf(tl->out, "%straining stopped at step %ld: %s\n", lead(tl, lb, sizeof lb), tl->step, why);
+    tl->more = 0;
+}
