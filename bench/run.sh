@@ -30,8 +30,18 @@ echo "ratio = torch ms/step / blocklab ms/step (above 1: blocklab is faster)"
 echo "MFU = model FLOPs per step (6*params*tokens + attention) / measured sgemm throughput"
 if [ "${BENCH_PRESETS:-1}" = 1 ]; then
     echo
-    echo "block variants at config M (params, ms/step; SAS-P paper: ~16% faster, 16% fewer block params than Pre-LN):"
-    for p in preln parallel sas sasp; do $BIN M $STEPS $p | awk '{printf "  %-9s params %9s  ms/step %8s\n", $3, $5, $7}'; done
+    echo "block variants at config M (SAS paper: SAS-P ~16% faster, 16% fewer block parameters than Pre-LN)."
+    echo "With 2 threads the step times jitter by ~10% here; 1 thread is steadier for comparing blocks."
+    for th in 2 1; do
+        base=""; bpar=""
+        for p in preln parallel sas sasp; do
+            line=$(OPENBLAS_NUM_THREADS=$th $BIN M $STEPS $p)
+            ms=$(echo "$line" | awk '{print $7}'); par=$(echo "$line" | awk '{print $5}')
+            [ -z "$base" ] && base=$ms && bpar=$par
+            awk -v p="$p" -v th="$th" -v ms="$ms" -v b="$base" -v par="$par" -v bp="$bpar" \
+                'BEGIN{printf "  %d thread%s  %-9s params %9d (%+5.1f%%)  ms/step %8.2f (%+5.1f%% vs preln)\n", th, (th > 1 ? "s" : " "), p, par, 100*(par-bp)/bp, ms, 100*(ms-b)/b}'
+        done
+    done
 fi
 echo
 echo "depth is not a toy (probe rank at init, forward only, one block alive at a time):"

@@ -30,17 +30,21 @@ static float center(int causal, int T, int i, int j)
     return 1.0f / (float)T;
 }
 
-/* A_h = alpha·I + beta·P − gamma·C, written into A (T, T). */
+/* A_h = alpha·I + beta·P − gamma·C, written into A (T, T). C is constant
+ * along a row (1/(i+1) causal, 1/T otherwise), so each row is one fused loop. */
 static void mixed_matrix(const AttnSaved *s, const float *P, int h, float *A)
 {
     int T = s->T;
     float a = head_gain(s->alpha, h, 0.0f), b = head_gain(s->beta, h, 1.0f), g = head_gain(s->gamma, h, 0.0f);
-    for (int i = 0; i < T; i++)
-        for (int j = 0; j < T; j++) {
-            float v = b * P[i * T + j] - g * center(s->causal, T, i, j);
-            if (i == j) v += a;
-            A[i * T + j] = (s->causal && j > i) ? 0.0f : v;
-        }
+    for (int i = 0; i < T; i++) {
+        int jn = s->causal ? i + 1 : T;
+        float gc = g * center(s->causal, T, i, 0);
+        const float *p = P + (size_t)i * T;
+        float *row = A + (size_t)i * T;
+        for (int j = 0; j < jn; j++) row[j] = b * p[j] - gc;
+        for (int j = jn; j < T; j++) row[j] = 0.0f;
+        row[i] += a;
+    }
 }
 
 static void attention_backward(Tape *t, TapeNode *n)
@@ -75,14 +79,20 @@ static void attention_backward(Tape *t, TapeNode *n)
                             dvbase + (size_t)b * T * vstride + h * hs, vstride);
             float bh = 1.0f;
             if (shaped(s)) {
+                /* dalpha = tr(dA), dbeta = <dA, P>, dgamma = −<dA, C> (C constant per row). */
                 double sa = 0, sb = 0, sg = 0;
-                for (int i = 0; i < T; i++)
-                    for (int j = 0; j <= (s->causal ? i : T - 1); j++) {
-                        float d = dA[i * T + j];
-                        if (i == j) sa += d;
-                        sb += (double)d * P[i * T + j];
-                        sg -= (double)d * center(s->causal, T, i, j);
+                for (int i = 0; i < T; i++) {
+                    int jn = s->causal ? i + 1 : T;
+                    const float *d = dA + (size_t)i * T, *p = P + (size_t)i * T;
+                    float rb = 0, rs = 0;
+                    for (int j = 0; j < jn; j++) {
+                        rb += d[j] * p[j];
+                        rs += d[j];
                     }
+                    sa += d[i];
+                    sb += rb;
+                    sg -= (double)rs * center(s->causal, T, i, 0);
+                }
                 if (da) da[s->alpha->n > 1 ? h : 0] += (float)sa;
                 if (dbt) dbt[s->beta->n > 1 ? h : 0] += (float)sb;
                 if (dg) dg[s->gamma->n > 1 ? h : 0] += (float)sg;
