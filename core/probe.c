@@ -463,6 +463,12 @@ int probe_run(Prober *p, Model *m, unsigned mask, long step, int have_grads, Met
     return 0;
 }
 
+void probe_before_update(Prober *p, const Model *m)
+{
+    if (p->theta_prev && p->n_params == m->params.total)
+        memcpy(p->theta_prev, m->params.data, sizeof(float) * m->params.total);
+}
+
 double probe_sgd_update(Prober *p, Model *m, float lr)
 {
     size_t total = m->params.total;

@@ -3,7 +3,9 @@
  * probe batch, and recorded into Metrics as named series:
  *
  *   rank     rank.cos, rank.erank, rank.rms     1 × (depth+1) per record (layer 0 = embeddings)
- *   updates  updates.dF, updates.dF_step        scalars;  updates.ratio  1 × tensors (‖Δθ‖/‖θ‖)
+ *   updates  updates.dF (from θ₀), updates.dF_step (since the last probe)   scalars;
+ *            updates.ratio  1 × tensors: ‖Δθ‖/‖θ‖ of the step just taken when the
+ *            trainer called probe_before_update, else since the last probe
  *   grads    grads.block 1 × depth, grads.global scalar (L2 norms, NaN/Inf flagged)
  *   lnin     lnin.attn, lnin.mlp                1 × depth (RMS of each norm layer's input)
  *   attn     attn.<L> (H·T) × T softmax per head for probe sequence 0 (latest only),
@@ -59,6 +61,11 @@ void prober_reset(Prober *p);
  * with a message naming the first tensor and layer when a value is NaN/Inf
  * (the finite records are still appended). */
 int probe_run(Prober *p, Model *m, unsigned mask, long step, int have_grads, Metrics *mt, BlError *e);
+
+/* Called between backward and the update of a step whose updates probe is due:
+ * remembers θ so updates.ratio measures that one step (the 1e-3 rule of thumb
+ * is per step). Does nothing before the first updates probe. */
+void probe_before_update(Prober *p, const Model *m);
 
 /* DeepNet's update metric at init: one plain SGD step of lr on the probe batch,
  * then ‖F(θ₁) − F(θ₀)‖ as the RMS over tokens and features (F = final-norm

@@ -63,6 +63,8 @@ static void grads_after_backward(void *ctx, Trainer *tr)
     TrainLoop *tl = ctx;
     BlError e;
     if (!tl->grads_due || tr->step + 1 != tl->grads_due) return;
+    if (tl->r->probe_mask & PROBE_UPDATES) probe_before_update(&tl->r->prober, tr->model);
+    if (!(tl->r->probe_mask & PROBE_GRADS)) return;
     if (probe_run(&tl->r->prober, tr->model, PROBE_GRADS, tl->grads_due, 1, &tl->r->metrics, &e) && !tl->grads_bad[0])
         snprintf(tl->grads_bad, sizeof tl->grads_bad, "%s", e.msg);
 }
@@ -137,7 +139,7 @@ int trainloop_step(TrainLoop *tl)
     int every = r->probe_every;
     unsigned pmask = r->probe_mask;
     StepStats st;
-    tl->grads_due = every > 0 && (pmask & PROBE_GRADS) && (tr->step + 1) % every == 0 ? tr->step + 1 : 0;
+    tl->grads_due = every > 0 && (pmask & (PROBE_GRADS | PROBE_UPDATES)) && (tr->step + 1) % every == 0 ? tr->step + 1 : 0;
     trainer_step(tr, &st);
     tl->step = tr->step;
     tl->step_ms = 1e3 * st.seconds;

@@ -312,23 +312,33 @@ static Chart *columns_chart(const char *series, const char *what, const ChartRun
     return c;
 }
 
+/* Update ratios per tensor: bars named by tensor, log scale, the 1e-3 guide
+ * (a common rule of thumb for a healthy step with Adam). */
 static Chart *ratio_chart(const ChartRun *runs, const ChartOpts *o, BlError *e)
 {
     Snap s;
-    if (!snap(runs[0].metrics, "updates.ratio", &s)) return missing(e, "updates.ratio", "run `probe updates` during training (probe every=N)");
+    if (!snap(runs[0].metrics, "updates.ratio", &s)) return missing(e, "updates.ratio", "run `probe updates every=N` while training");
     char title[160];
     title_for(runs, 1, "update ratio ||d theta|| / ||theta|| per tensor", title, sizeof title);
-    Chart *c = chart_line_new(title);
     const float *rec = s.values + (size_t)(s.n - 1) * s.len;
     double *y = xmalloc(sizeof(double) * (size_t)s.len);
-    for (int i = 0; i < s.len; i++) y[i] = rec[i];
-    chart_add_series(c, runs[0].name, runs[0].color, NULL, y, s.len);
+    char **labels = xmalloc(sizeof(char *) * (size_t)s.len);
+    for (int i = 0; i < s.len; i++) {
+        y[i] = rec[i];
+        /* "blocks.3.mlp.w_in" reads as "3.mlp.w_in" under a bar */
+        const char *l = s.labels ? s.labels[i] : "";
+        labels[i] = xstrdup(strncmp(l, "blocks.", 7) ? l : l + 7);
+    }
+    Chart *c = chart_bar_new(title, s.len, (const char *const *)labels);
+    chart_add_bars(c, runs[0].name, runs[0].color, y);
     chart_add_guide(c, 1e-3, "1e-3");
     chart_set_log_y(c, want_log(o, 1));
-    chart_set_axis_labels(c, "tensor (in parameter order)", "ratio");
-    char sub[64];
-    snprintf(sub, sizeof sub, "since the previous probe, at step %ld", s.steps[s.n - 1]);
+    chart_set_axis_labels(c, "tensor", "ratio");
+    char sub[80];
+    snprintf(sub, sizeof sub, "the step to %ld (probe every=N measures one step)", s.steps[s.n - 1]);
     chart_set_subtitle(c, sub);
+    for (int i = 0; i < s.len; i++) free(labels[i]);
+    free(labels);
     free(y);
     snap_free(&s);
     return c;
