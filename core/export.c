@@ -22,31 +22,6 @@
 
 static int is_text_kind(DataKind k) { return k == DATA_TEXT || k == DATA_FORTUNES; }
 
-/* printf into a growing JsonBuf (used as a plain text buffer for the README). */
-static void buf_printf(JsonBuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void buf_printf(JsonBuf *b, const char *fmt, ...)
-{
-    char small[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    if ((size_t)n < sizeof small) {
-        json_append(b, small, (size_t)n);
-        return;
-    }
-    char *big = xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    json_append(b, big, (size_t)n);
-    free(big);
-}
 
 /* dir/name into out; -1 if it does not fit. */
 static int join_path(char *out, size_t cap, const char *dir, const char *name, BlError *e)
@@ -141,20 +116,20 @@ static int write_text_data(const char *dir, const DataSource *d, BlError *e)
 static void readme(JsonBuf *b, const Model *m, const Optimizer *opt, const TrainState *ts, int text)
 {
     const ArchSpec *a = m->arch;
-    buf_printf(b, "# A blocklab run, exported for PyTorch\n\n");
-    buf_printf(b, "Written by blocklab %s (`export torch`). Model: %d block%s, width %d, %d heads, "
+    sb_printf(b, "# A blocklab run, exported for PyTorch\n\n");
+    sb_printf(b, "Written by blocklab %s (`export torch`). Model: %d block%s, width %d, %d heads, "
                   "ctx %d, vocab %d, %zu trainable parameters%s.\n", BL_VERSION, a->depth,
                a->depth == 1 ? "" : "s", a->width, a->heads, a->ctx, a->vocab, params_trainable(&m->params),
                a->causal ? "" : ", encoder (causal=off)");
     if (ts)
-        buf_printf(b, "Training state: step %ld, data %s, batch %d, data position %llu, %s%s.\n",
+        sb_printf(b, "Training state: step %ld, data %s, batch %d, data position %llu, %s%s.\n",
                    ts->step, data_kind_name(ts->data.kind), ts->batch,
                    (unsigned long long)ts->data_position, ts->opt.kind == OPT_ADAMW ? "AdamW" : "SGD",
                    opt ? " with its moments" : "");
     else
-        buf_printf(b, "No training state (the run had no data): the package serves inference; "
+        sb_printf(b, "No training state (the run had no data): the package serves inference; "
                       "`train_ddp.py` needs a run exported after `data`.\n");
-    buf_printf(b,
+    sb_printf(b,
         "\nNeeds Python 3 with PyTorch and numpy.\n\n"
         "## Files\n\n"
         "- `checkpoint.st`: a blocklab checkpoint (safetensors). Weights under blocklab's names, metadata\n"
@@ -164,9 +139,9 @@ static void readme(JsonBuf *b, const Model *m, const Optimizer *opt, const Train
         "- `blocklab_data.py`: blocklab's batches bit for bit; batch k depends only on the seed and k.\n"
         "- `train_ddp.py`: continues training with DistributedDataParallel.\n");
     if (text)
-        buf_printf(b, "- `tokens.bin`, `data.json`: the text corpus as ids (one byte per character) "
+        sb_printf(b, "- `tokens.bin`, `data.json`: the text corpus as ids (one byte per character) "
                       "and its vocabulary.\n");
-    buf_printf(b,
+    sb_printf(b,
         "\n## Continue training\n\n"
         "One process (CPU, or one GPU when there is one):\n\n"
         "```\npython3 train_ddp.py checkpoint.st --steps 1000\n```\n\n"
@@ -189,9 +164,9 @@ static void readme(JsonBuf *b, const Model *m, const Optimizer *opt, const Train
         "which blocklab reads back:\n\n"
         "```\nblocklab -c 'load checkpoint-2000.st; train steps=100'\n```\n");
     if (text)
-        buf_printf(b, "\n(blocklab reopens the text from the path recorded in the checkpoint; "
+        sb_printf(b, "\n(blocklab reopens the text from the path recorded in the checkpoint; "
                       "`train_ddp.py` reads `tokens.bin` beside the checkpoint, or `--data-dir`.)\n");
-    buf_printf(b,
+    sb_printf(b,
         "\n## Use the model\n\n"
         "```python\nimport torch\nfrom blocklab_model import BlocklabModel\n\n"
         "model, meta = BlocklabModel.from_checkpoint(\"checkpoint.st\")\n"

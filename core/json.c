@@ -680,25 +680,9 @@ size_t json_escape(const char *in, char *out, size_t cap)
     return total;
 }
 
-void json_buf_free(JsonBuf *b)
-{
-    free(b->data);
-    b->data = NULL;
-    b->len = b->cap = 0;
-}
+void json_buf_free(JsonBuf *b) { sb_free(b); }
 
-void json_append(JsonBuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1) cap *= 2;
-        b->data = xrealloc(b->data, cap);
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
+void json_append(JsonBuf *b, const char *s, size_t n) { sb_append(b, s, n); }
 
 /* A ',' is due exactly when the buffer ends in a finished value. */
 static void sep(JsonBuf *b)

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "strbuf.h"
 
 /* Limits applied by json_parse. Nesting bounds the recursion (stack safety); the
  * value count bounds the tree's memory (about 48 bytes a value, so ~100 MB at most)
@@ -117,10 +118,7 @@ int json_utf8_valid(const char *s, size_t n);
  * NUL-terminated and len counts the bytes before the NUL. Owned by the caller:
  * json_buf_free releases it (or take b.data and free() it yourself). Appends never
  * fail (memory comes from xrealloc, which aborts on exhaustion). */
-typedef struct JsonBuf {
-    char  *data;
-    size_t len, cap;
-} JsonBuf;
+typedef StrBuf JsonBuf;   /* the writer appends to a plain StrBuf (strbuf.h) */
 
 void json_buf_free(JsonBuf *b);
 

@@ -10,73 +10,30 @@
 #include "chart_file.h"
 #include "paint.h"
 #include "render.h"
+#include "strbuf.h"
 
 /* A growing string; the whole document is built before the file is opened for
  * good, so a failure never leaves half an SVG. */
-typedef struct Buf {
-    char *s;
-    size_t len, cap;
-} Buf;
-
-static void buf_put(Buf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1) cap *= 2;
-        b->s = xrealloc(b->s, cap);
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void buf_puts(Buf *b, const char *s) { buf_put(b, s, strlen(s)); }
-
-static void buf_printf(Buf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void buf_printf(Buf *b, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    if ((size_t)n < sizeof tmp) {
-        buf_put(b, tmp, (size_t)n);
-        return;
-    }
-    char *big = xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    buf_put(b, big, (size_t)n);
-    free(big);
-}
 
 /* Text content or attribute value: & < > " ' escaped; characters XML 1.0 does
  * not allow (most C0 controls, U+FFFE/U+FFFF) and malformed UTF-8 become U+FFFD. */
-static void buf_escape(Buf *b, const char *s)
+static void buf_escape(StrBuf *b, const char *s)
 {
     while (*s) {
         uint32_t cp;
         int n = chart_utf8_next(s, &cp);
         switch (cp) {
-        case '&': buf_puts(b, "&amp;"); break;
-        case '<': buf_puts(b, "&lt;"); break;
-        case '>': buf_puts(b, "&gt;"); break;
-        case '"': buf_puts(b, "&quot;"); break;
-        case '\'': buf_puts(b, "&apos;"); break;
+        case '&': sb_puts(b, "&amp;"); break;
+        case '<': sb_puts(b, "&lt;"); break;
+        case '>': sb_puts(b, "&gt;"); break;
+        case '"': sb_puts(b, "&quot;"); break;
+        case '\'': sb_puts(b, "&apos;"); break;
         default:
             if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE || cp == 0xFFFF ||
                 (cp == 0xFFFD && n == 1))
-                buf_puts(b, "\xef\xbf\xbd");
+                sb_puts(b, "\xef\xbf\xbd");
             else
-                buf_put(b, s, (size_t)n);
+                sb_append(b, s, (size_t)n);
         }
         s += n;
     }
@@ -84,30 +41,30 @@ static void buf_escape(Buf *b, const char *s)
 
 typedef struct Svg {
     ChartPainter base;      /* first, so a ChartPainter* is an Svg* */
-    Buf out;
+    StrBuf out;
     int clip_id;            /* current clipPath id, 0 = none */
     int nclips;
 } Svg;
 
-static void color_attr(Buf *b, const char *name, ChartRGB c)
+static void color_attr(StrBuf *b, const char *name, ChartRGB c)
 {
-    buf_printf(b, " %s=\"#%02x%02x%02x\"", name, c.r, c.g, c.b);
+    sb_printf(b, " %s=\"#%02x%02x%02x\"", name, c.r, c.g, c.b);
 }
 
 static void clip_attr(Svg *s)
 {
-    if (s->clip_id) buf_printf(&s->out, " clip-path=\"url(#clip%d)\"", s->clip_id);
+    if (s->clip_id) sb_printf(&s->out, " clip-path=\"url(#clip%d)\"", s->clip_id);
 }
 
 static void s_rect(ChartPainter *pp, double x, double y, double w, double h, ChartRGB fill)
 {
     Svg *s = (Svg *)pp;
     if (!(w > 0) || !(h > 0)) return;
-    buf_printf(&s->out, "<rect x=\"%.6g\" y=\"%.6g\" width=\"%.6g\" height=\"%.6g\"", x, y, w, h);
+    sb_printf(&s->out, "<rect x=\"%.6g\" y=\"%.6g\" width=\"%.6g\" height=\"%.6g\"", x, y, w, h);
     color_attr(&s->out, "fill", fill);
     clip_attr(s);
     /* Cells and bars must tile without anti-aliased seams. */
-    buf_puts(&s->out, " shape-rendering=\"crispEdges\"/>\n");
+    sb_puts(&s->out, " shape-rendering=\"crispEdges\"/>\n");
 }
 
 static void s_polyline(ChartPainter *pp, const double *xy, int n, double width, ChartRGB color, double dash)
@@ -115,21 +72,21 @@ static void s_polyline(ChartPainter *pp, const double *xy, int n, double width, 
     Svg *s = (Svg *)pp;
     if (n < 1) return;
     if (n == 1) {
-        buf_printf(&s->out, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"%.6g\"", xy[0], xy[1], width / 2);
+        sb_printf(&s->out, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"%.6g\"", xy[0], xy[1], width / 2);
         color_attr(&s->out, "fill", color);
         clip_attr(s);
-        buf_puts(&s->out, "/>\n");
+        sb_puts(&s->out, "/>\n");
         return;
     }
-    buf_puts(&s->out, "<polyline points=\"");
-    for (int i = 0; i < n; i++) buf_printf(&s->out, "%s%.2f,%.2f", i ? " " : "", xy[2 * i], xy[2 * i + 1]);
-    buf_puts(&s->out, "\" fill=\"none\"");
+    sb_puts(&s->out, "<polyline points=\"");
+    for (int i = 0; i < n; i++) sb_printf(&s->out, "%s%.2f,%.2f", i ? " " : "", xy[2 * i], xy[2 * i + 1]);
+    sb_puts(&s->out, "\" fill=\"none\"");
     color_attr(&s->out, "stroke", color);
-    buf_printf(&s->out, " stroke-width=\"%.6g\" stroke-linejoin=\"round\" stroke-linecap=\"%s\"", width,
+    sb_printf(&s->out, " stroke-width=\"%.6g\" stroke-linejoin=\"round\" stroke-linecap=\"%s\"", width,
                dash > 0 ? "butt" : "round");
-    if (dash > 0) buf_printf(&s->out, " stroke-dasharray=\"%.6g %.6g\"", dash, dash);
+    if (dash > 0) sb_printf(&s->out, " stroke-dasharray=\"%.6g %.6g\"", dash, dash);
     clip_attr(s);
-    buf_puts(&s->out, "/>\n");
+    sb_puts(&s->out, "/>\n");
 }
 
 static void s_text(ChartPainter *pp, double x, double y, const char *str, ChartFont f, ChartRGB color, PaintAlign align,
@@ -137,13 +94,13 @@ static void s_text(ChartPainter *pp, double x, double y, const char *str, ChartF
 {
     Svg *s = (Svg *)pp;
     static const char *anchor[3] = {"start", "middle", "end"};
-    buf_printf(&s->out, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"%d\"", x, y, chart_font_px(f));
+    sb_printf(&s->out, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"%d\"", x, y, chart_font_px(f));
     color_attr(&s->out, "fill", color);
-    if (align != PAINT_LEFT) buf_printf(&s->out, " text-anchor=\"%s\"", anchor[align]);
-    if (vertical) buf_printf(&s->out, " transform=\"rotate(-90 %.2f %.2f)\"", x, y);
-    buf_puts(&s->out, ">");
+    if (align != PAINT_LEFT) sb_printf(&s->out, " text-anchor=\"%s\"", anchor[align]);
+    if (vertical) sb_printf(&s->out, " transform=\"rotate(-90 %.2f %.2f)\"", x, y);
+    sb_puts(&s->out, ">");
     buf_escape(&s->out, str);
-    buf_puts(&s->out, "</text>\n");
+    sb_puts(&s->out, "</text>\n");
 }
 
 static void s_clip(ChartPainter *pp, double x, double y, double w, double h)
@@ -154,7 +111,7 @@ static void s_clip(ChartPainter *pp, double x, double y, double w, double h)
         return;
     }
     s->clip_id = ++s->nclips;
-    buf_printf(&s->out, "<clipPath id=\"clip%d\"><rect x=\"%.6g\" y=\"%.6g\" width=\"%.6g\" height=\"%.6g\"/></clipPath>\n",
+    sb_printf(&s->out, "<clipPath id=\"clip%d\"><rect x=\"%.6g\" y=\"%.6g\" width=\"%.6g\" height=\"%.6g\"/></clipPath>\n",
                s->clip_id, x, y, w, h);
 }
 
@@ -170,23 +127,23 @@ int chart_write_svg(const Chart *c, const char *path, int w, int h, int force, B
     if (chart_file_open(&cf, path, force, err) != 0) return -1;
 
     Svg s = {{s_rect, s_polyline, s_text, s_clip}, {NULL, 0, 0}, 0, 0};
-    buf_printf(&s.out,
+    sb_printf(&s.out,
                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" height=\"%d\" "
                "viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, sans-serif\">\n",
                w, h, w, h);
     if (*c->title) {
-        buf_puts(&s.out, "<title>");
+        sb_puts(&s.out, "<title>");
         buf_escape(&s.out, c->title);
-        buf_puts(&s.out, "</title>\n");
+        sb_puts(&s.out, "</title>\n");
     }
-    buf_printf(&s.out, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", w, h);
+    sb_printf(&s.out, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", w, h);
     chart_paint(c, &s.base, w, h);
-    buf_puts(&s.out, "</svg>\n");
+    sb_puts(&s.out, "</svg>\n");
 
     size_t n = s.out.len;
-    int ok = fwrite(s.out.s, 1, n, cf.f) == n;
-    free(s.out.s);
+    int ok = fwrite(s.out.data, 1, n, cf.f) == n;
+    sb_free(&s.out);
     if (!ok) {
         chart_file_abort(&cf);
         return bl_fail(err, "cannot write %s: write failed", path);
