@@ -64,7 +64,12 @@ static void summarize(Out *o, Metrics *mt, unsigned mask)
     if ((mask & PROBE_UPDATES) && (s = metrics_find(mt, "updates.dF")))
         out_printf(o, "updates: ||dF|| since the first probe %.4g, since the last %.4g (updates.dF, updates.ratio)\n",
                    (double)series_last(s)[0], (double)series_last(metrics_find(mt, "updates.dF_step"))[0]);
-    if ((mask & PROBE_SCALARS) && (s = metrics_find(mt, "scalars"))) print_vector(o, "scalars", s, 6);
+    if ((mask & PROBE_SCALARS) && (s = metrics_find(mt, "scalars"))) {
+        const float *v = series_last(s);
+        double lo = v[0], hi = v[0];
+        for (int i = 1; i < s->len; i++) lo = fmin(lo, v[i]), hi = fmax(hi, v[i]);
+        out_printf(o, "scalars: %d trainable gains, from %.4g to %.4g (show scalars draws them over steps)\n", s->len, lo, hi);
+    }
     else if (mask & PROBE_SCALARS) out_puts(o, "scalars: this model has no trainable scalar gains (try preset=sas)\n");
     metrics_unlock(mt);
 }
