@@ -19,22 +19,14 @@ sys.path.insert(0, os.path.join(ROOT, "tools", "torch"))
 
 import numpy as np  # noqa: E402
 
+from harness import check, summary, tally  # noqa: E402,F401
+
 from blocklab_data import DataStream, RowRng  # noqa: E402
 from blocklab_model import read_safetensors  # noqa: E402
 
 DUMP = os.path.join(ROOT, os.environ.get("BUILD", "build"), "tests", "data_dump")
 BATCHES = ["0:0", "0:1", "0:37", "0:1099511627776", "1:0", "1:5", "1:123456"]
 
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {what}")
 
 
 def spec_of(args):
@@ -133,8 +125,7 @@ def main():
     run_rng(1, 3_000_000_001)
     run_rng(2**63 + 5, 4_294_967_295)
     run_rng(0, 10)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

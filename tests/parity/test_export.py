@@ -33,6 +33,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 import numpy as np  # noqa: E402
+
+from harness import check, summary, tally  # noqa: E402,F401
 import torch  # noqa: E402
 
 from test_parity import CONFIGS  # noqa: E402  (the preset list; importing runs nothing)
@@ -43,17 +45,6 @@ DUMP = os.path.join(ROOT, os.environ.get("BUILD", "build"), "tests", "export_dum
 TASK_ARCH = "model new depth=2 width=32 heads=4 ctx=16 vocab=12"
 TIMEOUT = 120
 
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {what}")
-    return ok
 
 
 def dump(*args):
@@ -106,7 +97,7 @@ def test_files(tmp):
         os.mkdir(ro, 0o555)
         r = dump("export", os.path.join(ro, "x"), TASK_ARCH)
         check(r.returncode == 1 and "Permission denied" in r.stdout, f"unwritable parent: {r.stdout.strip()}")
-    print(f"  files: embedded .py identical to tools/torch, README, refusals ({passed} checks so far)")
+    print(f"  files: embedded .py identical to tools/torch, README, refusals ({tally['passed']} checks so far)")
 
 
 def test_logits(tmp):
@@ -243,8 +234,7 @@ def main():
                 f.write(f"{i}: the quick brown fox — jumps über the lazy dog {i * 7 % 13}\n")
         test_resume(tmp, "text", ["kind=text", f"path={corpus}", "seed=5"], 3)
         test_ddp(tmp)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tools", "torch"))
 
 import numpy as np  # noqa: E402
+
+from harness import check, summary, tally  # noqa: E402,F401
 import torch  # noqa: E402
 
 from blocklab_model import BlocklabModel, read_safetensors  # noqa: E402
@@ -45,16 +47,6 @@ CONFIGS = [
     ("mlp-only", BASE + "; block all attn=off"),
 ]
 
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {what}")
 
 
 def rel_max(c, t):
@@ -127,8 +119,7 @@ def main():
         return 1
     for label, arch in CONFIGS:
         run_config(label, arch)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":
