@@ -45,6 +45,8 @@ CONFIGS = [
     ("encoder (causal=off) sas", BASE + " causal=off preset=sas"),
     ("attention-only skipless", BASE + "; block all mlp=off skip.attn=off"),
     ("mlp-only", BASE + "; block all attn=off"),
+    ("preln ctx=72", "model new depth=2 width=32 heads=4 ctx=72 vocab=11 bias=on"),
+    ("sas ctx=72", "model new depth=2 width=32 heads=4 ctx=72 vocab=11 preset=sas"),
 ]
 
 

@@ -188,6 +188,15 @@ static void test_attention(void)
         for (int i = 2; i < 4; i++) v[i] = leaf(&L[i], 1, 0, 0, 1);
         check_op(names[causal][3], f_attention, v, 4, &k);
     }
+    /* A longer sequence than the others (T = 70), as real models use. */
+    AttnCase k = {1, 1, 3};
+    v[0] = leaf(&L[0], 1, 70, 2 * C, 1);
+    v[1] = leaf(&L[1], 1, 70, C, 1);
+    for (int i = 2; i < 5; i++) v[i] = leaf(&L[i], 2, 0, 0, 1);
+    check_op("shaped causal, T=70", f_attention, v, 5, &k);
+    k = (AttnCase){1, 0, 0};
+    v[0] = leaf(&L[0], 1, 70, 3 * C, 1);
+    check_op("attention causal, T=70", f_attention, v, 1, &k);
 }
 
 /* A backward that is wrong must fail the check: scale one gradient and see. */
