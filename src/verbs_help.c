@@ -78,6 +78,11 @@ int verb_help_verb(Out *o, const char *name, BlError *e)
     const Verb *v = verb_find(name);
     if (!v) return bl_fail(e, "help: unknown verb '%s' (help lists the verbs)", name);
     out_printf(o, "usage: %s\n  %s\n\n%s\n", v->usage, v->summary, v->about);
+    if (v->word == WORD_CHOICE && v->word_values) {
+        out_printf(o, "\n%s is one or more of:", v->word_name);
+        for (int i = 0; v->word_values[i]; i++) out_printf(o, " %s", v->word_values[i]);
+        out_puts(o, "\n");
+    }
     if (v->arch_scope >= 0 || v->keys) out_puts(o, "\nkeys [default]:\n");
     if (v->arch_scope >= 0) arch_key_lines(o, v->arch_scope);
     if (v->keys)

@@ -73,5 +73,8 @@ check "package files" sh -c "test -f $TMP/pkg/checkpoint.st && test -f $TMP/pkg/
 bl -c "$M; export torch $TMP/pkg"
 expect "export torch refuses a full directory" 1 "" stderr
 
+bl -c "help probe"
+expect "help lists the probe names" 0 "NAME is one or more of: rank updates grads lnin attn scalars all off"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
