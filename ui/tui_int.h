@@ -87,6 +87,13 @@ typedef void (*TuiRowFn)(Tui *t, void *ctx, const char *row, int first);
 int  tui_wrap(Tui *t, const char *s, int w, int indent, int max, TuiRowFn emit, void *ctx);
 /* s wrapped into the w x h rectangle at (x, y); returns the rows used. */
 int  tui_text_block(Tui *t, int x, int y, int w, int h, const char *s, Ink k);
+/* A rectangle filled row by row: pass tui_rows_put as the TuiRowFn of tui_wrap
+ * with a TuiRows as its context; rows outside [0, h) are counted, not drawn. */
+typedef struct TuiRows {
+    int x, y, w, h, row;
+    Ink k;
+} TuiRows;
+void tui_rows_put(Tui *t, void *ctx, const char *row, int first);
 
 /* tui_layout.c */
 void tui_layout(int w, int h, int zoom, TuiLayout *l);

@@ -149,24 +149,7 @@ static void draw_chart_pane(Tui *t, int p)
 
 /* ---- the arch pane ------------------------------------------------------------------ */
 
-typedef struct RowsCtx {
-    int x, y, w, h, row;
-    Ink k;
-} RowsCtx;
-
-static void arch_row(Tui *t, void *ctx, const char *row, int first)
-{
-    RowsCtx *c = ctx;
-    (void)first;
-    if (c->row >= 0 && c->row < c->h) tui_text(t, c->x, c->y + c->row, c->w, row, c->k);
-    c->row++;
-}
-
-/* One arch line in a pane narrower than it. The `arch` text has three kinds of
- * line: prose (wrapped under itself), the block table (cut: wrapped columns
- * read as noise) and "label   equation   [notes]" rows (each part on its own
- * line, so the equations stay whole). */
-static void arch_line(Tui *t, RowsCtx *c, char *line)
+static void arch_line(Tui *t, TuiRows *c, char *line)
 {
     size_t len = strlen(line);
     while (len && line[len - 1] == ' ') line[--len] = 0;
@@ -174,11 +157,11 @@ static void arch_line(Tui *t, RowsCtx *c, char *line)
     while (line[lead] == ' ') lead++;
     const char *body = line + lead;
     if (tui_width(t, line) <= c->w) {
-        arch_row(t, c, line, 1);
+        tui_rows_put(t, c, line, 1);
         return;
     }
     if ((body[0] >= '0' && body[0] <= '9') || !strncmp(body, "blocks  ", 8)) {
-        arch_row(t, c, line, 1);   /* text() cuts it with an ellipsis */
+        tui_rows_put(t, c, line, 1);   /* text() cuts it with an ellipsis */
         return;
     }
     /* Split at runs of three or more spaces; a line that starts far right
@@ -192,7 +175,7 @@ static void arch_line(Tui *t, RowsCtx *c, char *line)
         char part[1024];
         int pad = first ? lead : in;
         snprintf(part, sizeof part, "%*s%.*s", pad, "", (int)n, p);
-        tui_wrap(t, part, c->w, pad + 2, -1, arch_row, c);
+        tui_wrap(t, part, c->w, pad + 2, -1, tui_rows_put, c);
         first = 0;
         p += n;
         while (*p == ' ') p++;
@@ -203,7 +186,7 @@ static void draw_arch(Tui *t)
 {
     const TuiRect *r = &t->lay.frame[PANE_ARCH];
     int x = r->x + 1, y = r->y + 1, w = r->w - 2, h = r->h - 2;
-    RowsCtx c = {x + 1, y, w - 1, h, 0, tui_ink(t, INK_TEXT)};
+    TuiRows c = {x + 1, y, w - 1, h, 0, tui_ink(t, INK_TEXT)};
     const char *s = t->arch ? t->arch : "";
     /* When the whole text does not fit, the equations matter more than the
      * settings line, the gains legend and the rebuild line: those wait for a zoom. */
@@ -234,8 +217,8 @@ static void draw_arch(Tui *t)
         }
         c.k = tui_ink(t, c.row == 0 ? INK_TITLE : dim ? INK_DIM : INK_TEXT);
         if (!line[0]) c.row++;
-        else if (c.row == 0 && brief && nl) arch_row(t, &c, line, 1);   /* the summary, cut: room for the equations */
-        else if (c.row == 0 || dim) tui_wrap(t, line, c.w, 2, -1, arch_row, &c);
+        else if (c.row == 0 && brief && nl) tui_rows_put(t, &c, line, 1);   /* the summary, cut: room for the equations */
+        else if (c.row == 0 || dim) tui_wrap(t, line, c.w, 2, -1, tui_rows_put, &c);
         else arch_line(t, &c, line);
         free(line);
         s += len + (nl ? 1 : 0);

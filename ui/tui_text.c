@@ -150,22 +150,17 @@ int tui_wrap(Tui *t, const char *s, int w, int indent, int max, TuiRowFn emit, v
     return rows;
 }
 
-typedef struct BlockCtx {
-    int x, y, w, h, row;
-    Ink k;
-} BlockCtx;
-
-static void block_row(Tui *t, void *ctx, const char *row, int first)
+void tui_rows_put(Tui *t, void *ctx, const char *row, int first)
 {
-    BlockCtx *b = ctx;
+    TuiRows *b = ctx;
     (void)first;
-    if (b->row < b->h) tui_text(t, b->x, b->y + b->row, b->w, row, b->k);
+    if (b->row >= 0 && b->row < b->h) tui_text(t, b->x, b->y + b->row, b->w, row, b->k);
     b->row++;
 }
 
 int tui_text_block(Tui *t, int x, int y, int w, int h, const char *s, Ink k)
 {
-    BlockCtx b = {x, y, w, h, 0, k};
-    tui_wrap(t, s, w, 2, h, block_row, &b);
+    TuiRows b = {x, y, w, h, 0, k};
+    tui_wrap(t, s, w, 2, h, tui_rows_put, &b);
     return b.row < h ? b.row : h;
 }

@@ -145,19 +145,29 @@ static void test_update_norm_with_depth(void)
 }
 
 /* Probes read; they never write. Losses with and without probing every step are bit-identical. */
+/* A model from text, the default reverse task and an AdamW trainer of batch B. */
+static int setup_training(Model *m, DataSource *d, Trainer *tr, const char *text, int B)
+{
+    if (build(m, text)) return -1;
+    DataSpec ds;
+    data_spec_default(&ds);
+    OptSpec os;
+    optim_spec_default(&os);
+    BlError e;
+    if (data_open(d, &ds, &e) || trainer_init(tr, m, d, &os, B, &e)) {
+        CHECK(0, "setup: %s", e.msg);
+        return -1;
+    }
+    return 0;
+}
+
 static void run(int probing, float *losses, int n)
 {
     Model m;
-    if (build(&m, "model new depth=2 width=32 heads=2 ctx=16 vocab=12 preset=sas")) return;
-    DataSpec ds;
-    data_spec_default(&ds);
     DataSource d;
-    BlError e;
-    data_open(&d, &ds, &e);
-    OptSpec os;
-    optim_spec_default(&os);
     Trainer tr;
-    trainer_init(&tr, &m, &d, &os, 8, &e);
+    BlError e;
+    if (setup_training(&m, &d, &tr, "model new depth=2 width=32 heads=2 ctx=16 vocab=12 preset=sas", 8)) return;
     Prober p;
     Metrics mt;
     metrics_init(&mt);
@@ -192,16 +202,9 @@ static void test_probes_do_not_change_training(void)
 static void test_nan_named_where_it_appears(void)
 {
     Model m;
-    if (build(&m, "model new depth=3 width=32 heads=2 ctx=16 vocab=12")) return;
-    DataSpec ds;
-    data_spec_default(&ds);
     DataSource d;
-    BlError e;
-    data_open(&d, &ds, &e);
-    OptSpec os;
-    optim_spec_default(&os);
     Trainer tr;
-    trainer_init(&tr, &m, &d, &os, 4, &e);
+    if (setup_training(&m, &d, &tr, "model new depth=3 width=32 heads=2 ctx=16 vocab=12", 4)) return;
     Tensor *w = params_tensor(&m.params, params_find(&m.params, "blocks.1.mlp.w_out"));
     w->data[3] = NAN;
     float *before = malloc(sizeof(float) * m.params.total);
