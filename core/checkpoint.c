@@ -191,7 +191,7 @@ int ckpt_load(const char *path, Model *m, Optimizer *opt, TrainState *ts, int *h
     BlError sub;
     int rc = 0;
     const char *format = st_meta(f, "format"), *arch_text = st_meta(f, "arch"), *train = st_meta(f, "train");
-    ArchSpec *a = xmalloc(sizeof *a);
+    ArchSpec *a = xcalloc(1, sizeof *a);
     TrainState state;
     int got_state = 0;
     if (!format || strcmp(format, FORMAT)) {
@@ -228,6 +228,7 @@ int ckpt_load(const char *path, Model *m, Optimizer *opt, TrainState *ts, int *h
         if (got_state) *ts = state;
         if (has_train) *has_train = got_state;
     }
+    arch_free(a);
     free(a);
     st_close(f);
     return rc;
