@@ -42,10 +42,10 @@ static void continue_fixture(const Fixture *f, int print)
     Model m;
     Optimizer o = {0};
     TrainState ts;
-    int has_train = 0;
+    CkptLoad lo = {0};
     BlError e;
-    if (ckpt_load(path, &m, &o, &ts, &has_train, &e)) { CHECK(0, "%s: %s", path, e.msg); return; }
-    CHECK(has_train && o.m, "%s: no training state or optimizer moments", path);
+    if (ckpt_load(path, &m, &o, &ts, &lo, &e)) { CHECK(0, "%s: %s", path, e.msg); return; }
+    CHECK(lo.has_train && o.m, "%s: no training state or optimizer moments", path);
     DataSource d;
     if (data_open(&d, &ts.data, &e)) { CHECK(0, "data: %s", e.msg); model_free(&m); return; }
     d.position = ts.data_position;
