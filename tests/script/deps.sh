@@ -40,4 +40,14 @@ wants install run
 wants check test
 wants bench test
 check "CI installs the test set" grep -q "tools/deps.sh test" "$ROOT/.ci/run"
+
+# export torch needs no Python at all (the run set has none): it only writes
+# files, and says how to run them.
+env PATH=/nonexistent PYTHONPATH=/nonexistent "$BLOCKLAB" -c "$TINY; $TASK; train steps=1; export torch $TMP/pkg2" \
+    >"$TMP/out" 2>"$TMP/err"
+rc=$?; out=$(cat "$TMP/out"); err=$(cat "$TMP/err")
+expect "export torch without python" 0 "holds checkpoint.st, blocklab_model.py, train_ddp.py, README.md"
+expect "export torch names what to install" 0 "apt-get install python3-torch python3-numpy"
+expect "export torch says how to run it" 0 "one process:  python3 $TMP/pkg2/train_ddp.py $TMP/pkg2/checkpoint.st --steps 1000"
+check "export torch wrote the package" test -f "$TMP/pkg2/train_ddp.py" -a -f "$TMP/pkg2/README.md"
 summary
