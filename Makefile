@@ -64,7 +64,7 @@ $(BUILD)/ui/%.o: ui/%.c
 	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(CFLAGS_UI) -c $< -o $@
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(CFLAGS_UI) $(CFLAGS_SRC) -DBL_DATADIR='"$(PREFIX)/share/blocklab"' -c $< -o $@
+	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(CFLAGS_UI) $(CFLAGS_SRC) -DBL_DATADIR='"$(PREFIX)/share/blocklab"' -DBL_SRCDIR='"$(CURDIR)"' -c $< -o $@
 
 $(BUILD)/libblcore.a: $(CORE_OBJ) $(GEN_OBJ)
 	ar rcs $@ $^

@@ -52,6 +52,9 @@ const char *datadir(void)
         if (try_dir(cand, dir) || try_dir(exe, dir)) return dir;
     }
     if (try_dir(BL_DATADIR, dir)) return dir;
+#ifdef BL_SRCDIR
+    if (try_dir(BL_SRCDIR, dir)) return dir;   /* build/blocklab, build-san/blocklab */
+#endif
     dir[0] = 0;
     return NULL;
 }

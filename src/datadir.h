@@ -8,7 +8,8 @@
 
 /* The data folder, the first of: PREFIX/share/blocklab beside the running
  * executable (PREFIX/bin/blocklab), the source tree the executable sits in
- * (./blocklab next to scenes/), the folder compiled in (BL_DATADIR). NULL when
+ * (./blocklab next to scenes/), the install folder compiled in (BL_DATADIR),
+ * the source tree it was built from (BL_SRCDIR: build/blocklab). NULL when
  * none has a scenes/ folder. Computed once. */
 const char *datadir(void);
 

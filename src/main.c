@@ -163,8 +163,8 @@ int main(int argc, char **argv)
         } else if (options && !strcmp(a, "--scenes")) {
             free(src);
             if (scene_list(stdout) == 0) return EXIT_OK;
-            fprintf(stderr, "blocklab: no scenes found, neither beside the executable (../share/blocklab/scenes) "
-                            "nor where it was built to be installed (make install puts them there)\n");
+            fprintf(stderr, "blocklab: no scenes found: none in ../share/blocklab beside the executable, "
+                            "in its install folder or in its source tree (make install puts them there)\n");
             return EXIT_FAIL;
         } else if (options && !strcmp(a, "--")) {
             options = 0;
