@@ -43,7 +43,7 @@ UI_OBJ   = $(UI_SRC:%.c=$(BUILD)/%.o)
 APP_OBJ  = $(APP_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-BENCH_BIN = $(BUILD)/bench/bench_train $(BUILD)/bench/bench_depth
+BENCH_BIN = $(BUILD)/bench/bench_train $(BUILD)/bench/bench_depth $(BUILD)/bench/bench_chart
 PARITY_BIN = $(BUILD)/tests/parity_dump $(BUILD)/tests/data_dump $(BUILD)/tests/export_dump
 
 .PHONY: all deps deps-test run check check-c check-script check-parity check-tui bench install uninstall clean
@@ -86,6 +86,10 @@ $(PARITY_BIN): $(BUILD)/tests/%: tests/parity/%.c $(BUILD)/libblcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(LDSAN) -o $@ $< $(BUILD)/libblcore.a $(LIBS_CORE)
 
+# The chart of the scaling table goes through ui/ (the chart model and its PNG writer).
+$(BUILD)/bench/bench_chart: bench/bench_chart.c $(BUILD)/libblui.a $(BUILD)/libblcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(CFLAGS_UI) $(LDSAN) -o $@ $< $(BUILD)/libblui.a $(BUILD)/libblcore.a $(LIBS_ALL)
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libblcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(LDSAN) -o $@ $< $(BUILD)/libblcore.a $(LIBS_CORE)

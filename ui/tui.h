@@ -71,6 +71,8 @@ typedef struct TuiOptions {
     volatile sig_atomic_t *sigint;    /* set by the host's SIGINT handler: treated as Ctrl-C */
     volatile sig_atomic_t *sigterm;   /* SIGTERM / SIGHUP: leave at once */
     int   mouse;                      /* 1: a click focuses a pane, the wheel scrolls the log */
+    const char *frame_log;            /* if set, a file that gets the frame times at exit
+                                       * (bench/tui.sh; env BLOCKLAB_FRAME_LOG) */
 } TuiOptions;
 
 /* Runs the dashboard until the person quits (q, Ctrl-C when idle, `quit`) or
