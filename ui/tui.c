@@ -170,7 +170,7 @@ static void refresh_snapshot(Tui *t, int *dirty)
     t->host->snapshot(t->host->ctx, &s);
     if (s.quit) t->snap.quit = 1;   /* Ctrl-D says so without a new version */
     if (s.version != t->seen_version) {
-        int note_changed = strcmp(t->snap.note, s.note) != 0;
+        int note_changed = strcmp(t->snap.note, s.note) != 0 || t->snap.scene_ended != s.scene_ended;
         t->snap = s;
         t->seen_version = s.version;
         if (s.cue.seq != t->seen_cue) {

@@ -9,7 +9,9 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 # A scene may take two minutes on 2 loaded cores; the tour trains 2x600 steps.
 SCENE_PATIENCE=${SCENE_PATIENCE:-300}
 
+# SCENES="a.bl b.bl" plays only those (while working on a scene).
 for f in "$ROOT"/scenes/*.bl; do
+    [ -n "${SCENES:-}" ] && ! echo " $SCENES " | grep -qF " $(basename "$f") " && continue
     name=$(basename "$f")
     start 120 40 -- --tui "$f"
     if wait_for "end of scene" "$SCENE_PATIENCE"; then ok; else
