@@ -339,17 +339,12 @@ static void record_shaped_patterns(Model *m, HookAcc *a, Metrics *mt, long step)
         if (!m->blocks || !m->blocks[l].attn.alpha) continue;
         const AttnParams *bp = &m->blocks[l].attn;
         /* The whole mixing matrix αI + βA − γC of SAS Eq. 5 / Eq. 4. */
-        int causal = m->arch->causal;
         for (int h = 0; h < H; h++) {
             float al = bp->alpha->data[bp->alpha->n > 1 ? h : 0];
             float be = bp->beta->data[bp->beta->n > 1 ? h : 0];
             float ga = bp->gamma ? bp->gamma->data[bp->gamma->n > 1 ? h : 0] : 0.0f;
-            for (int i = 0; i < T; i++)
-                for (int j = 0; j < T; j++) {
-                    float c = causal ? (j <= i ? 1.0f / (float)(i + 1) : 0.0f) : 1.0f / (float)T;
-                    float v = be * pat[((size_t)h * T + i) * T + j] - ga * c + (i == j ? al : 0.0f);
-                    mixed[((size_t)h * T + i) * T + j] = (causal && j > i) ? 0.0f : v;
-                }
+            size_t o = (size_t)h * T * T;
+            attn_mix_matrix(pat + o, T, m->arch->causal, al, be, ga, mixed + o);
         }
         snprintf(name, sizeof name, "attn.mixed.%d", l);
         s = metrics_series(mt, name, H * T, T, "key");
