@@ -446,17 +446,18 @@ static int input_is_held_out(const int *x, int n)
     return h % VAL_BUCKETS == 0;
 }
 
-static void task_answer(DataKind kind, int symbols, const int *x, int n, int *y)
+void data_task_answer(const DataSpec *spec, const int *x, int *y)
 {
-    if (kind == DATA_COPY) {
+    int n = spec->length;
+    if (spec->kind == DATA_COPY) {
         memcpy(y, x, (size_t)n * sizeof *x);
-    } else if (kind == DATA_REVERSE) {
+    } else if (spec->kind == DATA_REVERSE) {
         for (int i = 0; i < n; i++) y[i] = x[n - 1 - i];
     } else { /* sort: counting sort, the alphabet is at most 64 */
         int count[MAX_SYMBOLS] = {0};
         for (int i = 0; i < n; i++) count[x[i]]++;
         int k = 0;
-        for (int s = 0; s < symbols; s++)
+        for (int s = 0; s < spec->symbols; s++)
             for (int c = 0; c < count[s]; c++) y[k++] = s;
     }
 }
@@ -470,7 +471,7 @@ static void task_draw(const DataSource *d, int split, Rng *r, int *x, int *y)
         for (int i = 0; i < n; i++) x[i] = (int)rng_below(r, (uint32_t)d->spec.symbols);
         if (input_is_held_out(x, n) == (split != 0)) break;
     }
-    task_answer(d->spec.kind, d->spec.symbols, x, n, y);
+    data_task_answer(&d->spec, x, y);
 }
 
 /* One row; positions the example does not reach are PAD with mask 0, and an
