@@ -18,6 +18,7 @@ const VerbKey verb_keys_data[] = {
     {"task", VK_ENUM, task_names, 0, 0, "reverse", "synthetic task: copy, reverse or sort a sequence of symbols"},
     {"symbols", VK_INT, NULL, 2, 64, "10", "task alphabet size"},
     {"length", VK_INT, NULL, 1, 512, "8", "symbols per task example (decoder models need ctx >= 2*length)"},
+    {"minlen", VK_INT, NULL, 0, 512, "0", "variable lengths: each example has minlen..length symbols (0: all have length)"},
     {"text", VK_FILE, NULL, 0, 0, "", "a UTF-8 text file, read character by character"},
     {"val", VK_FLOAT, NULL, 0.001, 0.9, "0.1", "text: share of the characters held out for validation"},
     {"seed", VK_U64, NULL, 0, 1.8e19, "set seed", "seed of the batch stream"},
@@ -147,6 +148,7 @@ const Verb verb_table[] = {
      "e.g. 3141|1413, and the loss counts answer symbols only. An untrained model\n"
      "whose vocab was not given is resized to the data. Without keys: show the data.",
      "data task=reverse symbols=10 length=8\n"
+     "data task=reverse length=16 minlen=4\n"
      "data text=README.md val=0.1\n"
      "data fortunes", NULL},
     {"train", NULL, 0, WORD_NONE, 0, 0, NULL, verb_keys_train, -1, verb_train,
