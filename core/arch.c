@@ -21,7 +21,8 @@ static const char *const pos_kinds[] = {"learned", "sinusoidal", "none", NULL};
 static const char *const init_kinds[] = {"normal", "xavier", NULL};
 static const char *const layouts[] = {"sequential", "parallel", NULL};
 static const char *const block_norms[] = {"pre", "post", "off", NULL};
-static const char *const attn_kinds[] = {"mha", "off", NULL};
+static const char *const attn_kinds[] = {"mha", "off", "mlp-alr", "mlp-aslr", "mlp-alrr", "mlp-elr", NULL};
+static const char *const student_sizes[] = {"xs", "s", "m", "l", NULL};   /* student.h order */
 static const char *const value_kinds[] = {"learned", "id", "resid", NULL};
 static const char *const proj_kinds[] = {"learned", "id", NULL};
 static const char *const shape_kinds[] = {"off", "on", "vskip", NULL};
@@ -46,7 +47,8 @@ const ArchKey arch_keys[] = {
     {"preset", 0, KEY_PRESET, arch_preset_names, 0, 0, "block preset every block starts from"},
 
     {"preset", 1, KEY_PRESET, arch_preset_names, 0, 0, "apply a preset to the blocks"},
-    {"attn", 1, KEY_ENUM, attn_kinds, 0, 1, "attention sub-block: mha or off"},
+    {"attn", 1, KEY_ENUM, attn_kinds, 0, 5, "attention sub-block: mha, off, or a distilled student mlp-alr|mlp-aslr|mlp-alrr|mlp-elr (see `help distill`)"},
+    {"student", 1, KEY_ENUM, student_sizes, 0, 3, "size of an mlp-* student: xs, s, m, l (hidden = ctx*width/k, k = 128, 64, 8, 2)"},
     {"mlp", 1, KEY_ENUM, mlp_kinds, 0.125, 64, "MLP sub-block: on, off, or a hidden ratio"},
     {"layout", 1, KEY_ENUM, layouts, 0, 1, "sequential (Eq. 1) or parallel (Eq. 7)"},
     {"norm", 1, KEY_ENUM, block_norms, 0, 2, "pre-norm, post-norm, or no norm"},
@@ -313,6 +315,7 @@ static void block_apply(const ArchSpec *a, BlockSpec *b, int l, const ArchKey *k
     if (g) { g->value = (float)v; g->trainable = (uint8_t)trainable; }
     else if (!strcmp(key, "preset")) preset_one(a, b, value, l);
     else if (!strcmp(key, "attn")) b->attn = (uint8_t)c;
+    else if (!strcmp(key, "student")) b->student = (uint8_t)c;
     else if (!strcmp(key, "mlp")) {
         if (c >= 0) b->mlp = c == 0;
         else { b->mlp = 1; b->mlp_ratio = (float)v; }
@@ -374,6 +377,12 @@ int arch_validate(const ArchSpec *a, BlError *e)
             return bl_fail(e, "block %d: layout=parallel is defined with a pre-norm only (Eq. 7); set norm=pre or norm=off", l);
         if (b->attn == ATTN_OFF && !b->mlp)
             return bl_fail(e, "block %d: attn=off and mlp=off leave the block empty", l);
+        if (b->attn == ATTN_MLP_ALRR && (b->layout != LAYOUT_SEQUENTIAL || !b->norm || b->normpos != NORMPOS_PRE))
+            return bl_fail(e, "block %d: attn=mlp-alrr replaces a pre-norm sequential attention sub-block "
+                              "(norm + attention + residual); this block is %s", l,
+                           b->layout != LAYOUT_SEQUENTIAL ? "parallel" : b->norm ? "post-norm" : "without norm");
+        if (b->attn == ATTN_MLP_ALRR && !b->mlp)
+            return bl_fail(e, "block %d: attn=mlp-alrr with mlp=off is the whole block: use attn=mlp-elr", l);
         if (b->mlp && (int)(b->mlp_ratio * (float)a->width + 0.5f) < 1)
             return bl_fail(e, "block %d: mlp ratio %g gives an empty hidden layer at width %d", l, b->mlp_ratio, a->width);
     }
@@ -411,6 +420,7 @@ void arch_key_value(const ArchSpec *a, const ArchKey *k, int l, char *buf, int c
     if (g) fmt_float(g->value, buf, cap);
     else if (!strcmp(key, "preset")) snprintf(buf, (size_t)cap, "%s", b->preset);
     else if (!strcmp(key, "attn")) snprintf(buf, (size_t)cap, "%s", attn_kinds[b->attn]);
+    else if (!strcmp(key, "student")) snprintf(buf, (size_t)cap, "%s", student_sizes[b->student]);
     else if (!strcmp(key, "mlp")) {
         if (!b->mlp) snprintf(buf, (size_t)cap, "off");
         else fmt_float(b->mlp_ratio, buf, cap);
@@ -555,6 +565,7 @@ char *arch_to_json(const ArchSpec *a)
         json_begin_object(&b);
         json_key(&b, "preset"); json_put_string(&b, k->preset);
         json_key(&b, "attn"); json_put_string(&b, attn_kinds[k->attn]);
+        json_key(&b, "student"); json_put_string(&b, student_sizes[k->student]);
         json_key(&b, "mlp"); json_put_bool(&b, k->mlp);
         json_key(&b, "mlp_ratio"); json_put_number(&b, k->mlp_ratio);
         json_key(&b, "layout"); json_put_string(&b, layouts[k->layout]);

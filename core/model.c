@@ -21,6 +21,7 @@
 typedef struct BlockIdx {
     int ln1_w, ln1_b, ln2_w, ln2_b, w_qkv, b_qkv, w_vd, w_o, b_o, attn_alpha, attn_beta, attn_gamma;
     int w_in, b_in, w_out, b_out, alpha_sa, beta_sa, alpha_ff, beta_ff, alpha_v, beta_v;
+    int *student;   /* nets·STUDENT_TENSORS indices (malloc'ed) for attn=mlp-*, else NULL */
 } BlockIdx;
 
 typedef struct ModelIdx {
@@ -58,16 +59,50 @@ static int declare_gain(ParamTable *pt, int layer, const char *name, GainSpec g)
     return g.trainable ? add(pt, layer, name, PARAM_TRAIN, 1, 0) : -1;
 }
 
+int model_student_spec(const ArchSpec *a, int l, StudentSpec *s, BlError *e)
+{
+    int mode = block_student_mode(&a->blocks[l]);
+    if (mode < 0) return bl_fail(e, "block %d has no student (attn=%s)", l, a->blocks[l].attn == ATTN_MHA ? "mha" : "off");
+    return student_spec(s, mode, a->blocks[l].student, a->causal, a->ctx, a->width, a->heads, e);
+}
+
+/* An attn=mlp-* block's student: declared where the part it replaces was
+ * (ALR/ASLR: between ln1 and W_O; ALRR/ELR: first). */
+static void declare_student(ParamTable *pt, const ArchSpec *a, int l, BlockIdx *ix)
+{
+    StudentSpec s;
+    char prefix[32];
+    model_student_spec(a, l, &s, NULL);
+    snprintf(prefix, sizeof prefix, "blocks.%d.student.", l);
+    ix->student = xcalloc((size_t)s.nets * STUDENT_TENSORS, sizeof(int));
+    student_declare(pt, &s, prefix, l, PARAM_TRAIN, ix->student);
+}
+
 static void declare_block(ParamTable *pt, const ArchSpec *a, int l, BlockIdx *ix)
 {
     const BlockSpec *b = &a->blocks[l];
     int C = a->width, H = a->heads, F = (int)(b->mlp_ratio * (float)C + 0.5f);
-    int W = PARAM_TRAIN | PARAM_DECAY, bias = a->bias;
+    int W = PARAM_TRAIN | PARAM_DECAY, bias = a->bias, smode = block_student_mode(b);
     memset(ix, -1, sizeof *ix);
+    ix->student = NULL;
+    if (smode == STUDENT_ELR) {   /* the whole block */
+        declare_student(pt, a, l, ix);
+        return;
+    }
+    if (smode == STUDENT_ALRR) declare_student(pt, a, l, ix);
     /* ln1: the attention sub-block's norm (shared by both branches when parallel);
      * ln2: the MLP sub-block's norm. Post-norm blocks apply them after the add. */
-    if (b->norm && (b->layout == LAYOUT_PARALLEL || b->attn == ATTN_MHA))
+    if (b->norm && (b->layout == LAYOUT_PARALLEL || block_has_attn_core(b)))
         declare_norm(pt, a, l, "ln1", &ix->ln1_w, &ix->ln1_b);
+    if (smode == STUDENT_ALR || smode == STUDENT_ASLR) {
+        declare_student(pt, a, l, ix);
+        if (b->proj) {
+            ix->w_o = add(pt, l, "attn.w_o", W, C, C);
+            if (bias) ix->b_o = add(pt, l, "attn.b_o", PARAM_TRAIN, C, 0);
+        }
+        ix->alpha_sa = declare_gain(pt, l, "alpha_sa", b->alpha_sa);
+        ix->beta_sa = declare_gain(pt, l, "beta_sa", b->beta_sa);
+    }
     if (b->attn == ATTN_MHA) {
         ix->w_qkv = add(pt, l, b->value == 1 ? "attn.w_qkv" : "attn.w_qk", W, (b->value == 1 ? 3 : 2) * C, C);
         if (bias) ix->b_qkv = add(pt, l, b->value == 1 ? "attn.b_qkv" : "attn.b_qk", PARAM_TRAIN, (b->value == 1 ? 3 : 2) * C, 0);
@@ -120,6 +155,7 @@ int model_declare(const ArchSpec *a, ParamTable *pt, BlError *e)
     ModelIdx mx;
     BlockIdx *bx = xcalloc((size_t)a->depth, sizeof *bx);
     declare_model(pt, a, &mx, bx);
+    for (int l = 0; l < a->depth; l++) free(bx[l].student);
     free(bx);
     return 0;
 }
@@ -168,6 +204,8 @@ static void init_block(Rng *r, const ArchSpec *a, int l, BlockParams *p)
     if (p->attn_gamma) fill_const(p->attn_gamma, b->attn_gamma.value);
     if (p->w_in) fill_normal(r, p->w_in->data, p->w_in->n, weight_std(a, b, p->hidden, C, b->init_gain));
     if (p->w_out) fill_normal(r, p->w_out->data, p->w_out->n, weight_std(a, b, C, p->hidden, b->init_gain));
+    /* A student starts as PyTorch's default (distill overwrites it with a trained one). */
+    if (p->snets) student_init(&p->student, p->snets, r);
     Gain *g[] = {&p->alpha_sa, &p->beta_sa, &p->alpha_ff, &p->beta_ff, &p->alpha_v, &p->beta_v};
     const GainSpec *gs[] = {&b->alpha_sa, &b->beta_sa, &b->alpha_ff, &b->beta_ff, &b->alpha_v, &b->beta_v};
     for (int i = 0; i < 6; i++) {
@@ -236,6 +274,12 @@ int model_build(Model *m, const ArchSpec *a, BlError *e)
         p->alpha_v = gain_at(pt, x->alpha_v);
         p->beta_v = gain_at(pt, x->beta_v);
         p->hidden = p->w_in ? p->w_in->shape[0] : 0;
+        if (x->student) {
+            model_student_spec(a, l, &p->student, NULL);
+            p->snets = xcalloc((size_t)p->student.nets, sizeof *p->snets);
+            student_bind(pt, &p->student, x->student, p->snets);
+            free(x->student);
+        }
     }
     free(bx);
 
@@ -254,6 +298,8 @@ int model_build(Model *m, const ArchSpec *a, BlError *e)
 
 void model_free(Model *m)
 {
+    if (m->blocks && m->arch)
+        for (int l = 0; l < m->arch->depth; l++) free(m->blocks[l].snets);
     params_free(&m->params);
     free(m->blocks);
     free(m->arch);
@@ -277,10 +323,27 @@ static Tensor *residual(Tape *t, Tensor *x, Gain a, Tensor *y, Gain b)
     return op_mix(t, x, a, y, b);
 }
 
+/* A student in place of (part of) block l, on x (B, T, C). */
+static Tensor *student(Model *m, Tape *t, int l, Tensor *x)
+{
+    BlockParams *p = &m->blocks[l];
+    Tensor *y = student_forward(t, &p->student, p->snets, x, NULL);
+    tape_hook(t, l, "student.out", y);
+    return y;
+}
+
 static Tensor *attention(Model *m, Tape *t, int l, Tensor *h)
 {
     const BlockSpec *b = &m->arch->blocks[l];
     BlockParams *p = &m->blocks[l];
+    tape_hook(t, l, "attn.in", h);
+    if (b->attn != ATTN_MHA) {   /* ALR / ASLR: the student computes the heads; W_O kept */
+        Tensor *y = student(m, t, l, h);
+        tape_hook(t, l, "attn.heads", y);
+        if (p->w_o) y = op_linear(t, y, p->w_o, p->b_o);
+        tape_hook(t, l, "attn.out", y);
+        return y;
+    }
     Tensor *qkv = op_linear(t, h, p->w_qkv, p->b_qkv), *v = NULL;
     if (b->value == 0) v = h;                                   /* W^V = I */
     else if (b->value == 2) v = op_mix(t, h, p->alpha_v, op_linear(t, h, p->w_vd, NULL), p->beta_v);
@@ -289,6 +352,7 @@ static Tensor *attention(Model *m, Tape *t, int l, Tensor *h)
     Tensor *pattern = NULL;
     Tensor *y = op_attention(t, qkv, v, &o, t->hook ? &pattern : NULL);
     if (pattern) tape_hook(t, l, "attn.pattern", pattern);
+    tape_hook(t, l, "attn.heads", y);
     if (p->w_o) y = op_linear(t, y, p->w_o, p->b_o);
     tape_hook(t, l, "attn.out", y);
     return y;
@@ -308,9 +372,11 @@ static Tensor *block_forward(Model *m, Tape *t, int l, Tensor *x)
 {
     const BlockSpec *b = &m->arch->blocks[l];
     BlockParams *p = &m->blocks[l];
-    int has_attn = b->attn == ATTN_MHA;
+    int has_attn = block_has_attn_core(b), smode = block_student_mode(b);
     tape_hook(t, l, "resid_pre", x);
-    if (b->layout == LAYOUT_PARALLEL) {
+    if (smode == STUDENT_ELR) {
+        x = student(m, t, l, x);   /* ELR: the whole block (§B.3) */
+    } else if (b->layout == LAYOUT_PARALLEL) {
         /* SAS Eq. 7: X·α + β_SA·MHA(Norm X) + β_FF·MLP(Norm X), one shared norm. */
         Tensor *h = b->norm ? norm(m, t, l, "ln1.in", x, p->ln1_w, p->ln1_b) : x;
         Tensor *y = x;
@@ -331,7 +397,10 @@ static Tensor *block_forward(Model *m, Tape *t, int l, Tensor *x)
         }
     } else {
         /* Pre-LN, SAS Eq. 1 (norm=off: the norms are the identity). */
-        if (has_attn) {
+        if (smode == STUDENT_ALRR) {
+            x = student(m, t, l, x);   /* ALRR: norm + attention + residual (§B.3) */
+            tape_hook(t, l, "resid_mid", x);
+        } else if (has_attn) {
             Tensor *h = b->norm ? norm(m, t, l, "ln1.in", x, p->ln1_w, p->ln1_b) : x;
             x = residual(t, x, p->alpha_sa, attention(m, t, l, h), p->beta_sa);
             tape_hook(t, l, "resid_mid", x);
@@ -389,5 +458,8 @@ double model_flops_per_step(const Model *m, int B, int T)
     double attn = 0;
     for (int l = 0; l < m->arch->depth; l++)
         if (m->arch->blocks[l].attn == ATTN_MHA) attn += 12.0 * T * m->arch->width;
+    /* Student weights count as matmul parameters above; the causal form's
+     * first layer runs once per position rather than once (prefix sums, but
+     * the definition is what the estimate follows). */
     return 6.0 * matmul * B * T + attn * B * T;
 }

@@ -5,7 +5,9 @@
  *
  * Hook sites ("blocks.L.<site>", layer -1 for model-level ones):
  *   embed, ln_in.out (model) · resid_pre, ln1.in, attn.pattern (B,H,T,T),
- *   attn.out, resid_mid, ln2.in, mlp.out, resid_post (blocks) · ln_f.in,
+ *   attn.in (the normed input attention reads), attn.heads (the heads'
+ *   outputs before W_O; an ALR/ASLR student's output), attn.out, resid_mid,
+ *   ln2.in, mlp.out, resid_post, student.out (blocks) · ln_f.in,
  *   ln_f.out, logits (model). Every activation is (B, T, C) unless noted. */
 #ifndef BL_MODEL_H
 #define BL_MODEL_H
@@ -13,6 +15,7 @@
 #include "arch.h"
 #include "ops.h"
 #include "params.h"
+#include "student.h"
 
 /* The tensors of one block; NULL where the block's spec removes them. */
 typedef struct BlockParams {
@@ -26,6 +29,10 @@ typedef struct BlockParams {
     Tensor *w_out, *b_out;       /* (C, F), (C) */
     Gain    alpha_sa, beta_sa, alpha_ff, beta_ff, alpha_v, beta_v;
     int     hidden;              /* F */
+    /* attn=mlp-*: the student in place of attention (student.h), tensors
+     * "blocks.L.student.*"; length ctx, the model's causal form. */
+    StudentSpec student;
+    StudentNet *snets;           /* student.nets entries, owned; NULL for other blocks */
 } BlockParams;
 
 typedef struct Model {
@@ -56,6 +63,9 @@ int  model_declare(const ArchSpec *a, ParamTable *pt, BlError *e);
  * mark/release), so depth 1000 costs one layer of memory. */
 Tensor *model_forward(Model *m, Tape *t, const int *tokens, int B, int T, const int *targets,
                       const float *mask, Tensor **logits_out);
+
+/* The spec of block l's student (attn=mlp-*) of a model with arch a. */
+int model_student_spec(const ArchSpec *a, int l, StudentSpec *s, BlError *e);
 
 /* FLOPs of one training step (forward + backward) on B·T tokens: 6·(matmul
  * params)·tokens + attention's 12·L·T·C per token (the usual estimate). */
