@@ -238,6 +238,29 @@ const Verb verb_table[] = {
      "export csv rank.cos file=rank.csv\n"
      "export png attn layer=1 head=-1\n"
      "export torch out/run-a", NULL},
+    {"distill", NULL, 0, WORD_NONE, 0, 0, NULL, verb_keys_distill, -1, verb_distill,
+     "distill from=RUN [layers=RANGE] [mode=alr|aslr|alrr|elr] [size=xs|s|m|l] [key=value...]",
+     "replace attention with shallow MLPs distilled from a trained run (Rethinking Attention)",
+     "Captures the teacher's (input, target) pairs at each block's cut with hooks on its\n"
+     "forward, trains one student per block (LN, Linear ctx*width -> h, LeakyReLU, LN,\n"
+     "Linear; masked MSE, Adam 0.9/0.98/1e-9, lr 1e-4 for alr, 1e-3 otherwise), prints\n"
+     "the MSE of every epoch, and makes the current run a copy of the teacher with the\n"
+     "students spliced in (attn=mlp-MODE student=SIZE on those blocks). The teacher run\n"
+     "is never modified; `train` afterwards fine-tunes the hybrid. Causal models run the\n"
+     "student once per position with later positions zeroed. A student's input is fixed\n"
+     "at ctx positions. Charts: distill.mse, hybrid, eval.length (after `eval`).",
+     "run new B; distill from=A layers=1 mode=alr size=l epochs=21\n"
+     "distill from=A layers=all mode=alr size=xs\n"
+     "distill from=A layers=0..1 mode=elr maxlen=12", NULL},
+    {"eval", NULL, 0, WORD_NONE, 0, 0, NULL, verb_keys_eval, -1, verb_eval,
+     "eval [length=N|LO..HI] [runs=A,B] [batches=N]",
+     "held-out accuracy by task length (teacher vs hybrid)",
+     "Evaluates each run on held-out examples of every task length in the range and\n"
+     "records the curve (chart eval.length, which also marks the longest length a\n"
+     "hybrid was distilled at and the longest that fits ctx). A length whose examples do\n"
+     "not fit ctx is refused: a student's input has a fixed length.",
+     "eval length=4..32 runs=A,B\n"
+     "eval length=12", NULL},
     {"help", NULL, 0, WORD_VERB, 0, 1, "VERB", NULL, -1, verb_helpcmd,
      "help [VERB]",
      "list the verbs, or show a verb's keys and examples",

@@ -49,8 +49,7 @@ int verb_model(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     return verb_fit_data(vc, r, e);
 }
 
-/* "all", "3", "0..5" → lo, hi within the model's depth. */
-static int parse_range(const char *s, int depth, int *lo, int *hi, BlError *e)
+int verb_parse_range(const char *s, int depth, int *lo, int *hi, BlError *e)
 {
     if (!strcmp(s, "all")) {
         *lo = 0;
@@ -83,7 +82,7 @@ int verb_block(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     if (need_model(r, e)) return -1;
     const CmdWord *w = verb_word(c, noun, 0);
     int lo = 0, hi = 0;
-    if (parse_range(w->text, r->model.arch->depth, &lo, &hi, e)) {
+    if (verb_parse_range(w->text, r->model.arch->depth, &lo, &hi, e)) {
         vc->err_col = w->col;
         return -1;
     }
