@@ -57,9 +57,10 @@ def run(mode, size, causal, L, d, heads, T):
         ref, meta = read_safetensors(os.path.join(tmp, "student.st"))
     recipe = json.loads(meta["recipe"])
     st = Student(mode, causal, L, d, heads, recipe["hidden"]).double()
+    params = dict(st.named_parameters())
     with torch.no_grad():
-        for name in st.blocklab_names():
-            st.tensor(name).copy_(torch.from_numpy(ref[name].astype(np.float64)))
+        for name, p in params.items():
+            p.copy_(torch.from_numpy(ref[name].astype(np.float64)))
     x = torch.from_numpy(ref["x"].astype(np.float64)).requires_grad_(True)
     target = torch.from_numpy(ref["target"].astype(np.float64))
     valid = torch.from_numpy(ref["valid"].astype(np.float64))
@@ -72,8 +73,8 @@ def run(mode, size, causal, L, d, heads, T):
     check(e_loss <= 1e-5, f"{label}: loss rel err {e_loss:.2e}")
     loss.backward()
     grads = {"x": x.grad}
-    for name in st.blocklab_names():
-        grads[name] = st.tensor(name).grad
+    for name, p in params.items():
+        grads[name] = p.grad
     gmax = max(float(g.abs().max()) for g in grads.values())
     worst, worst_name = 0.0, ""
     for name, g in grads.items():

@@ -10,7 +10,8 @@ positions > i (and padding) zeroed (FFNetwork_decoder_* in the official
 models/definitions/ALR_FF.py). blocklab's causal first layer is an exact
 prefix-sum rewrite of that loop, so this file doubles as its reference.
 
-Parameter names are blocklab's: "ln_in.w", "w1", ... (ASLR: "<head>.w1").
+Parameter names are blocklab's: "ln_in.w", "w1", ... (ASLR: "<head>.w1"), so
+state_dict() keys are the checkpoint's.
 
     st = Student(mode="alr", causal=True, length=32, width=64, heads=4, hidden=1024)
     y = st(x, valid)          # x (B, T, d), valid (B, T) 0/1 or None -> (B, T, d)
@@ -24,31 +25,42 @@ SIZE_K = {"xs": 128, "s": 64, "m": 8, "l": 2}
 LN_EPS = 1e-5
 SLOPE = 0.01
 
-# blocklab tensor name -> (submodule, attribute)
-NAMES = {"ln_in.w": ("ln_in", "weight"), "ln_in.b": ("ln_in", "bias"), "w1": ("fc1", "weight"),
-         "b1": ("fc1", "bias"), "ln_h.w": ("ln_h", "weight"), "ln_h.b": ("ln_h", "bias"),
-         "w2": ("fc2", "weight"), "b2": ("fc2", "bias")}
-
 
 def hidden_for(size, length, width):
     return max(1, length * width // SIZE_K[size])
 
 
+class LayerNorm(nn.Module):
+    """nn.LayerNorm with blocklab's tensor names (w, b)."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.w = nn.Parameter(torch.ones(n))
+        self.b = nn.Parameter(torch.zeros(n))
+
+    def forward(self, x):
+        return F.layer_norm(x, (x.shape[-1],), self.w, self.b, LN_EPS)
+
+
 class Net(nn.Module):
-    """One student network: in_width -> hidden -> out_width."""
+    """One student network: in_width -> hidden -> out_width, PyTorch's default init."""
 
     def __init__(self, in_width, hidden, out_width):
         super().__init__()
-        self.ln_in = nn.LayerNorm(in_width, eps=LN_EPS)
-        self.fc1 = nn.Linear(in_width, hidden)
-        self.ln_h = nn.LayerNorm(hidden, eps=LN_EPS)
-        self.fc2 = nn.Linear(hidden, out_width)
+        self.ln_in = LayerNorm(in_width)
+        fc1, fc2 = nn.Linear(in_width, hidden), nn.Linear(hidden, out_width)
+        self.w1, self.b1 = fc1.weight, fc1.bias
+        self.ln_h = LayerNorm(hidden)
+        self.w2, self.b2 = fc2.weight, fc2.bias
 
     def forward(self, v):
-        return self.fc2(self.ln_h(F.leaky_relu(self.fc1(self.ln_in(v)), SLOPE)))
+        u = F.leaky_relu(F.linear(self.ln_in(v), self.w1, self.b1), SLOPE)
+        return F.linear(self.ln_h(u), self.w2, self.b2)
 
 
 class Student(nn.Module):
+    """Tensors named as blocklab's: "w1", ... for one net; "0.w1", ... per head (ASLR)."""
+
     def __init__(self, mode, causal, length, width, heads, hidden):
         super().__init__()
         assert mode in MODES
@@ -56,38 +68,33 @@ class Student(nn.Module):
         self.nets_n = heads if mode == "aslr" else 1
         self.out = width // self.nets_n
         per_net_out = self.out if self.causal else length * self.out
-        self.nets = nn.ModuleList(Net(length * width, hidden, per_net_out) for _ in range(self.nets_n))
-
-    def tensor(self, name):
-        """The parameter blocklab calls `name` ("w1", or "2.w1" for head 2 of ASLR)."""
-        net = 0
-        if self.nets_n > 1:
-            head, name = name.split(".", 1)
-            net = int(head)
-        mod, attr = NAMES[name]
-        return getattr(getattr(self.nets[net], mod), attr)
-
-    def blocklab_names(self):
-        pre = [f"{n}." for n in range(self.nets_n)] if self.nets_n > 1 else [""]
-        return [p + k for p in pre for k in NAMES]
+        nets = [Net(length * width, hidden, per_net_out) for _ in range(self.nets_n)]
+        if self.nets_n == 1:  # the net's tensors directly under this module
+            for name, child in nets[0].named_children():
+                self.add_module(name, child)
+            for name, p in nets[0].named_parameters(recurse=False):
+                self.register_parameter(name, p)
+        else:
+            for i, net in enumerate(nets):
+                self.add_module(str(i), net)
+        object.__setattr__(self, "_nets", nets)  # the forward's view, not registered twice
 
     def forward(self, x, valid=None):
         B, T, d = x.shape
         if T > self.length:
             raise ValueError(f"the {self.mode} student takes at most {self.length} positions; got {T}")
         if valid is None:
-            valid = torch.ones(B, T, dtype=x.dtype)
+            valid = torch.ones(B, T, dtype=x.dtype, device=x.device)
         valid = valid.to(x.dtype)
-        pad = torch.zeros(B, self.length - T, d, dtype=x.dtype)
+        pad = torch.zeros(B, self.length - T, d, dtype=x.dtype, device=x.device)
         xp = torch.cat([x * valid[:, :, None], pad], dim=1)          # (B, L, d), padding zeroed
         outs = []
-        for net in self.nets:
+        for net in self._nets:
             if self.causal:
                 rows = []
                 for i in range(T):
-                    keep = (torch.arange(self.length) <= i).to(x.dtype)   # causal row i of the mask
-                    v = (xp * keep[None, :, None]).reshape(B, -1)
-                    rows.append(net(v))
+                    keep = (torch.arange(self.length, device=x.device) <= i).to(x.dtype)   # causal row i
+                    rows.append(net((xp * keep[None, :, None]).reshape(B, -1)))
                 outs.append(torch.stack(rows, dim=1))                   # (B, T, out)
             else:
                 y = net(xp.reshape(B, -1)).reshape(B, self.length, self.out)
