@@ -112,6 +112,7 @@ int verb_distill(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_eval(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 
 /* Key tables of the verbs that have their own keys (for help and completion). */
+extern const VerbKey verb_keys_force[];
 extern const VerbKey verb_keys_data[], verb_keys_train[], verb_keys_sample[], verb_keys_set[], verb_keys_probe[],
     verb_keys_show[], verb_keys_export[], verb_keys_wait[], verb_keys_distill[], verb_keys_eval[];
 extern const char *const verb_probe_words[];
@@ -125,6 +126,14 @@ int verb_fit_data(VerbCtx *vc, Run *r, BlError *e);
 
 /* "all", "3", "0..5" → lo, hi within depth blocks; one line naming the range otherwise. */
 int verb_parse_range(const char *s, int depth, int *lo, int *hi, BlError *e);
+/* 1 when c says force=on. */
+int verb_force(const Cmd *c);
+/* Builds a model of a for run r, first checking its memory (weights, grads,
+ * optimizer moments, activations at the run's batch) against what the machine
+ * has; refuses with one line naming both figures unless force. what names the
+ * command in that line ("model new"). */
+int verb_build_model(const Run *r, const ArchSpec *a, int force, const char *what, Model *m, BlError *e);
+
 /* Parameters of a table (the sum of its tensors' sizes). */
 double verb_param_count(const ParamTable *pt);
 /* FILE as the person meant it: a leading "~/" is $HOME. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "hybrid.h"
 #include "verbs.h"
 
@@ -155,6 +156,26 @@ int verb_distill(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
         if (!p.minlen) p.minlen = ds->min_length ? ds->min_length : p.maxlen;
     }
     if (hybrid_check(&t->model, &t->data, &p, e)) return -1;
+    /* What it will hold at once: the hybrid, one student with Adam, the captured pairs. */
+    ArchSpec *ha = xmalloc(sizeof *ha);
+    *ha = *t->model.arch;
+    for (int l = p.lo; l <= p.hi; l++) {
+        ha->blocks[l].attn = (uint8_t)(ATTN_MLP_ALR + p.mode);
+        ha->blocks[l].student = (uint8_t)p.size;
+    }
+    MemBudget mb;
+    int brc = budget_estimate(ha, p.batch, 1, &mb, e);
+    free(ha);
+    if (brc) return -1;
+    double pairs = 4.0 * (p.sequences + p.sequences / 8 + 32) * t->model.arch->ctx * t->model.arch->width * 2 *
+                   (p.hi - p.lo + 1);
+    mb.activations += pairs;
+    mb.total += pairs;
+    if (budget_check(&mb, "distill", "force", e)) {
+        char *cut = strstr(e->msg, "; force builds");   /* distill has no force=: say what helps */
+        if (cut) snprintf(cut, sizeof e->msg - (size_t)(cut - e->msg), "; choose a smaller size= or fewer sequences=");
+        return -1;
+    }
 
     StudentSpec ss;
     student_spec(&ss, p.mode, p.size, t->model.arch->causal, t->model.arch->ctx, t->model.arch->width,
