@@ -99,6 +99,7 @@ static void block_base(const ArchSpec *a, BlockSpec *b)
     memset(b, 0, sizeof *b);
     snprintf(b->preset, sizeof b->preset, "preln");
     b->attn = ATTN_MHA;
+    b->student = 3;   /* StudentSize L, the size that matches its teacher (student.h) */
     b->mlp = 1;
     b->layout = LAYOUT_SEQUENTIAL;
     b->normpos = NORMPOS_PRE;

