@@ -1,27 +1,19 @@
 #!/bin/sh
 # distill.sh — attention replaced by distilled students (`distill`, `eval`):
-# the paper's claim in miniature (an L-size ALR student keeps the teacher's
-# exact match on reverse, an XS student does not), the teacher never changes,
-# hybrids save, load, sample, export and report the length limit, and every
-# bad input is one line that changes nothing.
+# the teacher never changes, hybrids save, load, sample, export and report the
+# length limit, and every bad input is one line that changes nothing. (The
+# paper's claim, L keeps the teacher's answers and XS does not, is asserted on
+# scenes/attention-as-mlp.bl in scenes.sh.)
 . "$(dirname "$0")/lib"
 
 # Teacher: a 2-block encoder that reverses 8 symbols (exact match 1.000 after 600 steps).
 TEACHER='model new depth=2 width=32 heads=4 ctx=8 causal=off seed=1; data task=reverse length=8; train steps=600 lr=3e-3 batch=64 log_every=600'
-STUDY='sequences=2048 batch=16 epochs=21'
+STUDY='sequences=256 batch=16 epochs=3'
 
 bl -c "$TEACHER; run use A; save $TMP/a1.st; run new L; distill from=A layers=0 mode=alr size=l $STUDY; run new XS; distill from=A layers=0 mode=alr size=xs $STUDY; run use A; save $TMP/a2.st; run use L; save $TMP/l.st; sample; eval length=8 runs=A,L,XS; export png distill.mse runs=L,XS file=$TMP/mse.png; export png hybrid runs=L,XS file=$TMP/hybrid.png; export torch $TMP/torch"
 expect "distill runs" 0 "run XS is now run A with block 0..0 as alr students"
-expect "progress per epoch" 0 "distill block 0: epoch 21/21  mse"
-line_l=$(grep "^run L is now" "$TMP/out")
-line_xs=$(grep "^run XS is now" "$TMP/out")
-ex_l=$(printf '%s' "$line_l" | sed -n 's/.*held-out exact \([0-9.]*\) (teacher \([0-9.]*\)).*/\1/p')
-ex_t=$(printf '%s' "$line_l" | sed -n 's/.*held-out exact \([0-9.]*\) (teacher \([0-9.]*\)).*/\2/p')
-ex_xs=$(printf '%s' "$line_xs" | sed -n 's/.*held-out exact \([0-9.]*\) (teacher.*/\1/p')
-echo "  reverse n=8, ALR student into block 0: teacher exact $ex_t, size L $ex_l, size XS $ex_xs"
-check "teacher learnt reverse (exact >= 0.95)" awk "BEGIN { exit !($ex_t >= 0.95) }"
-check "L student within 0.05 of the teacher ($ex_l vs $ex_t)" awk "BEGIN { exit !($ex_l >= $ex_t - 0.05) }"
-check "XS student clearly worse ($ex_xs vs $ex_l)" awk "BEGIN { exit !($ex_xs <= $ex_l - 0.3) }"
+expect "progress per epoch" 0 "distill block 0: epoch  3/3  mse"
+expect "untrained student first" 0 "distill block 0: untrained student  mse"
 check "the teacher's checkpoint is byte-identical after distilling" cmp -s "$TMP/a1.st" "$TMP/a2.st"
 expect "a hybrid samples" 0 "of 5 right"
 expect "eval by length, teacher and hybrids" 0 "eval run XS, held-out exact match by length"
