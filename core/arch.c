@@ -367,6 +367,15 @@ int arch_set_block(ArchSpec *a, int lo, int hi, const char *key, const char *val
 
 /* ---- validation ----------------------------------------------------------- */
 
+const char *arch_student_misfit(const BlockSpec *b)
+{
+    if (b->attn != ATTN_MLP_ALRR) return NULL;
+    if (b->layout != LAYOUT_SEQUENTIAL) return "parallel";
+    if (!b->norm) return "without norm";
+    if (b->normpos != NORMPOS_PRE) return "post-norm";
+    return b->mlp ? NULL : "without its MLP";
+}
+
 int arch_validate(const ArchSpec *a, BlError *e)
 {
     if (a->depth < 1 || a->depth > ARCH_MAX_DEPTH) return bl_fail(e, "depth=%d: expected 1 to %d", a->depth, ARCH_MAX_DEPTH);
@@ -378,12 +387,11 @@ int arch_validate(const ArchSpec *a, BlError *e)
             return bl_fail(e, "block %d: layout=parallel is defined with a pre-norm only (Eq. 7); set norm=pre or norm=off", l);
         if (b->attn == ATTN_OFF && !b->mlp)
             return bl_fail(e, "block %d: attn=off and mlp=off leave the block empty", l);
-        if (b->attn == ATTN_MLP_ALRR && (b->layout != LAYOUT_SEQUENTIAL || !b->norm || b->normpos != NORMPOS_PRE))
+        const char *misfit = arch_student_misfit(b);
+        if (misfit)
             return bl_fail(e, "block %d: attn=mlp-alrr replaces a pre-norm sequential attention sub-block "
-                              "(norm + attention + residual); this block is %s", l,
-                           b->layout != LAYOUT_SEQUENTIAL ? "parallel" : b->norm ? "post-norm" : "without norm");
-        if (b->attn == ATTN_MLP_ALRR && !b->mlp)
-            return bl_fail(e, "block %d: attn=mlp-alrr with mlp=off is the whole block: use attn=mlp-elr", l);
+                              "(norm + attention + residual) and keeps the MLP; this block is %s (attn=mlp-elr "
+                              "replaces a whole block)", l, misfit);
         if (b->mlp && (int)(b->mlp_ratio * (float)a->width + 0.5f) < 1)
             return bl_fail(e, "block %d: mlp ratio %g gives an empty hidden layer at width %d", l, b->mlp_ratio, a->width);
     }

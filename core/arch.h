@@ -96,6 +96,11 @@ static inline int block_has_attn_core(const BlockSpec *b)
     return b->attn == ATTN_MHA || b->attn == ATTN_MLP_ALR || b->attn == ATTN_MLP_ASLR;
 }
 
+/* Why block b cannot hold its attn=mlp-* student, as "post-norm", "parallel",
+ * "without norm" or "without its MLP" (ALRR replaces a pre-norm sequential
+ * attention sub-block and keeps the MLP), or NULL when it can. */
+const char *arch_student_misfit(const BlockSpec *b);
+
 /* Key table: every settable key, its scope and its values (for help/completion). */
 typedef enum { KEY_INT, KEY_FLOAT, KEY_ENUM, KEY_BOOL, KEY_GAIN, KEY_PRESET, KEY_U64 } KeyType;
 typedef struct ArchKey {

@@ -50,12 +50,12 @@ int hybrid_check(const Model *teacher, const DataSource *data, const DistillPlan
         if ((p->mode == STUDENT_ALR || p->mode == STUDENT_ASLR || p->mode == STUDENT_ALRR) && b->attn != ATTN_MHA)
             return bl_fail(e, "mode=%s replaces attention, but block %d has attn=off (mode=elr replaces a whole block)",
                            mode, l);
-        if (p->mode == STUDENT_ALRR && (b->layout != LAYOUT_SEQUENTIAL || !b->norm || b->normpos != NORMPOS_PRE))
-            return bl_fail(e, "mode=alrr replaces a pre-norm sequential sub-block (norm + attention + residual); "
-                              "block %d is %s: use mode=alr or mode=elr", l,
-                           b->layout != LAYOUT_SEQUENTIAL ? "parallel" : b->norm ? "post-norm" : "without norm");
-        if (p->mode == STUDENT_ALRR && !b->mlp)
-            return bl_fail(e, "mode=alrr on block %d (mlp=off) would replace the whole block: use mode=elr", l);
+        BlockSpec as_student = *b;
+        as_student.attn = (uint8_t)(ATTN_MLP_ALR + p->mode);
+        const char *misfit = arch_student_misfit(&as_student);
+        if (misfit)
+            return bl_fail(e, "mode=alrr replaces a pre-norm sequential sub-block (norm + attention + residual) and "
+                              "keeps the MLP; block %d is %s: use mode=alr or mode=elr", l, misfit);
     }
     if (p->mode == STUDENT_ASLR && a->width % a->heads)
         return bl_fail(e, "mode=aslr needs width %d divisible by heads %d", a->width, a->heads);
