@@ -45,7 +45,7 @@ int main(int argc, char **argv)
         printf("sgemm %.1f GFLOP/s\n", sgemm_gflops(1024, 1024, 256));
         return 0;
     }
-    ArchSpec *a = malloc(sizeof *a);
+    ArchSpec *a = calloc(1, sizeof *a);
     arch_default(a);
     int B;
     if (!strcmp(cfg, "M")) { a->depth = 6; a->width = 256; a->heads = 8; a->ctx = 128; B = 8; }
@@ -87,6 +87,7 @@ int main(int argc, char **argv)
     model_free(&m);
     data_close(&d);
     free(ms);
+    arch_free(a);
     free(a);
     return 0;
 }

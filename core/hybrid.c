@@ -80,10 +80,12 @@ typedef struct Capture {
     DistillSet *sets;             /* hi - lo + 1 */
 } Capture;
 
-static void capture_hook(void *ctx, int layer, const char *site, const Tensor *x)
+static void capture_hook(void *ctx, const HookSite *hs, const Tensor *x)
 {
     Capture *c = ctx;
-    if (layer < c->lo || layer > c->hi) return;
+    int layer = hs->group;
+    const char *site = hs->name;
+    if (layer < c->lo || layer > c->hi || strncmp(hs->path, "blocks.", 7)) return;
     DistillSet *s = &c->sets[layer - c->lo];
     if (s->n + c->rows > s->cap) return;
     size_t per = (size_t)s->T * (size_t)x->shape[2], at = (size_t)s->n * per;
@@ -150,13 +152,13 @@ int hybrid_distill(const Model *teacher_c, const DataSource *data, const Distill
     memset(hybrid, 0, sizeof *hybrid);
     if (hybrid_check(teacher_c, data, p, e)) return -1;
     Model *teacher = (Model *)teacher_c;   /* forward only: parameters are read, never written */
-    ArchSpec *a = xmalloc(sizeof *a);
-    memcpy(a, teacher->arch, sizeof *a);
+    ArchSpec *a = xcalloc(1, sizeof *a);
+    arch_copy(a, teacher->arch);   /* its own blocks: the teacher's spec is never touched */
     for (int l = p->lo; l <= p->hi; l++) {
         a->blocks[l].attn = (uint8_t)(ATTN_MLP_ALR + p->mode);
         a->blocks[l].student = (uint8_t)p->size;
     }
-    if (arch_validate(a, e)) { free(a); return -1; }
+    if (arch_validate(a, e)) { arch_free(a); free(a); return -1; }
 
     /* A private stream: the teacher run's data position is not advanced. */
     DataSource d;
@@ -164,7 +166,7 @@ int hybrid_distill(const Model *teacher_c, const DataSource *data, const Distill
         DataSpec s = data->spec;
         s.length = p->maxlen;
         s.min_length = p->minlen == p->maxlen ? 0 : p->minlen;
-        if (data_open(&d, &s, e)) { free(a); return -1; }
+        if (data_open(&d, &s, e)) { arch_free(a); free(a); return -1; }
     } else {
         d = *data;   /* shares a text corpus read-only; not closed below */
         d.position = 0;
@@ -179,7 +181,7 @@ int hybrid_distill(const Model *teacher_c, const DataSource *data, const Distill
     int rc = 0;
     for (int l = p->lo; l <= p->hi && !rc; l++) {
         StudentSpec ss;
-        model_student_spec(a, l, &ss, NULL);
+        student_spec_of(a, &a->blocks[l], &ss, NULL);
         Student *st = &students[l - p->lo];
         student_build(st, &ss, p->seed * 1000003ULL + (uint64_t)l);
         OptSpec os;
@@ -207,6 +209,7 @@ int hybrid_distill(const Model *teacher_c, const DataSource *data, const Distill
     free(students);
     free(train);
     free(val);
+    arch_free(a);
     free(a);
     return rc;
 }

@@ -41,63 +41,65 @@ int student_spec(StudentSpec *s, int mode, int size, int causal, int len, int wi
 
 static int net_out(const StudentSpec *s) { return s->causal ? s->out : s->len * s->out; }
 
-void student_declare(ParamTable *pt, const StudentSpec *s, const char *prefix, int layer, int flags, int *idx)
+int student_spec_of(const ArchSpec *a, const BlockSpec *b, StudentSpec *s, BlError *e)
 {
-    static const char *const names[STUDENT_TENSORS] = {"ln_in.w", "ln_in.b", "w1", "b1",
-                                                       "ln_h.w", "ln_h.b", "w2", "b2"};
-    int W = s->len * s->width, h = s->hidden, o = net_out(s);
-    int shape[STUDENT_TENSORS][2] = {{W, 0}, {W, 0}, {h, W}, {h, 0}, {h, 0}, {h, 0}, {o, h}, {o, 0}};
-    for (int n = 0; n < s->nets; n++)
-        for (int k = 0; k < STUDENT_TENSORS; k++) {
-            char name[64];
-            if (s->nets > 1) snprintf(name, sizeof name, "%s%d.%s", prefix, n, names[k]);
-            else snprintf(name, sizeof name, "%s%s", prefix, names[k]);
-            /* Weight decay never applies: distillation uses plain Adam (§B.5). */
-            idx[n * STUDENT_TENSORS + k] = params_add(pt, name, layer, flags, shape[k][0], shape[k][1], 0);
-        }
+    int mode = b->attn >= ATTN_MLP_ALR ? b->attn - ATTN_MLP_ALR : -1;
+    if (mode < 0) return bl_fail(e, "this block has attention, not a student");
+    if (mode == STUDENT_ASLR && a->heads > STUDENT_MAX_NETS)
+        return bl_fail(e, "mode aslr takes at most %d heads (one student each); the model has %d", STUDENT_MAX_NETS, a->heads);
+    return student_spec(s, mode, b->student, a->causal, a->ctx, a->width, a->heads, e);
 }
 
-void student_bind(ParamTable *pt, const StudentSpec *s, const int *idx, StudentNet *nets)
+/* ---- the module kind: shapes and init from the config ------------------------------ */
+
+static StudentSpec spec_of(const ModCfg *c)
 {
-    for (int n = 0; n < s->nets; n++) {
-        const int *ix = idx + n * STUDENT_TENSORS;
-        StudentNet *p = &nets[n];
-        p->ln_in_w = params_tensor(pt, ix[0]);
-        p->ln_in_b = params_tensor(pt, ix[1]);
-        p->w1 = params_tensor(pt, ix[2]);
-        p->b1 = params_tensor(pt, ix[3]);
-        p->ln_h_w = params_tensor(pt, ix[4]);
-        p->ln_h_b = params_tensor(pt, ix[5]);
-        p->w2 = params_tensor(pt, ix[6]);
-        p->b2 = params_tensor(pt, ix[7]);
-    }
+    StudentSpec s;
+    if (student_spec_of(c->arch, c->spec, &s, NULL)) memset(&s, 0, sizeof s);
+    return s;
 }
+static int in_w(const ModCfg *c, int d[3]) { StudentSpec s = spec_of(c); d[0] = s.len * s.width; return s.nets > 0; }
+static int w1_shape(const ModCfg *c, int d[3]) { StudentSpec s = spec_of(c); d[0] = s.hidden; d[1] = s.len * s.width; return s.nets > 0; }
+static int hid(const ModCfg *c, int d[3]) { StudentSpec s = spec_of(c); d[0] = s.hidden; return s.nets > 0; }
+static int w2_shape(const ModCfg *c, int d[3]) { StudentSpec s = spec_of(c); d[0] = net_out(&s); d[1] = s.hidden; return s.nets > 0; }
+static int out_b(const ModCfg *c, int d[3]) { StudentSpec s = spec_of(c); d[0] = net_out(&s); return s.nets > 0; }
 
 static void fill_uniform(Rng *r, Tensor *t, float bound)
 {
     for (int i = 0; i < t->n; i++) t->data[i] = (2.0f * rng_uniform(r) - 1.0f) * bound;
 }
-
-static void fill(Tensor *t, float v)
+/* PyTorch's nn.Linear default, as the official code leaves it: weight and
+ * bias U(−1/√fan_in, 1/√fan_in); fan_in L·d for the first Linear, h for the second. */
+static void init_fan_w(const ModCfg *c, const ParamRow *row, Tensor *t, Rng *r)
 {
-    for (int i = 0; i < t->n; i++) t->data[i] = v;
+    StudentSpec s = spec_of(c);
+    fill_uniform(r, t, 1.0f / sqrtf((float)(s.len * s.width)));
+}
+static void init_fan_h(const ModCfg *c, const ParamRow *row, Tensor *t, Rng *r)
+{
+    fill_uniform(r, t, 1.0f / sqrtf((float)spec_of(c).hidden));
 }
 
-void student_init(const StudentSpec *s, StudentNet *nets, Rng *r)
-{
-    for (int n = 0; n < s->nets; n++) {
-        StudentNet *p = &nets[n];
-        float k1 = 1.0f / sqrtf((float)p->w1->shape[1]), k2 = 1.0f / sqrtf((float)p->w2->shape[1]);
-        fill(p->ln_in_w, 1.0f);
-        fill(p->ln_in_b, 0.0f);
-        fill_uniform(r, p->w1, k1);
-        fill_uniform(r, p->b1, k1);
-        fill(p->ln_h_w, 1.0f);
-        fill(p->ln_h_b, 0.0f);
-        fill_uniform(r, p->w2, k2);
-        fill_uniform(r, p->b2, k2);
-    }
-}
+/* Weight decay never applies: distillation uses plain Adam (§B.5). */
+static const ParamRow student_rows[] = {
+    {.name = "ln_in.w", .slot = offsetof(StudentNet, ln_in_w), .shape = in_w, .flags = PARAM_TRAIN, .init = init_ones},
+    {.name = "ln_in.b", .slot = offsetof(StudentNet, ln_in_b), .shape = in_w, .flags = PARAM_TRAIN},
+    {.name = "w1", .slot = offsetof(StudentNet, w1), .shape = w1_shape, .flags = PARAM_TRAIN, .init = init_fan_w},
+    {.name = "b1", .slot = offsetof(StudentNet, b1), .shape = hid, .flags = PARAM_TRAIN, .init = init_fan_w},
+    {.name = "ln_h.w", .slot = offsetof(StudentNet, ln_h_w), .shape = hid, .flags = PARAM_TRAIN, .init = init_ones},
+    {.name = "ln_h.b", .slot = offsetof(StudentNet, ln_h_b), .shape = hid, .flags = PARAM_TRAIN},
+    {.name = "w2", .slot = offsetof(StudentNet, w2), .shape = w2_shape, .flags = PARAM_TRAIN, .init = init_fan_h},
+    {.name = "b2", .slot = offsetof(StudentNet, b2), .shape = out_b, .flags = PARAM_TRAIN, .init = init_fan_h},
+};
+const ModuleKind module_student = {"student", student_rows, STUDENT_TENSORS};
+
+static int has_w_o(const ModCfg *c, int d[3]) { d[0] = d[1] = c->arch->width; return c->spec->proj; }
+static int has_b_o(const ModCfg *c, int d[3]) { d[0] = c->arch->width; return c->spec->proj && c->arch->bias; }
+static const ParamRow student_out_rows[] = {
+    {.name = "w_o", .slot = offsetof(AttnParams, w_o), .shape = has_w_o, .flags = PARAM_TRAIN | PARAM_DECAY, .init = init_weight_gain},
+    {.name = "b_o", .slot = offsetof(AttnParams, b_o), .shape = has_b_o, .flags = PARAM_TRAIN},
+};
+const ModuleKind module_student_out = {"student_out", student_out_rows, 2};
 
 double student_params(const StudentSpec *s)
 {
@@ -143,20 +145,34 @@ void student_build(Student *st, const StudentSpec *s, uint64_t seed)
 {
     memset(st, 0, sizeof *st);
     st->spec = *s;
-    int *idx = xcalloc((size_t)s->nets * STUDENT_TENSORS, sizeof *idx);
-    student_declare(&st->params, s, "", -1, PARAM_TRAIN, idx);
-    params_alloc(&st->params);
+    /* The module's rows read the settings from an ArchSpec and a BlockSpec. */
+    st->arch = xcalloc(1, sizeof *st->arch);
+    st->arch->ctx = s->len;
+    st->arch->width = s->width;
+    st->arch->heads = s->heads;
+    st->arch->causal = (uint8_t)s->causal;
+    BlockSpec b = {0};
+    b.attn = (uint8_t)(ATTN_MLP_ALR + s->mode);
+    b.student = (uint8_t)s->size;
+    ModCfg c = {.arch = st->arch, .spec = &b};
     st->nets = xcalloc((size_t)s->nets, sizeof *st->nets);
-    student_bind(&st->params, s, idx, st->nets);
-    free(idx);
+    ParamBinder bd = {.pt = &st->params};
+    for (int n = 0; n < s->nets; n++) {
+        char prefix[16] = "";
+        if (s->nets > 1) snprintf(prefix, sizeof prefix, "%d", n);
+        module_declare(&bd, &module_student, &c, prefix, -1, &st->nets[n]);
+    }
+    params_alloc(&st->params);
+    binder_resolve(&bd);
     Rng r;
     rng_seed(&r, seed);
-    student_init(s, st->nets, &r);
+    for (int n = 0; n < s->nets; n++) module_init(&module_student, &c, &st->nets[n], &r);
 }
 
 void student_free(Student *st)
 {
     params_free(&st->params);
     free(st->nets);
+    free(st->arch);
     memset(st, 0, sizeof *st);
 }

@@ -17,14 +17,15 @@
  * Sizes XS/S/M/L: h = L·d/k with k = 128/64/8/2 (spec "Decisions").
  *
  * Parameters live in a ParamTable (a standalone Student owns one; a hybrid
- * model declares the same tensors in its own table), named
- * "<prefix>ln_in.w", "ln_in.b", "w1", "b1", "ln_h.w", "ln_h.b", "w2", "b2",
- * with "<prefix><n>." in front for the per-head nets of ASLR. Shapes follow
- * PyTorch: w1 (h, L·d), w2 (out, h). */
+ * model's block declares the same module in its own table), named
+ * "<prefix>.ln_in.w", "ln_in.b", "w1", "b1", "ln_h.w", "ln_h.b", "w2", "b2",
+ * with "<prefix>.<n>" for the per-head nets of ASLR. Shapes follow PyTorch:
+ * w1 (h, L·d), w2 (out, h). */
 #ifndef BL_STUDENT_H
 #define BL_STUDENT_H
 
 #include "common.h"
+#include "module.h"
 #include "ops.h"
 #include "params.h"
 #include "rng.h"
@@ -54,7 +55,10 @@ int student_spec(StudentSpec *s, int mode, int size, int causal, int len, int wi
 /* Output width per position of the whole student: nets·out (= width). */
 static inline int student_out_width(const StudentSpec *s) { return s->nets * s->out; }
 
-/* One net's tensors (pointing into a ParamTable). */
+/* One net's tensors (pointing into a ParamTable): the params struct of the
+ * module kind module_student (module.h), whose rows are ln_in.w, ln_in.b, w1,
+ * b1, ln_h.w, ln_h.b, w2, b2, shaped by student_spec_of(cfg). ASLR declares
+ * one module per head under prefixes "<...>.0", "<...>.1", ... */
 typedef struct StudentNet {
     Tensor *ln_in_w, *ln_in_b;   /* (L·d) */
     Tensor *w1, *b1;             /* (h, L·d), (h) */
@@ -63,14 +67,16 @@ typedef struct StudentNet {
 } StudentNet;
 
 #define STUDENT_TENSORS 8
-/* Declares every tensor of s into pt with names prefix + ...; idx receives
- * nets·STUDENT_TENSORS indices (caller-sized). flags as for params_add. */
-void student_declare(ParamTable *pt, const StudentSpec *s, const char *prefix, int layer, int flags, int *idx);
-/* Points nets[0..s->nets) at the tensors declared at idx (after params_alloc). */
-void student_bind(ParamTable *pt, const StudentSpec *s, const int *idx, StudentNet *nets);
-/* PyTorch's defaults, as the official code leaves them: norms w=1, b=0; each
- * Linear's weight and bias U(−1/√in, 1/√in). */
-void student_init(const StudentSpec *s, StudentNet *nets, Rng *r);
+#define STUDENT_MAX_NETS 16      /* ASLR: at most this many heads */
+extern const ModuleKind module_student;
+/* W_O and b_O kept behind an ALR/ASLR student: the rows of module_attn's
+ * output projection alone, into AttnParams (named "<prefix>.w_o", "b_o"). */
+extern const ModuleKind module_student_out;
+
+/* The student a block holds (spec->attn = ATTN_MLP_*), from the model-wide
+ * settings: length ctx, the model's width, heads and causal form. */
+int student_spec_of(const ArchSpec *a, const BlockSpec *b, StudentSpec *s, BlError *e);
+
 /* Parameters and multiply-accumulates of the student for one sequence of L
  * positions (spec C.2 R5): MACs count the two Linears (causal: per position). */
 double student_params(const StudentSpec *s);
@@ -90,8 +96,10 @@ typedef struct Student {
     StudentSpec spec;
     ParamTable  params;   /* owned */
     StudentNet *nets;     /* spec.nets entries, owned */
+    ArchSpec   *arch;     /* owned: the settings module_student's rows read */
 } Student;
-/* Declares, allocates and initialises from seed; tensors named as above with no prefix. */
+/* Declares (module_student, no prefix; "<n>." per head), allocates and
+ * initialises from seed. */
 void student_build(Student *st, const StudentSpec *s, uint64_t seed);
 void student_free(Student *st);   /* safe on a zeroed student */
 

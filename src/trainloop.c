@@ -162,6 +162,11 @@ int trainloop_step(TrainLoop *tl)
     }
     if (!st.nonfinite) {
         record1(&r->metrics, "loss", st.step, st.loss);
+        for (int i = 0; i < st.n_aux; i++) {   /* each auxiliary term its own series */
+            char name[48];
+            snprintf(name, sizeof name, "loss.%s", st.aux[i].name);
+            record1(&r->metrics, name, st.step, st.aux[i].value);
+        }
         record1(&r->metrics, "lr", st.step, st.lr);
         record1(&r->metrics, "gnorm", st.step, (float)st.grad_norm);
         double zl, zg;

@@ -157,14 +157,15 @@ int verb_distill(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     }
     if (hybrid_check(&t->model, &t->data, &p, e)) return -1;
     /* What it will hold at once: the hybrid, one student with Adam, the captured pairs. */
-    ArchSpec *ha = xmalloc(sizeof *ha);
-    *ha = *t->model.arch;
+    ArchSpec *ha = xcalloc(1, sizeof *ha);
+    arch_copy(ha, t->model.arch);   /* its own blocks: the teacher's spec is never touched */
     for (int l = p.lo; l <= p.hi; l++) {
         ha->blocks[l].attn = (uint8_t)(ATTN_MLP_ALR + p.mode);
         ha->blocks[l].student = (uint8_t)p.size;
     }
     MemBudget mb;
     int brc = budget_estimate(ha, p.batch, 1, &mb, e);
+    arch_free(ha);
     free(ha);
     if (brc) return -1;
     double pairs = 4.0 * (p.sequences + p.sequences / 8 + 32) * t->model.arch->ctx * t->model.arch->width * 2 *

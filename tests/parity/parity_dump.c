@@ -23,7 +23,7 @@ int main(int argc, char **argv)
     int steps = argc > 3 ? atoi(argv[3]) : 5;
     float lr = argc > 4 ? (float)atof(argv[4]) : 1e-2f;
     BlError e;
-    ArchSpec *a = malloc(sizeof *a);
+    ArchSpec *a = calloc(1, sizeof *a);
     Model m;
     if (arch_from_text(a, argv[2], &e) || model_build(&m, a, &e)) {
         fprintf(stderr, "parity_dump: %s\n", e.msg);
@@ -104,6 +104,7 @@ int main(int argc, char **argv)
     optim_free(&opt);
     tape_free(&t);
     model_free(&m);
+    arch_free(a);
     free(a); free(tok); free(tg); free(ftok); free(ftg); free(mask); free(st); free(names); free(losses); free(logits_copy); free(grads);
     return 0;
 }

@@ -12,6 +12,7 @@
  * float noise stays below 1e-3 in practice (printed for each check). */
 #include <stdlib.h>
 
+#include "gradcheck.h"
 #include "model.h"
 #include "ops.h"
 #include "rng.h"
@@ -233,47 +234,16 @@ static void check_model(const char *preset, const char *extra_key, const char *e
     if (extra_key) CHECK(arch_set_block(&a, 0, 1, extra_key, extra_val, 0, &e) == 0, "%s", e.msg);
     Model m;
     if (model_build(&m, &a, &e)) { CHECK(0, "build %s: %s", preset, e.msg); return; }
-    /* Nudge every parameter off its init so zero-initialised pieces (W^Q, ΔW) get
-     * non-trivial gradients and identity-at-init shortcuts are not all we test. */
-    Rng r;
-    rng_seed(&r, 7);
-    for (size_t i = 0; i < m.params.total; i++) m.params.data[i] += (float)(0.05 * rng_normal(&r));
     int B = 2, T = 6, toks[12], tg[12];
     float mask[12];
-    for (int i = 0; i < 12; i++) { toks[i] = (int)rng_below(&r, 7); tg[i] = (int)rng_below(&r, 7); mask[i] = i % 3 ? 1.0f : 0.0f; }
+    grad_check_batch(&m, 7, toks, tg, mask);
 
-    Tape t;
-    tape_init(&t, 1 << 20);
-    memset(m.params.grad, 0, m.params.total * sizeof(float));
-    Tensor *loss = model_forward(&m, &t, toks, B, T, tg, mask, NULL);
-    tape_backward(&t, loss);
-    t.recording = 0;
-    double num = 0, dfd = 0, dtp = 0;
-    for (int pi = 0; pi < m.params.n; pi++) {
-        Param *p = &m.params.p[pi];
-        if (!(p->flags & PARAM_TRAIN)) continue;
-        for (int j = 0; j < p->t.n; j++) {
-            float keep = p->t.data[j];
-            p->t.data[j] = keep + MODEL_H;
-            tape_reset(&t);
-            double lp = model_forward(&m, &t, toks, B, T, tg, mask, NULL)->data[0];
-            p->t.data[j] = keep - MODEL_H;
-            tape_reset(&t);
-            double lm = model_forward(&m, &t, toks, B, T, tg, mask, NULL)->data[0];
-            p->t.data[j] = keep;
-            double fd = (lp - lm) / (2 * MODEL_H), tp = p->t.grad[j];
-            num += (fd - tp) * (fd - tp);
-            dfd += fd * fd;
-            dtp += tp * tp;
-        }
-    }
-    double rel = sqrt(num) / fmax(fmax(sqrt(dfd), sqrt(dtp)), 1e-3);
+    double rel = model_grad_rel_err(&m, toks, tg, mask, B, T, MODEL_H, NULL);
     char name[96];
     snprintf(name, sizeof name, "model %s%s%s%s%s %s%s", preset, extra_key ? " " : "", extra_key ? extra_key : "",
              extra_key ? "=" : "", extra_key ? extra_val : "", causal ? "causal" : "bidir", bias ? " bias" : "");
     printf("  %-34s rel err %.2e (%zu params)\n", name, rel, params_trainable(&m.params));
     CHECK(rel < REL_TOL, "%s: gradient rel err %.3e", name, rel);
-    tape_free(&t);
     model_free(&m);
 }
 

@@ -19,10 +19,11 @@ static Rng rng;
 
 static void build(Model *m, const char *text)
 {
-    ArchSpec *a = malloc(sizeof *a);
+    ArchSpec *a = calloc(1, sizeof *a);
     BlError e;
     CHECK(arch_from_text(a, text, &e) == 0, "arch '%s': %s", text, e.msg);
     CHECK(model_build(m, a, &e) == 0, "build '%s': %s", text, e.msg);
+    arch_free(a);
     free(a);
 }
 
@@ -163,6 +164,14 @@ static void test_teacher_untouched_and_splice(void)
     model_free(&t);
     CHECK(distil(arch, STUDENT_ALR, &t, &d, &h, 2, &e) == 0, "distil: %s", e.msg);
     CHECK(memcmp(snapshot, t.params.data, sizeof(float) * t.params.total) == 0, "distillation changed the teacher's parameters");
+    char before[512], after[512];
+    arch_to_text(t.arch, after, sizeof after);
+    ArchSpec *fresh = calloc(1, sizeof *fresh);
+    arch_from_text(fresh, arch, &e);
+    arch_to_text(fresh, before, sizeof before);
+    CHECK(!strcmp(before, after), "distillation changed the teacher's spec: %s", after);
+    arch_free(fresh);
+    free(fresh);
     int copied = 0, differ = 0, students = 0;
     for (int i = 0; i < h.params.n; i++) {
         Param *p = &h.params.p[i];
