@@ -362,11 +362,8 @@ int verb_key_parse(const VerbKey *k, const char *value, double *num, int *choice
     }
     if (k->type == VK_AUTOINT && strcmp(value, "auto") == 0) return *choice = -2, 0;
     if (k->type == VK_U64) {
-        char *end;
-        errno = 0;
-        unsigned long long u = strtoull(value, &end, 10);
-        if (end == value || *end || errno || value[0] == '-')
-            return bl_fail(e, "%s=%s: expected a whole number >= 0", k->name, value);
+        uint64_t u;
+        if (bl_parse_u64(value, &u)) return bl_fail(e, "%s=%s: expected a whole number >= 0", k->name, value);
         *num = (double)u;
         return 0;
     }
