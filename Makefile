@@ -44,7 +44,7 @@ APP_OBJ  = $(APP_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN = $(BUILD)/bench/bench_train $(BUILD)/bench/bench_depth $(BUILD)/bench/bench_chart
-PARITY_BIN = $(BUILD)/tests/parity_dump $(BUILD)/tests/data_dump $(BUILD)/tests/export_dump
+PARITY_BIN = $(BUILD)/tests/parity_dump $(BUILD)/tests/data_dump $(BUILD)/tests/export_dump $(BUILD)/tests/student_dump
 
 .PHONY: all deps deps-test run check check-c check-script check-parity check-tui bench install uninstall clean
 

@@ -28,6 +28,10 @@ typedef struct VerbKey {
 } VerbKey;
 
 /* What completion offers for positional words. */
+/* Which of core's arch keys a verb takes as key=value (arch.h). Zero, the
+ * default of a table entry that does not say, is none. */
+typedef enum { ARCH_KEYS_NONE = 0, ARCH_KEYS_MODEL, ARCH_KEYS_BLOCK } ArchScope;
+
 typedef enum {
     WORD_NONE, WORD_RANGE, WORD_FILE, WORD_RUN, WORD_VERB,
     WORD_CHOICE,   /* one of Verb.word_values (checked before running) */
@@ -69,7 +73,7 @@ typedef struct Verb {
     int         word_min, word_max;
     const char *word_name;      /* "RANGE", "FILE", "NAME", "VERB" for usage lines */
     const VerbKey *keys;        /* the verb's own keys (terminated by {NULL}), or NULL */
-    int         arch_scope;     /* -1: none; 0: model keys; 1: block keys */
+    ArchScope   arch_scope;     /* the arch keys it takes: none, model keys, block keys */
     VerbFn      run;            /* noun: index into nouns, or -1 */
     const char *usage;          /* "block RANGE key=value..." */
     const char *summary;        /* one line for `help` */
@@ -78,7 +82,11 @@ typedef struct Verb {
     const char *const *word_values;   /* WORD_CHOICE: NULL-terminated allowed words */
 } Verb;
 
-extern const Verb verb_table[];   /* terminated by {NULL} */
+/* The one verb table, written with designated initialisers as tmux's
+ * cmd_entry: {.name = "model", .run = verb_model, .nouns = ..., .usage = ...};
+ * a field left out is 0/NULL (no nouns, no words, no keys). Terminated by
+ * {.name = NULL}. */
+extern const Verb verb_table[];
 const Verb *verb_find(const char *name);
 
 /* Checks what can be checked without running: verb, noun, number of words,
@@ -116,12 +124,14 @@ int verb_show(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_export(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_note(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_wait(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_distill(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_eval(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_focus(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 
 /* Key tables of the verbs that have their own keys (for help and completion). */
 extern const VerbKey verb_keys_force[];
 extern const VerbKey verb_keys_data[], verb_keys_train[], verb_keys_sample[], verb_keys_set[], verb_keys_probe[],
-    verb_keys_show[], verb_keys_export[], verb_keys_wait[];
+    verb_keys_show[], verb_keys_export[], verb_keys_wait[], verb_keys_distill[], verb_keys_eval[];
 extern const char *const verb_probe_words[];
 
 /* Shared by handlers: the first positional word after the noun, or NULL. */
@@ -131,6 +141,8 @@ const CmdWord *verb_word(const Cmd *c, int noun, int i);
  * changed on o. */
 int verb_fit_data(VerbCtx *vc, Run *r, BlError *e);
 
+/* "all", "3", "0..5" → lo, hi within depth blocks; one line naming the range otherwise. */
+int verb_parse_range(const char *s, int depth, int *lo, int *hi, BlError *e);
 /* 1 when c says force=on. */
 int verb_force(const Cmd *c);
 /* Builds a model of a for run r, first checking its memory (weights, grads,
