@@ -4,6 +4,7 @@
  * verbs_probe.c, verbs_export.c, verbs_help.c and verbs_scene.c. */
 #include "verbs.h"
 #include "budget.h"
+#include "sandbox.h"
 
 #include <errno.h>
 #include <math.h>
@@ -20,7 +21,8 @@ const VerbKey verb_keys_data[] = {
     {"task", VK_ENUM, task_names, 0, 0, "reverse", "synthetic task: copy, reverse or sort a sequence of symbols"},
     {"symbols", VK_INT, NULL, DATA_SYMBOLS_MIN, DATA_SYMBOLS_MAX, "10", "task alphabet size"},
     {"length", VK_INT, NULL, DATA_LENGTH_MIN, DATA_LENGTH_MAX, "8", "symbols per task example (decoder models need ctx >= 2*length)"},
-    {"text", VK_FILE, NULL, 0, 0, "", "a UTF-8 text file, read character by character"},
+    {"text", VK_FILE, NULL, 0, 0, "", "a UTF-8 text file, read character by character (a regular file)"},
+    {"max_mb", VK_INT, NULL, 1, DATA_TEXT_MB_MAX, "256", "text: the largest file read, in MB"},
     {"val", VK_FLOAT, NULL, DATA_VAL_MIN, DATA_VAL_MAX, "0.1", "text: share of the characters held out for validation"},
     {"seed", VK_U64, NULL, 0, 1.8e19, "set seed", "seed of the batch stream"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
@@ -101,6 +103,11 @@ const VerbKey verb_keys_force[] = {
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
+const VerbKey verb_keys_save[] = {
+    {"force", VK_ENUM, onoff_names, 0, 0, "off", "replace an existing file that is not a blocklab checkpoint"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
 const VerbKey verb_keys_wait[] = {
     {"step", VK_INT, NULL, 1, 1e9, "the end", "wait until every training run has reached this step"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
@@ -178,8 +185,8 @@ const Verb verb_table[] = {
      "sample\n"
      "sample prompt=31415926\n"
      "sample n=400 temperature=0.8 top_k=10 prompt=\"Q: \"", NULL},
-    {"save", NULL, 0, WORD_FILE, 1, 1, "FILE", NULL, -1, verb_save,
-     "save FILE",
+    {"save", NULL, 0, WORD_FILE, 1, 1, "FILE", verb_keys_save, -1, verb_save,
+     "save FILE [force=on]",
      "write a checkpoint (safetensors: weights, arch, optimizer, training state)",
      "Writes atomically: a crash never leaves a half-written FILE. The file holds the\n"
      "arch text, so `load` rebuilds the model, and the optimizer state, so `train`\n"
@@ -491,11 +498,9 @@ const CmdWord *verb_word(const Cmd *c, int noun, int i)
     return k < c->n_words ? &c->words[k] : NULL;
 }
 
-void verb_path(const char *in, char *out, size_t cap)
+int verb_file(const VerbCtx *vc, const char *what, const char *in, int write, char *out, size_t cap, BlError *e)
 {
-    const char *home = getenv("HOME");
-    if (in[0] == '~' && (in[1] == '/' || in[1] == 0) && home) snprintf(out, cap, "%s%s", home, in + 1);
-    else snprintf(out, cap, "%s", in);
+    return sandbox_path(vc->sandbox, what, in, write, out, cap, e);
 }
 
 int verb_force(const Cmd *c)

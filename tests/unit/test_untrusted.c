@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "budget.h"
+#include "metrics.h"
 #include "checkpoint.h"
 #include "safetensors.h"
 #include "train.h"
@@ -292,6 +293,31 @@ static void test_missing_state_is_reported(void)
     CHECK(load(bad, &lo, &e) != 0 && strstr(e.msg, bad), "a corrupt state is an error: %s", e.msg);
 }
 
+/* Finding 10: `probe all every=1` grew memory ~300 B a step without end. A
+ * series is bounded; the newest half stays whole and the first record stays. */
+static void test_metrics_are_bounded(void)
+{
+    Metrics m;
+    metrics_init(&m);
+    Series *loss = metrics_series(&m, "loss", 1, 1, NULL), *rank = metrics_series(&m, "rank.cos", 1, 4096, "layer");
+    float v[4096] = {0};
+    long steps = 1000000;
+    for (long t = 1; t <= steps; t++) {
+        v[0] = (float)t;
+        series_append(loss, t, v);
+        if (t % 50 == 0) series_append(rank, t, v);
+    }
+    CHECK(loss->n <= 4096 && loss->cap <= 4096, "a million steps keep %d records (cap %d)", loss->n, loss->cap);
+    CHECK((double)rank->n * rank->len * sizeof(float) <= SERIES_MAX_BYTES, "wide records stay under the byte bound (%d)", rank->n);
+    CHECK(loss->steps[0] == 1 && loss->steps[loss->n - 1] == steps, "the chart spans the whole run: %ld..%ld", loss->steps[0],
+          loss->steps[loss->n - 1]);
+    int ok = 1, recent = series_limit(loss) / 2;
+    for (int i = 1; i < loss->n; i++) ok &= loss->steps[i] > loss->steps[i - 1] && loss->values[i] == (float)loss->steps[i];
+    for (int i = loss->n - recent; i < loss->n; i++) ok &= loss->steps[i] == loss->steps[i - 1] + 1;
+    CHECK(ok, "steps increase, values stay with their steps, the newest %d records are every step", recent);
+    metrics_free(&m);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "%s/blocklab-untrusted.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -301,6 +327,7 @@ int main(void)
     RUN(test_huge_arch_is_refused_before_allocating);
     RUN(test_training_state_ranges);
     RUN(test_missing_state_is_reported);
+    RUN(test_metrics_are_bounded);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd)) return 1;
