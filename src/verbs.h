@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "out.h"
+#include "tui.h"
 #include "workspace.h"
 
 typedef enum { VK_INT, VK_FLOAT, VK_ENUM, VK_STR, VK_FILE, VK_U64, VK_AUTOINT } VkType;
@@ -50,6 +51,12 @@ typedef struct VerbCtx {
      * TUI trains in the background; elsewhere there is nothing to wait for. */
     int        wait_set;
     long       wait_step;
+    /* Set by `note`, `focus` and (in the dashboard) `show CHART`: what the
+     * screen should show; the worker publishes them (seq is its business). */
+    int        note_set;
+    char       note[512];
+    int        cue_set;
+    TuiCue     cue;
     /* What the commands may touch (src/sandbox.h): set while a scene file
      * plays, NULL for what a person types. */
     const struct Sandbox *sandbox;
@@ -112,6 +119,7 @@ int verb_show(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_export(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_note(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_wait(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_focus(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 
 /* Key tables of the verbs that have their own keys (for help and completion). */
 extern const VerbKey verb_keys_force[], verb_keys_save[];
