@@ -207,9 +207,11 @@ int ckpt_save(const char *path, const Model *m, const Optimizer *opt, const Trai
         st[pt->n] = (StTensor){.name = "optim.m", .ndim = 1, .shape = {(int64_t)opt->n}, .data = opt->m};
         st[pt->n + 1] = (StTensor){.name = "optim.v", .ndim = 1, .shape = {(int64_t)opt->n}, .data = opt->v};
     }
+    /* The arch text of 4096 blocks toggled one by one passes 64 kB: grow until
+     * it fits, never save a truncated (different) model. */
     int cap = 1 << 16;
     char *arch = xmalloc((size_t)cap);
-    arch_to_text(m->arch, arch, cap);
+    while (arch_to_text(m->arch, arch, cap) >= cap - 1 && cap < (1 << 28)) arch = xrealloc(arch, (size_t)(cap *= 2));
     char *arch_json = arch_to_json(m->arch);
     JsonBuf state = {0};
     if (ts) ckpt_state_to_json(ts, &state);
