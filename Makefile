@@ -55,7 +55,7 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN = $(BUILD)/bench/bench_train $(BUILD)/bench/bench_depth
 FUZZ_BIN  = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-PARITY_BIN = $(BUILD)/tests/parity_dump $(BUILD)/tests/data_dump $(BUILD)/tests/export_dump
+PARITY_BIN = $(BUILD)/tests/parity_dump $(BUILD)/tests/data_dump $(BUILD)/tests/export_dump $(BUILD)/tests/student_dump
 
 .PHONY: all deps deps-test run check check-c check-san-tui check-script check-parity check-tui bench fuzz fuzz-build fuzz-bins install uninstall clean
 

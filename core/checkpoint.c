@@ -56,6 +56,7 @@ void ckpt_state_to_json(const TrainState *ts, JsonBuf *b)
     json_key(b, "kind"); json_put_string(b, data_kind_name(d->kind));
     json_key(b, "symbols"); json_put_int(b, d->symbols);
     json_key(b, "length"); json_put_int(b, d->length);
+    json_key(b, "min_length"); json_put_int(b, d->min_length);
     json_key(b, "per_position"); json_put_int(b, d->per_position);
     json_key(b, "path"); json_put_string(b, d->path);
     json_key(b, "val_frac"); json_put_number(b, d->val_frac);
@@ -177,6 +178,10 @@ int ckpt_state_from_json(const char *text, TrainState *ts, BlError *e)
             ts->data.symbols = (int)v[12];
             ts->data.length = (int)v[13];
             ts->data.per_position = (int)v[14];
+            /* Optional: checkpoints from before variable lengths have none
+             * (data_open refuses a value outside 0..length). */
+            const JsonValue *ml = json_get(d, "min_length");
+            ts->data.min_length = ml && ml->type == JSON_NUMBER && ml->number >= 0 && ml->number <= 512 ? (int)ml->number : 0;
             ts->data.val_frac = v[15];
             snprintf(ts->data.path, sizeof ts->data.path, "%s", path);
         }

@@ -442,6 +442,9 @@ static int open_task(DataSource *d, BlError *e)
     if (s->length < MIN_LENGTH || s->length > MAX_LENGTH)
         return bl_fail(e, "task length=%d is out of range: expected %d..%d",
                        s->length, MIN_LENGTH, MAX_LENGTH);
+    if (s->min_length < 0 || s->min_length > s->length)
+        return bl_fail(e, "task minlen=%d is out of range: expected 1..length (%d), or 0 for fixed length",
+                       s->min_length, s->length);
     d->vocab = s->symbols + 2;
     d->sep = s->symbols;
     d->pad = s->symbols + 1;
@@ -480,22 +483,26 @@ void data_task_answer(const DataSpec *spec, const int *x, int *y)
 
 /* Draws inputs until they fall on the wanted side of the split (see data.h
  * for the rare alphabets where one side is empty). */
-static void task_draw(const DataSource *d, int split, Rng *r, int *x, int *y)
+static int task_draw(const DataSource *d, int split, Rng *r, int *x, int *y)
 {
-    int n = d->spec.length;
+    int n = d->spec.length, lo = d->spec.min_length;
+    /* Fixed-length streams draw nothing here, so they are unchanged by minlen's existence. */
+    if (lo > 0 && lo < n) n = lo + (int)rng_below(r, (uint32_t)(n - lo + 1));
     for (int attempt = 0; attempt < SPLIT_RETRIES; attempt++) {
         for (int i = 0; i < n; i++) x[i] = (int)rng_below(r, (uint32_t)d->spec.symbols);
         if (input_is_held_out(x, n) == (split != 0)) break;
     }
-    data_task_answer(&d->spec, x, y);
+    DataSpec this = d->spec;
+    this.length = n;   /* this example's own length (minlen) */
+    data_task_answer(&this, x, y);
+    return n;
 }
 
 /* One row; positions the example does not reach are PAD with mask 0, and an
  * example longer than T is cut (data_check_ctx warns about that beforehand). */
-static void task_fill_row(const DataSource *d, const int *x, const int *y, int T,
+static void task_fill_row(const DataSource *d, const int *x, const int *y, int n, int T,
                           int *tok, int *tgt, float *mask)
 {
-    int n = d->spec.length;
     for (int t = 0; t < T; t++) { tok[t] = tgt[t] = d->pad; mask[t] = 0.0f; }
     if (d->spec.per_position) {
         for (int t = 0; t < T && t < n; t++) { tok[t] = x[t]; tgt[t] = y[t]; mask[t] = 1.0f; }
@@ -609,8 +616,8 @@ void data_batch(DataSource *d, int split, uint64_t index, int B, int T,
         seed_row_rng(&r, d->spec.seed, split, batch, row);
         size_t at = (size_t)row * (size_t)T;
         if (is_task(d->spec.kind)) {
-            task_draw(d, split, &r, x, y);
-            task_fill_row(d, x, y, T, tokens + at, targets + at, mask + at);
+            int n = task_draw(d, split, &r, x, y);
+            task_fill_row(d, x, y, n, T, tokens + at, targets + at, mask + at);
         } else {
             text_fill_row(d, split, &r, T, tokens + at, targets + at, mask + at);
         }

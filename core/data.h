@@ -46,6 +46,9 @@ typedef struct DataSpec {
     DataKind kind;
     int      symbols;      /* tasks: alphabet size (2..64), default 10 */
     int      length;       /* tasks: n, symbols per example (1..512), default 8 */
+    int      min_length;   /* tasks: 0 (every example has n = length) or 1..length: each row
+                              draws n uniformly in min_length..length first (variable lengths,
+                              padded with PAD as any short example) */
     int      per_position; /* tasks: encoder-style labelling (see above) */
     char     path[1024];   /* DATA_TEXT: file to read */
     double   val_frac;     /* text: share held out for validation, default 0.1 */

@@ -21,6 +21,7 @@ const VerbKey verb_keys_data[] = {
     {"task", VK_ENUM, task_names, 0, 0, "reverse", "synthetic task: copy, reverse or sort a sequence of symbols"},
     {"symbols", VK_INT, NULL, DATA_SYMBOLS_MIN, DATA_SYMBOLS_MAX, "10", "task alphabet size"},
     {"length", VK_INT, NULL, DATA_LENGTH_MIN, DATA_LENGTH_MAX, "8", "symbols per task example (decoder models need ctx >= 2*length)"},
+    {"minlen", VK_INT, NULL, 0, DATA_LENGTH_MAX, "0", "variable lengths: each example has minlen..length symbols (0: all have length)"},
     {"text", VK_FILE, NULL, 0, 0, "", "a UTF-8 text file, read character by character (a regular file)"},
     {"max_mb", VK_INT, NULL, 1, DATA_TEXT_MB_MAX, "256", "text: the largest file read, in MB"},
     {"val", VK_FLOAT, NULL, DATA_VAL_MIN, DATA_VAL_MAX, "0.1", "text: share of the characters held out for validation"},
@@ -273,6 +274,29 @@ const Verb verb_table[] = {
           "export csv rank.cos file=rank.csv\n"
           "export png attn layer=1 head=-1\n"
           "export torch out/run-a"},
+    {.name = "distill", .run = verb_distill, .keys = verb_keys_distill,
+     .usage = "distill from=RUN [layers=RANGE] [mode=alr|aslr|alrr|elr] [size=xs|s|m|l] [key=value...]",
+     .summary = "replace attention with shallow MLPs distilled from a trained run (Rethinking Attention)",
+     .about = "Captures the teacher's (input, target) pairs at each block's cut with hooks on its\n"
+          "forward, trains one student per block (LN, Linear ctx*width -> h, LeakyReLU, LN,\n"
+          "Linear; masked MSE, Adam 0.9/0.98/1e-9, lr 1e-4 for alr, 1e-3 otherwise), prints\n"
+          "the MSE of every epoch, and makes the current run a copy of the teacher with the\n"
+          "students spliced in (attn=mlp-MODE student=SIZE on those blocks). The teacher run\n"
+          "is never modified; `train` afterwards fine-tunes the hybrid. Causal models run the\n"
+          "student once per position with later positions zeroed. A student's input is fixed\n"
+          "at ctx positions. Charts: distill.mse, hybrid, eval.length (after `eval`).",
+     .examples = "run new B; distill from=A layers=1 mode=alr size=l epochs=21\n"
+          "distill from=A layers=all mode=alr size=xs\n"
+          "distill from=A layers=0..1 mode=elr maxlen=12"},
+    {.name = "eval", .run = verb_eval, .keys = verb_keys_eval,
+     .usage = "eval [length=N|LO..HI] [runs=A,B] [batches=N]",
+     .summary = "held-out accuracy by task length (teacher vs hybrid)",
+     .about = "Evaluates each run on held-out examples of every task length in the range and\n"
+          "records the curve (chart eval.length, which also marks the longest length a\n"
+          "hybrid was distilled at and the longest that fits ctx). A length whose examples do\n"
+          "not fit ctx is refused: a student's input has a fixed length.",
+     .examples = "eval length=4..32 runs=A,B\n"
+          "eval length=12"},
     {.name = "help", .run = verb_helpcmd,
      .word = WORD_VERB, .word_max = 1, .word_name = "VERB",
      .usage = "help [VERB]",

@@ -128,12 +128,14 @@ int verb_show(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_export(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_note(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_wait(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_distill(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_eval(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_focus(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 
 /* Key tables of the verbs that have their own keys (for help and completion). */
 extern const VerbKey verb_keys_force[], verb_keys_save[];
 extern const VerbKey verb_keys_data[], verb_keys_train[], verb_keys_sample[], verb_keys_set[], verb_keys_probe[],
-    verb_keys_show[], verb_keys_export[], verb_keys_wait[];
+    verb_keys_show[], verb_keys_export[], verb_keys_wait[], verb_keys_distill[], verb_keys_eval[];
 extern const char *const verb_probe_words[];
 
 /* Shared by handlers: the first positional word after the noun, or NULL. */
@@ -143,6 +145,8 @@ const CmdWord *verb_word(const Cmd *c, int noun, int i);
  * changed on o. */
 int verb_fit_data(VerbCtx *vc, Run *r, BlError *e);
 
+/* "all", "3", "0..5" → lo, hi within depth blocks; one line naming the range otherwise. */
+int verb_parse_range(const char *s, int depth, int *lo, int *hi, BlError *e);
 /* 1 when c says force=on. */
 int verb_force(const Cmd *c);
 /* Builds a model of a for run r, first checking its memory (weights, grads,
