@@ -8,10 +8,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 enum {
     MIN_SYMBOLS = DATA_SYMBOLS_MIN, MAX_SYMBOLS = DATA_SYMBOLS_MAX,
@@ -128,14 +130,47 @@ static void printable_form(uint32_t cp, char out[8])
 
 /* ---- files ------------------------------------------------------------ */
 
-/* Reads a whole file (regular or not) into out; what names it in messages. */
-static int read_whole_file(const char *path, const char *what, StrBuf *out, BlError *e)
+/* The kind of a file that is not a plain file, for refusals. */
+static const char *file_kind(mode_t m)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return bl_fail(e, "cannot open %s '%s': %s", what, path, strerror(errno));
+    return S_ISDIR(m) ? "a directory" : S_ISCHR(m) || S_ISBLK(m) ? "a device" : S_ISFIFO(m) ? "a FIFO"
+         : S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+/* Reads a whole regular file of at most cap bytes into out; what names it in
+ * messages. Devices (/dev/zero never ends), FIFOs (opening one would wait for a
+ * writer: O_NONBLOCK) and directories are refused before a byte is read. */
+static int read_whole_file(const char *path, const char *what, int64_t cap, StrBuf *out, BlError *e)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return bl_fail(e, "cannot open %s '%s': %s", what, path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return bl_fail(e, "%s '%s' is %s: expected a regular file", what, path, file_kind(st.st_mode));
+    }
+    if (st.st_size > cap) {
+        close(fd);
+        return bl_fail(e, "%s '%s' is %.1f MB: data reads at most %.0f MB (max_mb=N raises the cap)", what, path,
+                       (double)st.st_size / 1e6, (double)cap / 1e6);
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return bl_fail(e, "cannot open %s '%s': %s", what, path, strerror(errno));
+    }
     unsigned char chunk[65536];
     size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) sb_append(out, (const char *)chunk, got);
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if ((int64_t)(out->len + got) > cap) {   /* it grew while we read */
+            fclose(f);
+            sb_free(out);
+            return bl_fail(e, "%s '%s' grew past %.0f MB while being read (max_mb=N raises the cap)", what, path, (double)cap / 1e6);
+        }
+        sb_append(out, (const char *)chunk, got);
+    }
     int failed = ferror(f), err = errno;
     fclose(f);
     if (failed) {
@@ -230,7 +265,7 @@ static int open_text_file(DataSource *d, BlError *e)
     const char *path = d->spec.path;
     if (!path[0]) return bl_fail(e, "text data needs a file: the path is empty");
     StrBuf raw = {0};
-    if (read_whole_file(path, "text file", &raw, e)) return -1;
+    if (read_whole_file(path, "text file", data_text_cap(&d->spec), &raw, e)) return -1;
     size_t skip = 0;
     if (raw.len >= 3 && memcmp(raw.data, "\xEF\xBB\xBF", 3) == 0) skip = 3; /* BOM is not text */
     int rc = 0;
@@ -372,7 +407,7 @@ static int open_fortunes(DataSource *d, BlError *e)
     for (size_t i = 0; i < count; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         raw.len = clean.len = 0;
-        if (read_whole_file(path, "fortune file", &raw, NULL) == 0) { /* unreadable: skip */
+        if (read_whole_file(path, "fortune file", data_text_cap(&d->spec), &raw, NULL) == 0) { /* unreadable: skip */
             clean_fortune_text(bytes_of(&raw), raw.len, &clean);
             append_fortune_entries(&corpus, bytes_of(&clean), clean.len);
         }

@@ -4,6 +4,7 @@
  * verbs_probe.c, verbs_export.c, verbs_help.c and verbs_scene.c. */
 #include "verbs.h"
 #include "budget.h"
+#include "sandbox.h"
 
 #include <errno.h>
 #include <math.h>
@@ -21,7 +22,8 @@ const VerbKey verb_keys_data[] = {
     {"symbols", VK_INT, NULL, DATA_SYMBOLS_MIN, DATA_SYMBOLS_MAX, "10", "task alphabet size"},
     {"length", VK_INT, NULL, DATA_LENGTH_MIN, DATA_LENGTH_MAX, "8", "symbols per task example (decoder models need ctx >= 2*length)"},
     {"minlen", VK_INT, NULL, 0, DATA_LENGTH_MAX, "0", "variable lengths: each example has minlen..length symbols (0: all have length)"},
-    {"text", VK_FILE, NULL, 0, 0, "", "a UTF-8 text file, read character by character"},
+    {"text", VK_FILE, NULL, 0, 0, "", "a UTF-8 text file, read character by character (a regular file)"},
+    {"max_mb", VK_INT, NULL, 1, DATA_TEXT_MB_MAX, "256", "text: the largest file read, in MB"},
     {"val", VK_FLOAT, NULL, DATA_VAL_MIN, DATA_VAL_MAX, "0.1", "text: share of the characters held out for validation"},
     {"seed", VK_U64, NULL, 0, 1.8e19, "set seed", "seed of the batch stream"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
@@ -102,6 +104,11 @@ const VerbKey verb_keys_export[] = {
 /* force=on: build even when the memory estimate exceeds what the machine has. */
 const VerbKey verb_keys_force[] = {
     {"force", VK_ENUM, onoff_names, 0, 0, "off", "build even when the memory estimate exceeds the available memory"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+const VerbKey verb_keys_save[] = {
+    {"force", VK_ENUM, onoff_names, 0, 0, "off", "replace an existing file that is not a blocklab checkpoint"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -191,7 +198,8 @@ const Verb verb_table[] = {
           "sample n=400 temperature=0.8 top_k=10 prompt=\"Q: \""},
     {.name = "save", .run = verb_save,
      .word = WORD_FILE, .word_min = 1, .word_max = 1, .word_name = "FILE",
-     .usage = "save FILE",
+     .keys = verb_keys_save,
+     .usage = "save FILE [force=on]",
      .summary = "write a checkpoint (safetensors: weights, arch, optimizer, training state)",
      .about = "Writes atomically: a crash never leaves a half-written FILE. The file holds the\n"
           "arch text, so `load` rebuilds the model, and the optimizer state, so `train`\n"
@@ -546,11 +554,9 @@ const CmdWord *verb_word(const Cmd *c, int noun, int i)
     return k < c->n_words ? &c->words[k] : NULL;
 }
 
-void verb_path(const char *in, char *out, size_t cap)
+int verb_file(const VerbCtx *vc, const char *what, const char *in, int write, char *out, size_t cap, BlError *e)
 {
-    const char *home = getenv("HOME");
-    if (in[0] == '~' && (in[1] == '/' || in[1] == 0) && home) snprintf(out, cap, "%s%s", home, in + 1);
-    else snprintf(out, cap, "%s", in);
+    return sandbox_path(vc->sandbox, what, in, write, out, cap, e);
 }
 
 int verb_force(const Cmd *c)

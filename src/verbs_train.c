@@ -115,7 +115,7 @@ int verb_data(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     }
     if (text) {
         s.kind = DATA_TEXT;
-        verb_path(text->value, s.path, sizeof s.path);
+        if (verb_file(vc, "data text=", text->value, 0, s.path, sizeof s.path, e)) return vc->err_col = text->vcol, -1;
     }
     if (task) {
         data_kind_parse(task->value, &s.kind);
@@ -136,6 +136,7 @@ int verb_data(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
         else if (!strcmp(g->key, "length")) s.length = (int)v;
         else if (!strcmp(g->key, "minlen")) s.min_length = (int)v;
         else if (!strcmp(g->key, "val")) s.val_frac = v;
+        else if (!strcmp(g->key, "max_mb")) s.max_mb = (int)v;
         else if (!strcmp(g->key, "seed")) s.seed = strtoull(g->value, NULL, 10);
     }
     vc->err_col = 0;
@@ -144,6 +145,17 @@ int verb_data(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     if (data_open(&d, &s, e)) {
         if (text) vc->err_col = text->vcol;
         return -1;
+    }
+    if (r->has_pending) {
+        /* A loaded checkpoint waiting for its text: the same file, seed and split resume its stream. */
+        const DataSpec *p = &r->pending_data;
+        if (s.kind == p->kind && !strcmp(s.path, p->path) && s.seed == p->seed && s.val_frac == p->val_frac) {
+            d.position = r->pending_position;
+            out_printf(vc->out, "data: the checkpoint's stream resumes at batch %llu\n", (unsigned long long)d.position);
+        } else {
+            run_drop_pending(r);
+            out_puts(vc->out, "note: not the checkpoint's data: its optimizer moments are dropped\n");
+        }
     }
     run_set_data(r, &d);
     data_line(vc->out, &r->data);
