@@ -26,10 +26,12 @@ static const char *const value_kinds[] = {"learned", "id", "resid", NULL};
 static const char *const proj_kinds[] = {"learned", "id", NULL};
 static const char *const shape_kinds[] = {"off", "on", "vskip", NULL};
 static const char *const mlp_kinds[] = {"on", "off", NULL};   /* or a ratio */
+static const char *const stack_kinds[] = {"blocks", "mom", NULL};
+static const char *const router_kinds[] = {"gru", "mlp", NULL};
 
 /* The one key table: drives setting, help, completion and the text form. */
 const ArchKey arch_keys[] = {
-    {"depth", 0, KEY_INT, NULL, 1, ARCH_MAX_DEPTH, "number of blocks"},
+    {"depth", 0, KEY_INT, NULL, 0, ARCH_MAX_DEPTH, "number of blocks (stack=mom: set from bottom+anchor+top)"},
     {"width", 0, KEY_INT, NULL, 2, 8192, "model width d (a multiple of heads)"},
     {"heads", 0, KEY_INT, NULL, 1, 256, "attention heads"},
     {"ctx", 0, KEY_INT, NULL, 1, 4096, "context length T"},
@@ -44,6 +46,20 @@ const ArchKey arch_keys[] = {
     {"tie", 0, KEY_BOOL, onoff, 0, 1, "output head tied to the token embedding"},
     {"seed", 0, KEY_U64, NULL, 0, 1.8e19, "parameter init seed"},
     {"preset", 0, KEY_PRESET, arch_preset_names, 0, 0, "block preset every block starts from"},
+    /* Mixture-of-Modules (spec mom-and-mlp-attention.md §A, README "Decisions"). */
+    {"stack", 0, KEY_ENUM, stack_kinds, 0, 1, "blocks in order, or mom: routers pick modules per token"},
+    {"attn_pool", 0, KEY_INT, NULL, 1, MOM_MAX_POOL, "mom: attention modules N_A"},
+    {"ffn_pool", 0, KEY_INT, NULL, 1, MOM_MAX_POOL, "mom: FFN modules N_F"},
+    {"steps", 0, KEY_INT, NULL, 1, MOM_MAX_STEPS, "mom: routing steps H (the depth of each token's path)"},
+    {"topk", 0, KEY_INT, NULL, 1, MOM_MAX_TOPK, "mom: modules picked per step K (SKIP competes)"},
+    {"router", 0, KEY_ENUM, router_kinds, 0, 1, "mom: router kind (gru keeps a state across steps)"},
+    {"router_dim", 0, KEY_INT, NULL, 1, 4096, "mom: router width r"},
+    {"tau", 0, KEY_FLOAT, NULL, 1e-3, 1e3, "mom: router softmax temperature"},
+    {"renorm", 0, KEY_BOOL, onoff, 0, 1, "mom: kept weights renormalised (on: at K=1 the weight is 1, only aux trains the router)"},
+    {"aux", 0, KEY_FLOAT, NULL, 0, 100, "mom: load-balancing loss coefficient"},
+    {"bottom", 0, KEY_INT, NULL, 0, 64, "mom: static blocks before the chunk"},
+    {"top", 0, KEY_INT, NULL, 0, 64, "mom: static blocks after the chunk"},
+    {"anchor", 0, KEY_BOOL, onoff, 0, 1, "mom: a static anchor block right after the chunk"},
 
     {"preset", 1, KEY_PRESET, arch_preset_names, 0, 0, "apply a preset to the blocks"},
     {"attn", 1, KEY_ENUM, attn_kinds, 0, 1, "attention sub-block: mha or off"},
@@ -175,6 +191,7 @@ int arch_preset(ArchSpec *a, const char *name, int lo, int hi, BlError *e)
 
 int arch_reset_blocks(ArchSpec *a, BlError *e)
 {
+    if (a->stack == STACK_MOM) a->depth = mom_static_layers(&a->mom);
     return arch_preset(a, a->preset, 0, a->depth - 1, e);
 }
 
@@ -196,6 +213,8 @@ void arch_default(ArchSpec *a)
     a->tie = 1;
     a->seed = 1;
     snprintf(a->preset, sizeof a->preset, "preln");
+    a->stack = STACK_BLOCKS;
+    mom_spec_default(&a->mom);
     arch_reset_blocks(a, NULL);
 }
 
@@ -287,6 +306,19 @@ int arch_set_model(ArchSpec *a, const char *key, const char *value, BlError *e)
     else if (!strcmp(key, "pos")) a->pos = (uint8_t)c;
     else if (!strcmp(key, "init")) a->init = (uint8_t)c;
     else if (!strcmp(key, "tie")) a->tie = (uint8_t)c;
+    else if (!strcmp(key, "stack")) a->stack = (uint8_t)c;
+    else if (!strcmp(key, "attn_pool")) a->mom.n_attn = (int)v;
+    else if (!strcmp(key, "ffn_pool")) a->mom.n_ffn = (int)v;
+    else if (!strcmp(key, "steps")) a->mom.steps = (int)v;
+    else if (!strcmp(key, "topk")) a->mom.topk = (int)v;
+    else if (!strcmp(key, "router")) a->mom.router = (uint8_t)c;
+    else if (!strcmp(key, "router_dim")) a->mom.rdim = (int)v;
+    else if (!strcmp(key, "tau")) a->mom.tau = (float)v;
+    else if (!strcmp(key, "renorm")) a->mom.renorm = (uint8_t)c;
+    else if (!strcmp(key, "aux")) a->mom.aux = (float)v;
+    else if (!strcmp(key, "bottom")) a->mom.bottom = (int)v;
+    else if (!strcmp(key, "top")) a->mom.top = (int)v;
+    else if (!strcmp(key, "anchor")) a->mom.anchor = (uint8_t)c;
     return 0;
 }
 
@@ -365,7 +397,13 @@ int arch_set_block(ArchSpec *a, int lo, int hi, const char *key, const char *val
 
 int arch_validate(const ArchSpec *a, BlError *e)
 {
-    if (a->depth < 1 || a->depth > ARCH_MAX_DEPTH) return bl_fail(e, "depth=%d: expected 1 to %d", a->depth, ARCH_MAX_DEPTH);
+    if (a->stack == STACK_MOM) {
+        if (mom_validate(&a->mom, e)) return -1;
+        if (a->depth != mom_static_layers(&a->mom))
+            return bl_fail(e, "stack=mom: depth is bottom+anchor+top = %d, not %d", mom_static_layers(&a->mom), a->depth);
+    } else if (a->depth < 1 || a->depth > ARCH_MAX_DEPTH) {
+        return bl_fail(e, "depth=%d: expected 1 to %d", a->depth, ARCH_MAX_DEPTH);
+    }
     if (a->width % a->heads) return bl_fail(e, "width=%d is not a multiple of heads=%d", a->width, a->heads);
     if (a->pos == POS_SINUSOIDAL && a->width % 2) return bl_fail(e, "pos=sinusoidal needs an even width (width=%d)", a->width);
     for (int l = 0; l < a->depth; l++) {
@@ -403,6 +441,20 @@ void arch_key_value(const ArchSpec *a, const ArchKey *k, int l, char *buf, int c
         else if (!strcmp(key, "tie")) snprintf(buf, (size_t)cap, "%s", onoff[a->tie]);
         else if (!strcmp(key, "seed")) snprintf(buf, (size_t)cap, "%llu", (unsigned long long)a->seed);
         else if (!strcmp(key, "preset")) snprintf(buf, (size_t)cap, "%s", a->preset);
+        else if (!strcmp(key, "stack")) snprintf(buf, (size_t)cap, "%s", a->stack ? stack_kinds[a->stack] : "");
+        else if (a->stack != STACK_MOM) buf[0] = 0;   /* the mom keys only for a MoM */
+        else if (!strcmp(key, "attn_pool")) snprintf(buf, (size_t)cap, "%d", a->mom.n_attn);
+        else if (!strcmp(key, "ffn_pool")) snprintf(buf, (size_t)cap, "%d", a->mom.n_ffn);
+        else if (!strcmp(key, "steps")) snprintf(buf, (size_t)cap, "%d", a->mom.steps);
+        else if (!strcmp(key, "topk")) snprintf(buf, (size_t)cap, "%d", a->mom.topk);
+        else if (!strcmp(key, "router")) snprintf(buf, (size_t)cap, "%s", router_kinds[a->mom.router]);
+        else if (!strcmp(key, "router_dim")) snprintf(buf, (size_t)cap, "%d", a->mom.rdim);
+        else if (!strcmp(key, "tau")) fmt_float(a->mom.tau, buf, cap);
+        else if (!strcmp(key, "renorm")) snprintf(buf, (size_t)cap, "%s", onoff[a->mom.renorm]);
+        else if (!strcmp(key, "aux")) fmt_float(a->mom.aux, buf, cap);
+        else if (!strcmp(key, "bottom")) snprintf(buf, (size_t)cap, "%d", a->mom.bottom);
+        else if (!strcmp(key, "top")) snprintf(buf, (size_t)cap, "%d", a->mom.top);
+        else if (!strcmp(key, "anchor")) snprintf(buf, (size_t)cap, "%s", onoff[a->mom.anchor]);
         else buf[0] = 0;
         return;
     }
@@ -460,7 +512,7 @@ int arch_to_text(const ArchSpec *a, char *buf, int cap)
         if (key->block) continue;
         char v[48];
         arch_key_value(a, key, -1, v, sizeof v);
-        k += snprintf(buf + k, (size_t)(cap - k), " %s=%s", key->name, v);
+        if (v[0]) k += snprintf(buf + k, (size_t)(cap - k), " %s=%s", key->name, v);
     }
     char cur[1024], next[1024];
     for (int l = 0; l < a->depth && k < cap;) {
@@ -548,6 +600,27 @@ char *arch_to_json(const ArchSpec *a)
     json_key(&b, "pos"); json_put_string(&b, pos_kinds[a->pos]);
     json_key(&b, "tie"); json_put_bool(&b, a->tie);
     json_key(&b, "norm_eps"); json_put_number(&b, 1e-5);
+    json_key(&b, "act"); json_put_string(&b, act_kinds[a->act]);
+    json_key(&b, "mlp_ratio"); json_put_number(&b, a->mlp_ratio);
+    json_key(&b, "stack"); json_put_string(&b, stack_kinds[a->stack]);
+    if (a->stack == STACK_MOM) {
+        const MomSpec *m = &a->mom;
+        json_key(&b, "mom");
+        json_begin_object(&b);
+        json_key(&b, "attn_pool"); json_put_int(&b, m->n_attn);
+        json_key(&b, "ffn_pool"); json_put_int(&b, m->n_ffn);
+        json_key(&b, "steps"); json_put_int(&b, m->steps);
+        json_key(&b, "topk"); json_put_int(&b, m->topk);
+        json_key(&b, "router"); json_put_string(&b, router_kinds[m->router]);
+        json_key(&b, "router_dim"); json_put_int(&b, m->rdim);
+        json_key(&b, "tau"); json_put_number(&b, m->tau);
+        json_key(&b, "renorm"); json_put_bool(&b, m->renorm);
+        json_key(&b, "aux"); json_put_number(&b, m->aux);
+        json_key(&b, "bottom"); json_put_int(&b, m->bottom);
+        json_key(&b, "top"); json_put_int(&b, m->top);
+        json_key(&b, "anchor"); json_put_bool(&b, m->anchor);
+        json_end_object(&b);
+    }
     json_key(&b, "blocks");
     json_begin_array(&b);
     for (int l = 0; l < a->depth; l++) {

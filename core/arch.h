@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "mom.h"
 
 #define ARCH_MAX_DEPTH 4096
 
@@ -20,6 +21,9 @@ typedef enum { INIT_NORMAL, INIT_XAVIER } InitKind;
 typedef enum { LAYOUT_SEQUENTIAL, LAYOUT_PARALLEL } Layout;
 typedef enum { NORMPOS_PRE, NORMPOS_POST } NormPos;
 typedef enum { ATTN_MHA, ATTN_OFF } AttnKind;
+/* What sits between the embedding and the head: blocks in order, or a
+ * Mixture-of-Modules chunk (core/mom.h) with optional static blocks around it. */
+typedef enum { STACK_BLOCKS, STACK_MOM } StackKind;
 
 /* A scalar gain: its initial value and whether the optimizer trains it. */
 typedef struct GainSpec {
@@ -62,6 +66,8 @@ typedef struct ArchSpec {
     uint8_t  tie;            /* output head tied to the token embedding */
     uint64_t seed;           /* parameter init seed */
     char     preset[16];     /* preset every block starts from (model new preset=...) */
+    uint8_t  stack;          /* StackKind */
+    MomSpec  mom;            /* stack=mom: pools, steps, routers; depth = mom's static layers */
     BlockSpec blocks[ARCH_MAX_DEPTH];
 } ArchSpec;
 

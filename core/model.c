@@ -102,14 +102,28 @@ static void declare_block(ParamTable *pt, const ArchSpec *a, int l, BlockIdx *ix
     }
 }
 
-static void declare_model(ParamTable *pt, const ArchSpec *a, ModelIdx *mx, BlockIdx *bx)
+MomModelCfg model_mom_cfg(const ArchSpec *a)
+{
+    MomModelCfg c = {.width = a->width, .heads = a->heads, .causal = a->causal, .bias = a->bias,
+                     .norm = a->norm, .act = a->act, .mlp_ratio = a->mlp_ratio};
+    return c;
+}
+
+/* Where the MoM chunk sits among the blocks: after `bottom` of them (-1: none). */
+static int mom_slot(const ArchSpec *a) { return a->stack == STACK_MOM ? a->mom.bottom : -1; }
+
+static void declare_model(ParamTable *pt, const ArchSpec *a, ModelIdx *mx, BlockIdx *bx, MomIdx *mi)
 {
     int C = a->width;
     mx->wte = add(pt, -1, "wte", PARAM_TRAIN, a->vocab, C);
     mx->wpe = a->pos == POS_NONE ? -1 : add(pt, -1, "wpe", a->pos == POS_LEARNED ? PARAM_TRAIN : 0, a->ctx, C);
     mx->ln_in_w = mx->ln_in_b = -1;
     if (wants_input_norm(a)) declare_norm(pt, a, -1, "ln_in", &mx->ln_in_w, &mx->ln_in_b);
-    for (int l = 0; l < a->depth; l++) declare_block(pt, a, l, &bx[l]);
+    MomModelCfg mc = model_mom_cfg(a);
+    for (int l = 0; l <= a->depth; l++) {
+        if (l == mom_slot(a)) mom_declare(pt, &a->mom, &mc, -1, mi);
+        if (l < a->depth) declare_block(pt, a, l, &bx[l]);
+    }
     declare_norm(pt, a, -1, "ln_f", &mx->lnf_w, &mx->lnf_b);
     mx->head = a->tie ? -1 : add(pt, -1, "lm_head", PARAM_TRAIN | PARAM_DECAY, a->vocab, C);
 }
@@ -118,8 +132,9 @@ int model_declare(const ArchSpec *a, ParamTable *pt, BlError *e)
 {
     if (arch_validate(a, e)) return -1;
     ModelIdx mx;
-    BlockIdx *bx = xcalloc((size_t)a->depth, sizeof *bx);
-    declare_model(pt, a, &mx, bx);
+    MomIdx mi;
+    BlockIdx *bx = xcalloc((size_t)a->depth + 1, sizeof *bx);
+    declare_model(pt, a, &mx, bx, &mi);
     free(bx);
     return 0;
 }
@@ -198,8 +213,9 @@ int model_build(Model *m, const ArchSpec *a, BlError *e)
     m->arch = xmalloc(sizeof *m->arch);
     memcpy(m->arch, a, sizeof *a);
     ModelIdx mx;
-    BlockIdx *bx = xcalloc((size_t)a->depth, sizeof *bx);
-    declare_model(&m->params, a, &mx, bx);
+    MomIdx mi;
+    BlockIdx *bx = xcalloc((size_t)a->depth + 1, sizeof *bx);
+    declare_model(&m->params, a, &mx, bx, &mi);
     params_alloc(&m->params);
     ParamTable *pt = &m->params;
     m->wte = params_tensor(pt, mx.wte);
@@ -209,7 +225,11 @@ int model_build(Model *m, const ArchSpec *a, BlError *e)
     m->lnf_w = params_tensor(pt, mx.lnf_w);
     m->lnf_b = params_tensor(pt, mx.lnf_b);
     m->head = params_tensor(pt, mx.head);
-    m->blocks = xcalloc((size_t)a->depth, sizeof *m->blocks);
+    m->blocks = xcalloc((size_t)a->depth + 1, sizeof *m->blocks);
+    if (a->stack == STACK_MOM) {
+        m->mom = xmalloc(sizeof *m->mom);
+        mom_resolve(pt, &a->mom, &mi, m->mom);
+    }
     for (int l = 0; l < a->depth; l++) {
         BlockParams *p = &m->blocks[l];
         BlockIdx *x = &bx[l];
@@ -246,7 +266,10 @@ int model_build(Model *m, const ArchSpec *a, BlError *e)
     if (m->wpe && a->pos == POS_LEARNED) fill_normal(&r, m->wpe->data, m->wpe->n, INIT_STD);
     if (m->wpe && a->pos == POS_SINUSOIDAL) init_sinusoids(m->wpe);
     fill_const(m->ln_in_w, 1.0f);
-    for (int l = 0; l < a->depth; l++) init_block(&r, a, l, &m->blocks[l]);
+    for (int l = 0; l <= a->depth; l++) {
+        if (l == mom_slot(a)) mom_init(&r, &a->mom, m->mom);
+        if (l < a->depth) init_block(&r, a, l, &m->blocks[l]);
+    }
     fill_const(m->lnf_w, 1.0f);
     if (m->head) fill_normal(&r, m->head->data, m->head->n, weight_std(a, NULL, a->vocab, a->width, 1.0f));
     return 0;
@@ -256,6 +279,7 @@ void model_free(Model *m)
 {
     params_free(&m->params);
     free(m->blocks);
+    free(m->mom);
     free(m->arch);
     memset(m, 0, sizeof *m);
 }
@@ -355,18 +379,33 @@ Tensor *model_forward(Model *m, Tape *t, const int *tokens, int B, int T, const 
         x = norm(m, t, -1, "ln_in.in", x, m->ln_in_w, m->ln_in_b);
         tape_hook(t, -1, "ln_in.out", x);
     }
+    m->aux = NULL;
+    MomModelCfg mc = model_mom_cfg(a);
     if (t->recording) {
-        for (int l = 0; l < a->depth; l++) x = block_forward(m, t, l, x);
+        for (int l = 0; l <= a->depth; l++) {
+            if (l == mom_slot(a)) x = mom_forward(&a->mom, &mc, m->mom, &m->mom_run, t, -1, x, &m->aux);
+            if (l < a->depth) x = block_forward(m, t, l, x);
+        }
     } else {
-        /* Forward only: keep one block's activations alive at a time. */
+        /* Forward only: keep one block's activations alive at a time (the MoM
+         * chunk's aux loss is computed on the tape before its memory goes). */
         Tensor *ping[2] = {tape_like(t, x), tape_like(t, x)};
-        for (int l = 0; l < a->depth; l++) {
+        Tensor *aux_keep = a->stack == STACK_MOM ? tape_tensor(t, 1, 0, 0, 0) : NULL;
+        for (int l = 0; l <= a->depth; l++) {
             ArenaMark mark = arena_mark(&t->arena);
-            Tensor *y = block_forward(m, t, l, x);
+            Tensor *y = x;
+            if (l == mom_slot(a)) {
+                Tensor *aux = NULL;
+                y = mom_forward(&a->mom, &mc, m->mom, &m->mom_run, t, -1, y, &aux);
+                aux_keep->data[0] = aux->data[0];
+            }
+            if (l < a->depth) y = block_forward(m, t, l, y);
+            if (y == x) { arena_release(&t->arena, mark); continue; }
             memcpy(ping[l & 1]->data, y->data, (size_t)y->n * sizeof(float));
             arena_release(&t->arena, mark);
             x = ping[l & 1];
         }
+        m->aux = aux_keep;
     }
     tape_hook(t, -1, "ln_f.in", x);
     if (m->lnf_w) x = a->norm == NORM_RMS ? op_rmsnorm(t, x, m->lnf_w, NORM_EPS)
@@ -379,15 +418,27 @@ Tensor *model_forward(Model *m, Tape *t, const int *tokens, int B, int T, const 
     return op_cross_entropy(t, logits, targets, mask);
 }
 
+Tensor *model_objective(Model *m, Tape *t, Tensor *loss)
+{
+    if (!m->aux || m->arch->mom.aux == 0.0f) return loss;
+    return op_mix(t, loss, gain_const(1), m->aux, gain_const(m->arch->mom.aux));
+}
+
 double model_flops_per_step(const Model *m, int B, int T)
 {
     double matmul = 0;
     const ParamTable *pt = &m->params;
     for (int i = 0; i < pt->n; i++)
-        if (pt->p[i].t.ndim == 2 && strcmp(pt->p[i].name, "wpe") != 0) matmul += pt->p[i].t.n;
+        if (pt->p[i].t.ndim == 2 && strcmp(pt->p[i].name, "wpe") != 0 && strncmp(pt->p[i].name, "mom.", 4) != 0)
+            matmul += pt->p[i].t.n;
     /* wte counts once, as the head's matmul (the embedding lookup is no matmul). */
     double attn = 0;
     for (int l = 0; l < m->arch->depth; l++)
         if (m->arch->blocks[l].attn == ATTN_MHA) attn += 12.0 * T * m->arch->width;
+    if (m->arch->stack == STACK_MOM) {
+        /* Only the chosen modules run: forward MACs of the chunk, ×2 flops, ×3 with backward. */
+        MomModelCfg mc = model_mom_cfg(m->arch);
+        attn += 6.0 * mom_macs_per_token(&m->arch->mom, &mc, T);
+    }
     return 6.0 * matmul * B * T + attn * B * T;
 }

@@ -37,6 +37,9 @@ typedef struct Model {
     Tensor *ln_in_w, *ln_in_b;   /* (C) norm before block 0, only when block 0 has norm=off */
     Tensor *lnf_w, *lnf_b;       /* (C) final norm */
     Tensor *head;                /* (V, C) untied head, or NULL (tied: wte) */
+    MomParams *mom;              /* stack=mom: the chunk's tensors (owned), else NULL */
+    MomRun     mom_run;          /* stack=mom: forced paths, knock-outs, record (set by probes) */
+    Tensor    *aux;              /* stack=mom: the last forward's unscaled balance loss (on its tape) */
 } Model;
 
 /* Validates a, declares, allocates and initialises every parameter from
@@ -60,5 +63,12 @@ Tensor *model_forward(Model *m, Tape *t, const int *tokens, int B, int T, const 
 /* FLOPs of one training step (forward + backward) on B·T tokens: 6·(matmul
  * params)·tokens + attention's 12·L·T·C per token (the usual estimate). */
 double model_flops_per_step(const Model *m, int B, int T);
+
+/* The chunk's model-wide settings (width, heads, norm, ...) from the spec. */
+MomModelCfg model_mom_cfg(const ArchSpec *a);
+
+/* The objective to differentiate after a forward with targets: the main loss,
+ * plus aux·(L_aux_attn + L_aux_ffn) for a MoM (spec §A.9). */
+Tensor *model_objective(Model *m, Tape *t, Tensor *loss);
 
 #endif

@@ -62,8 +62,9 @@ void trainer_step(Trainer *tr, StepStats *st)
     tr->tape.recording = 1;
     memset(pt->grad, 0, pt->total * sizeof(float));
     Tensor *loss = model_forward(m, &tr->tape, tr->tokens, tr->B, tr->T, tr->targets, tr->mask, NULL);
-    tape_backward(&tr->tape, loss);
+    tape_backward(&tr->tape, model_objective(m, &tr->tape, loss));
     st->loss = loss->data[0];
+    st->aux = m->aux ? m->aux->data[0] : 0.0f;
     st->lr = optim_lr(&tr->opt.spec, tr->step);
     if (tr->after_backward) tr->after_backward(tr->after_ctx, tr);
     int bad = !isfinite(st->loss) ? -2 : first_nonfinite_grad(pt);

@@ -12,6 +12,7 @@
 typedef struct StepStats {
     long   step;        /* 1-based index of the step just taken */
     float  loss;
+    float  aux;         /* stack=mom: unscaled load-balancing loss (the objective adds aux·this); 0 otherwise */
     float  lr;
     double grad_norm;   /* before clipping */
     double seconds;     /* wall time of the step */
