@@ -220,6 +220,7 @@ Tensor *mom_forward(const MomSpec *s, const MomModelCfg *c, const MomParams *p, 
 {
     int N = tensor_rows(x), C = c->width, K = s->topk, H = s->steps;
     Tensor *ga = NULL, *gf = NULL;
+    tape_hook(t, layer, "mom.in", x);
     if (s->router == ROUTER_GRU) {
         /* The GRU states start at zero when the chunk begins (§A.4). */
         ga = tape_tensor(t, N, s->rdim, 0, 0);

@@ -96,8 +96,8 @@ typedef struct MomRun {
     int        force_diag;               /* 1: step h → module h (SKIP past the pool), K=1 only */
 } MomRun;
 
-/* Hook sites (layer = the chunk's Param.layer): "mom.resid_step" after each
- * step's FFN add. Returns the new x; *aux receives the unscaled balance loss
+/* Hook sites (layer as given): "mom.in" (the chunk's input), per step
+ * "mom.attn.pattern", "mom.resid_mid" and "mom.resid_step" (after the FFN add). Returns the new x; *aux receives the unscaled balance loss
  * L_aux_attn + L_aux_ffn (a (1) tensor on the tape; scale it by s->aux). */
 Tensor *mom_forward(const MomSpec *s, const MomModelCfg *c, const MomParams *p, const MomRun *run, Tape *t,
                     int layer, Tensor *x, Tensor **aux);

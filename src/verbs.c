@@ -59,7 +59,8 @@ const VerbKey verb_keys_set[] = {
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
-const char *const verb_probe_words[] = {"rank", "updates", "grads", "lnin", "attn", "scalars", "all", "off", NULL};
+const char *const verb_probe_words[] = {"rank", "updates", "grads", "lnin", "attn", "scalars", "router", "knockout", "modules",
+                                       "all", "off", NULL};
 static const char *const onoff_names[] = {"off", "on", NULL};
 
 const VerbKey verb_keys_probe[] = {
@@ -198,18 +199,48 @@ const Verb verb_table[] = {
      "Without keys, shows the settings.",
      "set seed=42\n"
      "set threads=2", NULL},
-    {"probe", NULL, 0, WORD_CHOICE, 1, 7, "NAME", verb_keys_probe, -1, verb_probe,
+    {"mom", NULL, 0, WORD_NONE, 0, 0, NULL, verb_keys_mom, 0, verb_mom,
+     "mom [from=RUN] [path=free|diag] [key=value...]",
+     "Mixture-of-Modules from a trained run: routers assemble each token's path",
+     "`mom from=A` makes the current run a MoM (Gong et al. 2024) whose module slots are\n"
+     "run A's trained blocks in order: bottom blocks 1:1, then block j's attention and\n"
+     "MLP become attention module j and FFN module j, then the anchor and top blocks.\n"
+     "A needs exactly bottom + max(attn_pool, ffn_pool) + anchor + top plain Pre-LN\n"
+     "blocks. Routers start random (std 0.02); the optimizer starts fresh. Keys:\n"
+     "attn_pool ffn_pool steps topk router router_dim tau renorm aux bottom top anchor\n"
+     "(see `help model`). Every step each token picks top-K of its pool plus SKIP;\n"
+     "the chosen attention modules' q, k, v are summed unweighted (a token that picks\n"
+     "only SKIP has q = k = v = 0, as in the official code), one causal attention\n"
+     "runs over all tokens, and the chosen W_o and FFN outputs are added weighted.\n"
+     "At topk=1 with renorm=on the kept weight is exactly 1, so the language-model\n"
+     "loss sends no gradient to the routers and only the load-balancing loss (aux,\n"
+     "0.01) trains them, as in the official code; renorm=off keeps the raw\n"
+     "probability as the weight so the LM loss reaches them (compare with `probe\n"
+     "router`: router.gnorm.lm vs router.gnorm.aux). path=diag forces step h to\n"
+     "module h (weight 1): a MoM from A then computes exactly A's logits.\n"
+     "Without from=, shows the run's MoM (and sets path=).",
+     "mom from=A\n"
+     "mom from=A attn_pool=4 ffn_pool=4 steps=6 topk=1 router=gru\n"
+     "mom from=A steps=8 renorm=off aux=0\n"
+     "mom path=diag", NULL},
+    {"probe", NULL, 0, WORD_CHOICE, 1, 10, "NAME", verb_keys_probe, -1, verb_probe,
      "probe NAME... [every=N] [lr=X]",
-     "measure signal propagation: rank, updates, grads, lnin, attn, scalars",
+     "measure signal propagation: rank, updates, grads, lnin, attn, scalars; router, knockout, modules (MoM)",
      "Runs the named probes now on the run's fixed probe batch (forward only, plus a\n"
      "backward for grads) and records them as series; `show` prints them and `export`\n"
      "draws them. every=N keeps probing every N steps while training; `probe off`\n"
      "stops that. At step 0, `probe updates` measures DeepNet's ||dF|| after one plain\n"
      "SGD step of lr (default 0.1) and restores the parameters. NaN or Inf in a probe\n"
-     "raises an alarm naming the first tensor and layer.",
+     "raises an alarm naming the first tensor and layer. A Mixture-of-Modules run also\n"
+     "has: router (chosen module and weight per token and step, usage per step,\n"
+     "entropy, effective depth, aux, the routers' gradient norm from each loss),\n"
+     "knockout (loss increase with one module disabled, router score -inf) and\n"
+     "modules (cosine between module outputs).",
      "probe rank\n"
      "probe rank grads attn every=10\n"
      "probe updates lr=0.1\n"
+     "probe router every=20\n"
+     "probe knockout modules\n"
      "probe off", verb_probe_words},
     {"show", NULL, 0, WORD_SERIES, 0, 1, "NAME", verb_keys_show, -1, verb_show,
      "show [SERIES|CHART] [key=value...]",

@@ -108,10 +108,13 @@ int verb_show(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_export(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_note(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_wait(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_mom(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+/* One line per MoM probe in mask (router, knockout, modules) from the latest records. */
+void verb_mom_summary(Out *o, Metrics *mt, unsigned mask);
 
 /* Key tables of the verbs that have their own keys (for help and completion). */
 extern const VerbKey verb_keys_data[], verb_keys_train[], verb_keys_sample[], verb_keys_set[], verb_keys_probe[],
-    verb_keys_show[], verb_keys_export[], verb_keys_wait[];
+    verb_keys_show[], verb_keys_export[], verb_keys_wait[], verb_keys_mom[];
 extern const char *const verb_probe_words[];
 
 /* Shared by handlers: the first positional word after the noun, or NULL. */
