@@ -331,6 +331,10 @@ ChartRGB chart_cmap(ChartCmap m, double t)
     if (t < 0) t = 0;
     if (t > 1) t = 1;
     if (m == CHART_CMAP_DIVERGING) return lerp_table(diverging, 11, t);
+    if (m == CHART_CMAP_CATEGORY) {
+        long i = lround(t * CHART_CATEGORY_MAX);
+        return i >= CHART_CATEGORY_MAX ? (ChartRGB){34, 34, 34} : chart_palette((int)i);
+    }
     return lerp_table(viridis, 33, t);
 }
 

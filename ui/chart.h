@@ -38,8 +38,11 @@ typedef enum {
 
 typedef enum {
     CHART_CMAP_VIRIDIS,    /* sequential, for values like [0, 1] */
-    CHART_CMAP_DIVERGING   /* blue - white - red, centred on 0, for signed values */
+    CHART_CMAP_DIVERGING,  /* blue - white - red, centred on 0, for signed values */
+    CHART_CMAP_CATEGORY    /* whole numbers 0..30 → palette colours, 31 → near-black (MoM SKIP);
+                              the chart sets its range to [0, CHART_CATEGORY_MAX] */
 } ChartCmap;
+#define CHART_CATEGORY_MAX 31
 
 typedef struct ChartRGB {
     uint8_t r, g, b;

@@ -24,6 +24,14 @@ const ChartDef chart_defs[] = {
     {"attn", "attention map of one layer and head (layer= head=; head=-1: all heads)"},
     {"entropy", "attention entropy per layer and head (nats)"},
     {"scalars", "every trainable scalar gain over steps"},
+    {"router.map", "MoM: module chosen per token (x) and step (y), attention and FFN side by side; black = SKIP"},
+    {"router.usage", "MoM: share of choices per module at each step (bars per step), attention and FFN"},
+    {"router.depth", "MoM: tokens by effective depth (steps not SKIPped)"},
+    {"router.entropy", "MoM: entropy of module usage over steps (nats; low = collapse onto few modules)"},
+    {"router.gnorm", "MoM: the routers' gradient norm from the LM loss and from the aux loss, over steps"},
+    {"aux", "MoM: load-balancing loss over training steps"},
+    {"knockout", "MoM: loss increase with one module disabled, attention and FFN"},
+    {"modules.sim", "MoM: cosine between module outputs on the probe batch, attention and FFN"},
     {NULL, NULL},
 };
 
@@ -344,6 +352,171 @@ static Chart *ratio_chart(const ChartRun *runs, const ChartOpts *o, BlError *e)
     return c;
 }
 
+/* ---- Mixture-of-Modules ------------------------------------------------------------------------------ */
+
+static const char *const mom_kinds[2] = {"attn", "ffn"};
+static const char *const mom_titles[2] = {"attention", "FFN"};
+
+/* router.map: per kind a steps × tokens panel, colour = module (SKIP recorded as −1 → black). */
+static Chart *router_map_chart(const ChartRun *runs, BlError *e)
+{
+    char title[160];
+    title_for(runs, 1, "router choices (colour = module, black = SKIP)", title, sizeof title);
+    Chart *g = chart_grid_new(title, 2);
+    long step = 0;
+    for (int k = 0; k < 2; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "router.%s", mom_kinds[k]);
+        Snap s;
+        if (!snap(runs[0].metrics, name, &s)) {
+            chart_free(g);
+            return missing(e, name, "run `probe router` on a MoM run");
+        }
+        const float *rec = s.values + (size_t)(s.n - 1) * s.len;
+        double *v = xmalloc(sizeof(double) * (size_t)s.len);
+        for (int i = 0; i < s.len; i++) v[i] = rec[i] < 0 ? CHART_CATEGORY_MAX : rec[i];
+        Chart *p = chart_heatmap_new(mom_titles[k], s.rows, s.cols, v);
+        chart_heatmap_set_cmap(p, CHART_CMAP_CATEGORY);
+        chart_heatmap_set_range(p, 0, CHART_CATEGORY_MAX);
+        chart_heatmap_set_numbers(p, 0, 0, 1);
+        if (s.labels) chart_heatmap_set_labels(p, 1, (const char *const *)s.labels);
+        chart_set_axis_labels(p, "token", "step");
+        chart_heatmap_set_value_label(p, "module");
+        chart_grid_add(g, p);
+        step = s.steps[s.n - 1];
+        free(v);
+        snap_free(&s);
+    }
+    char sub[96];
+    snprintf(sub, sizeof sub, "probe sequence 0 at step %ld; module m in palette colour m", step);
+    chart_set_subtitle(g, sub);
+    return g;
+}
+
+/* router.usage: per kind, bars per step, one series per module (SKIP last). */
+static Chart *router_usage_chart(const ChartRun *runs, BlError *e)
+{
+    char title[160];
+    title_for(runs, 1, "module usage per step", title, sizeof title);
+    Chart *g = chart_grid_new(title, 2);
+    for (int k = 0; k < 2; k++) {
+        char name[40];
+        snprintf(name, sizeof name, "router.usage.%s", mom_kinds[k]);
+        Snap s;
+        if (!snap(runs[0].metrics, name, &s)) {
+            chart_free(g);
+            return missing(e, name, "run `probe router` on a MoM run");
+        }
+        int H = s.rows, S = s.cols;
+        char **steps = xmalloc(sizeof(char *) * (size_t)H);
+        for (int h = 0; h < H; h++) {
+            steps[h] = xmalloc(16);
+            snprintf(steps[h], 16, "step %d", h);
+        }
+        Chart *p = chart_bar_new(mom_titles[k], H, (const char *const *)steps);
+        const float *rec = s.values + (size_t)(s.n - 1) * s.len;
+        double *y = xmalloc(sizeof(double) * (size_t)H);
+        for (int m = 0; m < S; m++) {
+            for (int h = 0; h < H; h++) y[h] = rec[h * S + m];
+            /* SKIP in black-ish grey (palette 7), modules in their router.map colours. */
+            chart_add_bars(p, s.labels ? s.labels[m] : "", m == S - 1 ? 7 : m, y);
+        }
+        chart_set_axis_labels(p, "step", "share of choices");
+        chart_grid_add(g, p);
+        for (int h = 0; h < H; h++) free(steps[h]);
+        free(steps);
+        free(y);
+        snap_free(&s);
+    }
+    return g;
+}
+
+static Chart *router_depth_chart(const ChartRun *runs, BlError *e)
+{
+    Snap s;
+    if (!snap(runs[0].metrics, "router.depth", &s)) return missing(e, "router.depth", "run `probe router` on a MoM run");
+    int D = s.cols;
+    char **lab = xmalloc(sizeof(char *) * (size_t)D);
+    for (int d = 0; d < D; d++) {
+        lab[d] = xmalloc(16);
+        snprintf(lab[d], 16, "%d", d);
+    }
+    char title[160];
+    title_for(runs, 1, "effective depth (steps a token did not SKIP)", title, sizeof title);
+    Chart *c = chart_bar_new(title, D, (const char *const *)lab);
+    const float *rec = s.values + (size_t)(s.n - 1) * s.len;
+    double *y = xmalloc(sizeof(double) * (size_t)D);
+    for (int k = 0; k < 2; k++) {
+        for (int d = 0; d < D; d++) y[d] = rec[k * D + d];
+        chart_add_bars(c, mom_titles[k], k, y);
+    }
+    chart_set_axis_labels(c, "steps used", "share of tokens");
+    for (int d = 0; d < D; d++) free(lab[d]);
+    free(lab);
+    free(y);
+    snap_free(&s);
+    return c;
+}
+
+/* knockout: Δloss bars, one panel per module type. */
+static Chart *knockout_chart(const ChartRun *runs, BlError *e)
+{
+    Snap s;
+    if (!snap(runs[0].metrics, "knockout", &s)) return missing(e, "knockout", "run `probe knockout` on a MoM run");
+    char title[160];
+    title_for(runs, 1, "loss increase with one module knocked out", title, sizeof title);
+    Chart *g = chart_grid_new(title, 2);
+    const float *rec = s.values + (size_t)(s.n - 1) * s.len;
+    for (int k = 0; k < 2; k++) {
+        int n = 0, idx[64];
+        for (int i = 0; i < s.len && n < 64; i++)
+            if (s.labels && !strncmp(s.labels[i], mom_kinds[k], strlen(mom_kinds[k]))) idx[n++] = i;
+        if (!n) continue;
+        const char *lab[64];
+        double y[64];
+        for (int i = 0; i < n; i++) lab[i] = s.labels[idx[i]], y[i] = rec[idx[i]];
+        Chart *p = chart_bar_new(mom_titles[k], n, lab);
+        chart_add_bars(p, "delta loss", k, y);
+        chart_set_axis_labels(p, "module", "delta loss (nats)");
+        chart_grid_add(g, p);
+    }
+    char sub[64];
+    snprintf(sub, sizeof sub, "probe batch at step %ld", s.steps[s.n - 1]);
+    chart_set_subtitle(g, sub);
+    snap_free(&s);
+    return g;
+}
+
+static Chart *modules_sim_chart(const ChartRun *runs, BlError *e)
+{
+    char title[160];
+    title_for(runs, 1, "cosine between module outputs", title, sizeof title);
+    Chart *g = chart_grid_new(title, 2);
+    for (int k = 0; k < 2; k++) {
+        char name[40];
+        snprintf(name, sizeof name, "modules.sim.%s", mom_kinds[k]);
+        Snap s;
+        if (!snap(runs[0].metrics, name, &s)) {
+            chart_free(g);
+            return missing(e, name, "run `probe modules` on a MoM run");
+        }
+        double *v = xmalloc(sizeof(double) * (size_t)s.len);
+        const float *rec = s.values + (size_t)(s.n - 1) * s.len;
+        for (int i = 0; i < s.len; i++) v[i] = rec[i];
+        Chart *p = chart_heatmap_new(mom_titles[k], s.rows, s.cols, v);
+        chart_heatmap_set_cmap(p, CHART_CMAP_DIVERGING);
+        chart_heatmap_set_range(p, -1, 1);
+        chart_heatmap_set_numbers(p, 0, 0, 1);
+        chart_heatmap_set_numbers(p, 1, 0, 1);
+        chart_set_axis_labels(p, "module", "module");
+        chart_heatmap_set_value_label(p, "cosine");
+        chart_grid_add(g, p);
+        free(v);
+        snap_free(&s);
+    }
+    return g;
+}
+
 Chart *chart_from_metrics(const char *name, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
     ChartOpts dflt;
@@ -364,8 +537,17 @@ Chart *chart_from_metrics(const char *name, const ChartRun *runs, int n, const C
     if (!strcmp(name, "lnin")) return depth_chart("lnin.attn", "lnin.mlp", "RMS of norm inputs", "RMS", runs, n, o, 1, 0, "run `probe lnin`", e);
     if (!strcmp(name, "attn")) return attention_chart(runs, o, e);
     if (!strcmp(name, "entropy")) return matrix_chart("attn.entropy", "attention entropy", runs, "head", "layer", "nats", "run `probe attn`", e);
+    const char *prouter = "run `probe router` (or `probe router every=N` while training) on a MoM run";
+    if (!strcmp(name, "router.map")) return router_map_chart(runs, e);
+    if (!strcmp(name, "router.usage")) return router_usage_chart(runs, e);
+    if (!strcmp(name, "router.depth")) return router_depth_chart(runs, e);
+    if (!strcmp(name, "router.entropy")) return steps_chart("router.entropy.attn", "router.entropy.ffn", "router usage entropy", "nats", runs, n, o, 0, prouter, e);
+    if (!strcmp(name, "router.gnorm")) return steps_chart("router.gnorm.lm", "router.gnorm.aux", "router gradient norm from each loss", "L2 norm", runs, n, o, 0, prouter, e);
+    if (!strcmp(name, "aux")) return steps_chart("aux", NULL, "load-balancing loss", "aux (unscaled)", runs, n, o, 0, "train a MoM run", e);
+    if (!strcmp(name, "knockout")) return knockout_chart(runs, e);
+    if (!strcmp(name, "modules.sim")) return modules_sim_chart(runs, e);
     if (!strcmp(name, "scalars")) return columns_chart("scalars", "scalar gains", runs, "run `probe scalars every=N` (the model needs trainable gains, e.g. preset=sas)", e);
-    char list[512];
+    char list[1024];
     size_t k = 0;
     for (int i = 0; chart_defs[i].name && k < sizeof list; i++)
         k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", chart_defs[i].name);
