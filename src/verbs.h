@@ -111,6 +111,8 @@ int verb_wait(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_mom(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 /* One line per MoM probe in mask (router, knockout, modules) from the latest records. */
 void verb_mom_summary(Out *o, Metrics *mt, unsigned mask);
+/* `arch` for a MoM: pools, routers, a step's equations, one token's path. */
+void verb_mom_draw(Out *o, Run *r);
 
 /* Key tables of the verbs that have their own keys (for help and completion). */
 extern const VerbKey verb_keys_data[], verb_keys_train[], verb_keys_sample[], verb_keys_set[], verb_keys_probe[],

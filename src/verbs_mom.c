@@ -110,6 +110,61 @@ int verb_mom(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     return 0;
 }
 
+/* The chunk drawn for `arch`: pools, routers, one step as equations, and the
+ * path one token of the probe batch takes (spec §A.6). */
+void verb_mom_draw(Out *o, Run *r)
+{
+    const ArchSpec *a = r->model.arch;
+    const MomSpec *s = &a->mom;
+    const char *ln = a->norm == NORM_RMS ? "RMS" : a->norm == NORM_NONE ? "" : "LN";
+    out_printf(o, "  Mixture-of-Modules chunk (after %d static block%s, before %d%s):\n", s->bottom, s->bottom == 1 ? "" : "s",
+               s->top, s->anchor ? " + anchor" : "");
+    out_puts(o, "    pools     attention ");
+    for (int m = 0; m < s->n_attn; m++) out_printf(o, "A%d ", m);
+    out_puts(o, "| FFN ");
+    for (int m = 0; m < s->n_ffn; m++) out_printf(o, "F%d ", m);
+    out_printf(o, "| SKIP   (each module has its own %s)\n", ln[0] ? ln : "identity norm");
+    if (s->router == ROUTER_GRU)
+        out_printf(o, "    routers   attn, ffn: GRU cell (r=%d, state carried across the %d steps) -> scores (pool+1)\n", s->rdim, s->steps);
+    else
+        out_printf(o, "    routers   attn, ffn: x -> Linear(r=%d) -> ReLU -> Linear -> scores (pool+1)\n", s->rdim);
+    out_printf(o, "              p = softmax(s/%g), top-%d kept%s, SKIP competes; aux %g x load balance\n", (double)s->tau, s->topk,
+               s->renorm ? " and renormalised" : " with raw p as weights", (double)s->aux);
+    out_printf(o, "    step h    q,k,v = sum_{m in S_A} W_qkv^m %s_m(x)      (unweighted; only-SKIP tokens: 0)\n", ln);
+    out_puts(o, "              x = x + sum_{m in S_A} w_m W_o^m Attn(q,k,v)   (one causal attention over all tokens)\n");
+    out_printf(o, "              x = x + sum_{m in S_F} w_m FFN_m(%s'_m(x))\n", ln);
+    out_printf(o, "    h = 0..%d  the same pools and routers at every step\n", s->steps - 1);
+    BlError e;
+    Prober *p = run_prober(r, &e);
+    if (!p) return;
+    int H = s->steps, K = s->topk, N = p->B * p->T, t = p->T - 1;
+    MomRecord rec = {.N = N};
+    rec.attn_idx = malloc(sizeof(int) * (size_t)H * N * K);
+    rec.ffn_idx = malloc(sizeof(int) * (size_t)H * N * K);
+    rec.attn_w = malloc(sizeof(float) * (size_t)H * N * K);
+    rec.ffn_w = malloc(sizeof(float) * (size_t)H * N * K);
+    r->model.mom_run.rec = &rec;
+    tape_reset(&p->tape);
+    p->tape.recording = 0;
+    model_forward(&r->model, &p->tape, p->tokens, p->B, p->T, NULL, NULL, NULL);
+    r->model.mom_run.rec = NULL;
+    out_printf(o, "    path of the last token ('%s') of probe sequence 0:\n      embed", p->labels[t]);
+    for (int h = 0; h < H; h++) {
+        out_puts(o, " ->");
+        for (int kind = 0; kind < 2; kind++) {
+            const int *idx = (kind ? rec.ffn_idx : rec.attn_idx) + ((size_t)h * N + t) * K;
+            int pool = kind ? s->n_ffn : s->n_attn;
+            out_puts(o, " ");
+            for (int k = 0; k < K; k++) {
+                if (idx[k] >= pool) out_printf(o, "%sSKIP", k ? "+" : "");
+                else out_printf(o, "%s%c%d", k ? "+" : "", kind ? 'F' : 'A', idx[k]);
+            }
+        }
+    }
+    out_puts(o, " -> head\n");
+    free(rec.attn_idx); free(rec.ffn_idx); free(rec.attn_w); free(rec.ffn_w);
+}
+
 /* One line per MoM probe: what a person reads first. */
 void verb_mom_summary(Out *o, Metrics *mt, unsigned mask)
 {
