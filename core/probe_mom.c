@@ -58,7 +58,7 @@ static void router_series(Prober *p, const MomSpec *s, const char *kind, int poo
     char name[48];
     float *map = malloc(sizeof(float) * (size_t)H * T), *wmap = malloc(sizeof(float) * (size_t)H * T);
     float *use = calloc((size_t)H * S, sizeof(float));
-    double *all = calloc((size_t)S, sizeof(double)), pent = 0, reuse = 0;
+    double *all = calloc((size_t)S, sizeof(double)), pent = 0, reuse = 0, diag = 0;
     for (int h = 0; h < H; h++) {
         for (int t = 0; t < T; t++) {
             int c = idx[((size_t)h * N + t) * K];
@@ -78,6 +78,7 @@ static void router_series(Prober *p, const MomSpec *s, const char *kind, int poo
             for (int c = 0; c < S; c++)
                 if (q[c] > 0) pent -= q[c] * log(q[c]);
             if (h > 0) reuse += idx[((size_t)h * N + i) * K] == idx[((size_t)(h - 1) * N + i) * K];
+            diag += idx[((size_t)h * N + i) * K] == (h < pool ? h : pool);
         }
     }
     const char **tl = malloc(sizeof(char *) * (size_t)T);
@@ -101,6 +102,8 @@ static void router_series(Prober *p, const MomSpec *s, const char *kind, int poo
     put1(mt, name, step, (float)(pent / ((double)H * N)));
     snprintf(name, sizeof name, "router.reuse.%s", kind);
     put1(mt, name, step, H > 1 ? (float)(reuse / ((double)(H - 1) * N)) : 0.0f);
+    snprintf(name, sizeof name, "router.diag.%s", kind);
+    put1(mt, name, step, (float)(diag / ((double)H * N)));
     free(map); free(wmap); free(use); free(all); free(tl); free(ml); free(mlp);
 }
 

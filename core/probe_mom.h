@@ -12,6 +12,8 @@
  *             router.pentropy.attn / .ffn      mean entropy of a router's p per decision
  *             router.reuse.attn / .ffn         share of tokens picking the same module as
  *                                              at the step before (M6)
+ *             router.diag.attn / .ffn          share of first choices on the vanilla
+ *                                              path (step h → module h, SKIP past the pool)
  *             router.aux                       the load-balancing loss (unscaled)
  *             router.gnorm.lm / .aux           the routers' gradient norm from the LM
  *                                              loss alone and from aux·L_aux alone

@@ -178,10 +178,13 @@ void verb_mom_summary(Out *o, Metrics *mt, unsigned mask)
         Series *ea = metrics_find(mt, "router.entropy.attn"), *ef = metrics_find(mt, "router.entropy.ffn");
         Series *ra = metrics_find(mt, "router.reuse.attn"), *aux = metrics_find(mt, "router.aux");
         Series *gl = metrics_find(mt, "router.gnorm.lm"), *ga = metrics_find(mt, "router.gnorm.aux");
+        Series *qa = metrics_find(mt, "router.diag.attn"), *qf = metrics_find(mt, "router.diag.ffn");
         out_printf(o, "router: effective depth attn %.2f, ffn %.2f of %d steps; usage entropy attn %.3f, ffn %.3f nats; "
                       "same module as the step before %.0f%%; aux %.4f\n",
                    da, df, H, (double)series_last(ea)[0], (double)series_last(ef)[0], 100.0 * series_last(ra)[0],
                    (double)series_last(aux)[0]);
+        out_printf(o, "        on the vanilla path (step h -> module h): attn %.0f%%, ffn %.0f%% of choices\n", 100.0 * series_last(qa)[0],
+                   100.0 * series_last(qf)[0]);
         out_printf(o, "        router gradient norm from the LM loss %.3g, from aux %.3g (router.map, router.usage, router.depth)\n",
                    (double)series_last(gl)[0], (double)series_last(ga)[0]);
     }
