@@ -4,10 +4,12 @@
 #include "checkpoint.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "json.h"
 #include "safetensors.h"
 
@@ -62,15 +64,6 @@ static void state_to_json(const TrainState *ts, JsonBuf *b)
     json_end_object(b);
 }
 
-/* Reads a number member; missing or mistyped members are errors. */
-static int get_num(const JsonValue *o, const char *key, double *out, BlError *e)
-{
-    const JsonValue *v = o ? json_get(o, key) : NULL;
-    if (!v || v->type != JSON_NUMBER) return bl_fail(e, "training state: '%s' missing or not a number", key);
-    *out = v->number;
-    return 0;
-}
-
 static int get_str(const JsonValue *o, const char *key, const char **out, BlError *e)
 {
     const JsonValue *v = o ? json_get(o, key) : NULL;
@@ -96,23 +89,67 @@ static int pick(const char *const *names, int n, const char *s, const char *what
     return bl_fail(e, "training state: unknown %s '%s'", what, s), -1;
 }
 
+/* The numbers of a training state, each held to the range `train` and `data`
+ * accept (optim.h, data.h, checkpoint.h), so a loaded state can do nothing a
+ * typed command could not. Checked before any conversion to int or float. */
+typedef struct StateNum {
+    const char *obj, *key;   /* obj NULL: the root object */
+    double      min, max;
+    int         whole;
+} StateNum;
+
+static const StateNum state_nums[] = {
+    {NULL, "step", 0, TRAIN_STEP_MAX, 1},
+    {NULL, "adam_t", 0, TRAIN_STEP_MAX, 1},
+    {NULL, "batch", 1, TRAIN_BATCH_MAX, 1},
+    {"opt", "lr", OPT_LR_MIN, OPT_LR_MAX, 0},
+    {"opt", "beta1", 0, OPT_BETA1_MAX, 0},
+    {"opt", "beta2", 0, OPT_BETA2_MAX, 0},
+    {"opt", "eps", OPT_EPS_MIN, OPT_EPS_MAX, 0},
+    {"opt", "weight_decay", 0, OPT_WD_MAX, 0},
+    {"opt", "clip", 0, OPT_CLIP_MAX, 0},
+    {"opt", "warmup", 0, OPT_STEPS_MAX, 1},
+    {"opt", "steps", 0, 2 * OPT_STEPS_MAX, 1},   /* a schedule spans steps taken + steps asked */
+    {"opt", "min_lr_frac", 0, 1, 0},
+    {"data", "symbols", DATA_SYMBOLS_MIN, DATA_SYMBOLS_MAX, 1},
+    {"data", "length", DATA_LENGTH_MIN, DATA_LENGTH_MAX, 1},
+    {"data", "per_position", 0, 1, 1},
+    {"data", "val_frac", DATA_VAL_MIN, DATA_VAL_MAX, 0},
+};
+enum { N_STATE_NUMS = (int)(sizeof state_nums / sizeof state_nums[0]) };
+
+static int state_num(const JsonValue *root, const StateNum *n, double *out, BlError *e)
+{
+    const JsonValue *o = n->obj ? json_get(root, n->obj) : root;
+    char name[48];
+    snprintf(name, sizeof name, "%s%s%s", n->obj ? n->obj : "", n->obj ? "." : "", n->key);
+    const JsonValue *v = o && o->type == JSON_OBJECT ? json_get(o, n->key) : NULL;
+    if (!v || v->type != JSON_NUMBER) return bl_fail(e, "training state: '%s' missing or not a number", name);
+    double x = v->number;
+    if (!(x >= n->min && x <= n->max))
+        return bl_fail(e, "training state: '%s' = %g is out of range (expected %g to %g)", name, x, n->min, n->max);
+    if (n->whole && x != floor(x)) return bl_fail(e, "training state: '%s' = %g is not a whole number", name, x);
+    *out = x;
+    return 0;
+}
+
 static int state_from_json(const char *text, TrainState *ts, BlError *e)
 {
     JsonValue *root = NULL;
     if (json_parse(text, strlen(text), &root, e)) return -1;
     memset(ts, 0, sizeof *ts);
+    int rc = root->type == JSON_OBJECT ? 0 : bl_fail(e, "training state: expected a JSON object");
+    double v[N_STATE_NUMS];
+    for (int i = 0; i < N_STATE_NUMS && !rc; i++) rc = state_num(root, &state_nums[i], &v[i], e);
     const JsonValue *o = json_get(root, "opt"), *d = json_get(root, "data");
-    double v[16];
     const char *kind = NULL, *sched = NULL, *dkind = NULL, *path = NULL;
-    int rc = get_num(root, "step", &v[0], e) || get_num(root, "adam_t", &v[1], e) || get_num(root, "batch", &v[2], e) ||
-             get_u64(root, "data_position", &ts->data_position, e) || get_str(o, "kind", &kind, e) ||
-             get_num(o, "lr", &v[3], e) || get_num(o, "beta1", &v[4], e) || get_num(o, "beta2", &v[5], e) ||
-             get_num(o, "eps", &v[6], e) || get_num(o, "weight_decay", &v[7], e) || get_num(o, "clip", &v[8], e) ||
-             get_num(o, "warmup", &v[9], e) || get_num(o, "steps", &v[10], e) || get_str(o, "schedule", &sched, e) ||
-             get_num(o, "min_lr_frac", &v[11], e) || get_str(d, "kind", &dkind, e) ||
-             get_num(d, "symbols", &v[12], e) || get_num(d, "length", &v[13], e) ||
-             get_num(d, "per_position", &v[14], e) || get_str(d, "path", &path, e) ||
-             get_num(d, "val_frac", &v[15], e) || get_u64(d, "seed", &ts->data.seed, e);
+    if (!rc)
+        rc = get_u64(root, "data_position", &ts->data_position, e) || get_str(o, "kind", &kind, e) ||
+             get_str(o, "schedule", &sched, e) || get_str(d, "kind", &dkind, e) || get_str(d, "path", &path, e) ||
+             get_u64(d, "seed", &ts->data.seed, e);
+    if (!rc && v[1] > v[0]) rc = bl_fail(e, "training state: 'adam_t' = %g exceeds 'step' = %g", v[1], v[0]);
+    if (!rc && strlen(path) >= sizeof ts->data.path)
+        rc = bl_fail(e, "training state: 'data.path' is %zu bytes long (at most %zu)", strlen(path), sizeof ts->data.path - 1);
     if (!rc) {
         int k = pick(opt_kind_names, 2, kind, "optimizer", e), s = pick(sched_names, 3, sched, "schedule", e);
         DataKind dk;
@@ -131,14 +168,14 @@ static int state_from_json(const char *text, TrainState *ts, BlError *e)
             ts->opt.clip = (float)v[8];
             ts->opt.warmup = (int)v[9];
             ts->opt.steps = (int)v[10];
-            ts->opt.schedule = (SchedKind)s;
             ts->opt.min_lr_frac = (float)v[11];
+            ts->opt.schedule = (SchedKind)s;
             ts->data.kind = dk;
             ts->data.symbols = (int)v[12];
             ts->data.length = (int)v[13];
             ts->data.per_position = (int)v[14];
-            snprintf(ts->data.path, sizeof ts->data.path, "%s", path);
             ts->data.val_frac = v[15];
+            snprintf(ts->data.path, sizeof ts->data.path, "%s", path);
         }
     }
     json_free(root);
@@ -183,17 +220,57 @@ int ckpt_save(const char *path, const Model *m, const Optimizer *opt, const Trai
     return rc;
 }
 
-int ckpt_load(const char *path, Model *m, Optimizer *opt, TrainState *ts, int *has_train, BlError *e)
+/* Every tensor the model declares is in the file with exactly its shape, and the
+ * moments (when present) have the parameters' layout: checked on the declared
+ * table, before a float is allocated. */
+static int check_tensors(const StFile *f, const char *path, const ParamTable *pt, int *has_moments, BlError *e)
+{
+    for (int i = 0; i < pt->n; i++) {
+        const Param *p = &pt->p[i];
+        int ndim = 0;
+        int64_t shape[ST_MAX_DIMS];
+        if (st_get(f, p->name, &ndim, shape, NULL, NULL))
+            return bl_fail(e, "%s: tensor '%s' is missing (the arch declares it)", path, p->name);
+        int same = ndim == p->t.ndim;
+        for (int k = 0; same && k < ndim; k++) same = shape[k] == p->t.shape[k];
+        if (!same) {
+            char want[64], got[160] = "(";
+            for (int k = 0; k < ndim; k++)
+                snprintf(got + strlen(got), sizeof got - strlen(got), k ? ", %lld" : "%lld", (long long)shape[k]);
+            snprintf(got + strlen(got), sizeof got - strlen(got), ")");
+            return bl_fail(e, "%s: tensor '%s' has shape %s, expected %s", path, p->name, got,
+                           tensor_shape_str(&p->t, want, sizeof want));
+        }
+    }
+    int nm = 0, nv = 0;
+    int64_t sm[ST_MAX_DIMS], sv[ST_MAX_DIMS];
+    int has_m = st_get(f, "optim.m", &nm, sm, NULL, NULL) == 0, has_v = st_get(f, "optim.v", &nv, sv, NULL, NULL) == 0;
+    if (has_m != has_v) return bl_fail(e, "%s: tensor '%s' is missing (the other moment is there)", path, has_m ? "optim.v" : "optim.m");
+    if (has_m && (nm != 1 || nv != 1 || sm[0] != (int64_t)pt->total || sv[0] != (int64_t)pt->total))
+        return bl_fail(e, "%s: optimizer moments do not match the parameter layout (expected 1 dim of %zu)", path, pt->total);
+    *has_moments = has_m;
+    return 0;
+}
+
+int ckpt_load(const char *path, Model *m, Optimizer *opt, TrainState *ts, CkptLoad *lo, BlError *e)
 {
     StFile *f = NULL;
     memset(m, 0, sizeof *m);
+    CkptLoad dummy = {0};
+    if (!lo) lo = &dummy;
+    lo->has_train = 0;
+    lo->note[0] = 0;
     if (st_open(path, &f, e)) return -1;
     BlError sub;
-    int rc = 0;
+    int rc = 0, has_moments = 0;
     const char *format = st_meta(f, "format"), *arch_text = st_meta(f, "arch"), *train = st_meta(f, "train");
     ArchSpec *a = xmalloc(sizeof *a);
     TrainState state;
-    int got_state = 0;
+    ParamTable pt;
+    memset(&pt, 0, sizeof pt);
+    MemBudget b;
+    /* Everything the file says is checked against the command language's ranges
+     * and the declared (not allocated) model before anything big is allocated. */
     if (!format || strcmp(format, FORMAT)) {
         rc = bl_fail(e, "%s: not a blocklab checkpoint (metadata 'format' is %s%s%s, expected \"" FORMAT "\")", path,
                      format ? "\"" : "", format ? format : "missing", format ? "\"" : "");
@@ -203,20 +280,26 @@ int ckpt_load(const char *path, Model *m, Optimizer *opt, TrainState *ts, int *h
         rc = bl_fail(e, "%s: bad arch in metadata: %s", path, sub.msg);
     } else if (train && state_from_json(train, &state, &sub)) {
         rc = bl_fail(e, "%s: %s", path, sub.msg);
+    } else if (model_declare(a, &pt, &sub)) {
+        rc = bl_fail(e, "%s: cannot rebuild the model: %s", path, sub.msg);
+    } else if (check_tensors(f, path, &pt, &has_moments, e)) {
+        rc = -1;
+    } else if (budget_estimate(a, train ? state.batch : 32, opt && has_moments, &b, &sub) ||
+               (!lo->force && budget_check(&b, path, "load FILE force=on", &sub))) {
+        rc = bl_fail(e, "%s", sub.msg);
     } else if (model_build(m, a, &sub)) {
         rc = bl_fail(e, "%s: cannot rebuild the model: %s", path, sub.msg);
     } else {
-        got_state = train != NULL;
-        ParamTable *pt = &m->params;
-        for (int i = 0; i < pt->n && !rc; i++) {
+        ParamTable *mp = &m->params;
+        for (int i = 0; i < mp->n && !rc; i++) {
             int64_t shape[4];
-            for (int k = 0; k < pt->p[i].t.ndim; k++) shape[k] = pt->p[i].t.shape[k];
-            rc = st_load(f, pt->p[i].name, pt->p[i].t.ndim, shape, pt->p[i].t.data, e);
+            for (int k = 0; k < mp->p[i].t.ndim; k++) shape[k] = mp->p[i].t.shape[k];
+            rc = st_load(f, mp->p[i].name, mp->p[i].t.ndim, shape, mp->p[i].t.data, e);
         }
-        if (!rc && opt && got_state && st_get(f, "optim.m", NULL, NULL, NULL, NULL) == 0) {
-            int64_t shape[1] = {(int64_t)pt->total};
+        if (!rc && opt && train && has_moments) {
+            int64_t shape[1] = {(int64_t)mp->total};
             Optimizer o;
-            optim_init(&o, &state.opt, pt);
+            optim_init(&o, &state.opt, mp);
             rc = st_load(f, "optim.m", 1, shape, o.m, e) || st_load(f, "optim.v", 1, shape, o.v, e) ? -1 : 0;
             o.t = state.adam_t;
             if (rc) optim_free(&o);
@@ -224,10 +307,14 @@ int ckpt_load(const char *path, Model *m, Optimizer *opt, TrainState *ts, int *h
         }
         if (rc) model_free(m);
     }
-    if (!rc && ts) {
-        if (got_state) *ts = state;
-        if (has_train) *has_train = got_state;
+    if (!rc && has_moments && !train)
+        snprintf(lo->note, sizeof lo->note, "%s holds optimizer moments but no training state (metadata 'train' is "
+                 "missing): loaded the weights only; training starts with fresh moments", path);
+    if (!rc) {
+        lo->has_train = train != NULL;
+        if (ts && train) *ts = state;
     }
+    params_free(&pt);
     free(a);
     st_close(f);
     return rc;

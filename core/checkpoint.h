@@ -15,6 +15,11 @@
 #include "model.h"
 #include "optim.h"
 
+/* Ranges of the training state beyond the optimizer's (optim.h), shared with
+ * `train`'s keys: a checkpoint is held to what a person may type. */
+#define TRAIN_BATCH_MAX 65536
+#define TRAIN_STEP_MAX  4e15      /* steps taken: far beyond any run, far below 2^63 */
+
 typedef struct TrainState {
     long     step;           /* training steps taken */
     long     adam_t;         /* optimizer updates (differs from step after skipped NaN steps) */
@@ -27,13 +32,23 @@ typedef struct TrainState {
 /* Writes m (and opt and ts when not NULL) to path atomically. */
 int ckpt_save(const char *path, const Model *m, const Optimizer *opt, const TrainState *ts, BlError *e);
 
+/* How to load, and what the load found. */
+typedef struct CkptLoad {
+    int  force;        /* in: build even when the memory estimate exceeds the available memory */
+    int  has_train;    /* out: the file has a training state (then *ts is filled) */
+    char note[512];    /* out: one line the person should see (state missing beside moments), or "" */
+} CkptLoad;
+
 /* Reads path: rebuilds *m from its arch (m is overwritten: pass a zeroed or
- * freed model) and its weights. If ts is not NULL it receives the training
- * state and *has_train is set to whether the file has one; if opt is not NULL
- * and the file has moments, *opt is initialised from ts->opt and filled.
- * Every tensor's presence and shape is checked against the rebuilt model. On
- * error nothing is returned (m zeroed, opt untouched) and e names the file and
- * the problem. */
-int ckpt_load(const char *path, Model *m, Optimizer *opt, TrainState *ts, int *has_train, BlError *e);
+ * freed model) and its weights. The file is untrusted: its arch and training
+ * state are held to the command language's ranges, every tensor's presence and
+ * shape is checked on the declared model, and the memory estimate (budget.h) is
+ * checked unless lo->force, all before the model is allocated. If ts is not
+ * NULL it receives the training state; if opt is not NULL and the file has
+ * moments and a state, *opt is initialised from ts->opt and filled. lo may be
+ * NULL. Never opens any other file (the data source is only described in *ts).
+ * On error nothing is returned (m zeroed, opt untouched) and e names the file
+ * and the problem (the key, for metadata). */
+int ckpt_load(const char *path, Model *m, Optimizer *opt, TrainState *ts, CkptLoad *lo, BlError *e);
 
 #endif

@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 
 enum {
-    MIN_SYMBOLS = 2, MAX_SYMBOLS = 64,
-    MIN_LENGTH = 1, MAX_LENGTH = 512,
+    MIN_SYMBOLS = DATA_SYMBOLS_MIN, MAX_SYMBOLS = DATA_SYMBOLS_MAX,
+    MIN_LENGTH = DATA_LENGTH_MIN, MAX_LENGTH = DATA_LENGTH_MAX,
     MAX_TEXT_VOCAB = 255,     /* ids are stored as unsigned char */
     SPLIT_RETRIES = 512,      /* 0.9^512 ~ 1e-23: only an empty side ever exhausts it */
     VAL_BUCKETS = 10,         /* one input in ten is held out */

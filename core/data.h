@@ -32,6 +32,14 @@
 
 typedef enum { DATA_COPY, DATA_REVERSE, DATA_SORT, DATA_TEXT, DATA_FORTUNES } DataKind;
 
+/* Ranges of a spec's numbers, shared by `data`'s keys and a checkpoint's check. */
+#define DATA_SYMBOLS_MIN 2
+#define DATA_SYMBOLS_MAX 64
+#define DATA_LENGTH_MIN  1
+#define DATA_LENGTH_MAX  512
+#define DATA_VAL_MIN     0.001
+#define DATA_VAL_MAX     0.9
+
 typedef struct DataSpec {
     DataKind kind;
     int      symbols;      /* tasks: alphabet size (2..64), default 10 */

@@ -141,14 +141,14 @@ int model_declare(const ArchSpec *a, ParamTable *pt, BlError *e)
 
 /* ---- initialisation ------------------------------------------------------ */
 
-static void fill_normal(Rng *r, float *w, int n, float std)
+static void fill_normal(Rng *r, float *w, int64_t n, float std)
 {
-    for (int i = 0; i < n; i++) w[i] = std > 0 ? (float)(rng_normal(r) * std) : 0.0f;
+    for (int64_t i = 0; i < n; i++) w[i] = std > 0 ? (float)(rng_normal(r) * std) : 0.0f;
 }
 
 static void fill_const(Tensor *t, float v)
 {
-    if (t) for (int i = 0; i < t->n; i++) t->data[i] = v;
+    if (t) for (int64_t i = 0; i < t->n; i++) t->data[i] = v;
 }
 
 /* std of a (rows, cols) weight block: N(0, 0.02²) or Xavier-normal, times gain. */

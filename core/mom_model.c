@@ -78,7 +78,8 @@ int mom_copy_from_vanilla(Model *dst, const Model *src, BlError *e)
         int k = params_find(ps, from);
         if (k < 0) return bl_fail(e, "%s has no source %s in the vanilla model", pd->p[i].name, from);
         if (ps->p[k].t.n != pd->p[i].t.n)
-            return bl_fail(e, "%s (%d values) and %s (%d values) differ in shape", pd->p[i].name, pd->p[i].t.n, from, ps->p[k].t.n);
+            return bl_fail(e, "%s (%lld values) and %s (%lld values) differ in shape", pd->p[i].name, (long long)pd->p[i].t.n, from,
+                           (long long)ps->p[k].t.n);
         memcpy(pd->p[i].t.data, ps->p[k].t.data, sizeof(float) * (size_t)ps->p[k].t.n);
     }
     return 0;

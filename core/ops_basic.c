@@ -62,7 +62,7 @@ static void linear_backward(Tape *t, TapeNode *n)
 {
     Tensor *x = n->in[0], *W = n->in[1], *b = n->in[2];
     const float *dy = n->out->grad;
-    int N = tensor_rows(x), in = tensor_cols(x), out = W->shape[0];
+    int N = (int)tensor_rows(x), in = tensor_cols(x), out = W->shape[0];   /* rows = B·T <= 2^28 */
     if (x->rg)   /* dx += dy · W */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, in, out, 1.0f, dy, out,
                     W->data, in, 1.0f, tape_grad(t, x), in);
@@ -78,7 +78,7 @@ static void linear_backward(Tape *t, TapeNode *n)
 
 Tensor *op_linear(Tape *t, Tensor *x, Tensor *W, Tensor *b)
 {
-    int N = tensor_rows(x), in = tensor_cols(x), out = W->shape[0];
+    int N = (int)tensor_rows(x), in = tensor_cols(x), out = W->shape[0];   /* rows = B·T <= 2^28 */
     Tensor *y;
     if (x->ndim == 3) y = tape_tensor(t, x->shape[0], x->shape[1], out, 0);
     else y = tape_tensor(t, N, out, 0, 0);
@@ -103,10 +103,10 @@ Tensor *op_linear(Tape *t, Tensor *x, Tensor *W, Tensor *b)
 
 /* Σ x·y in 16 independent float lanes (which vectorise without reassociating
  * anything), summed in double at the end: a gain's gradient over B·T·C terms. */
-static double dot_lanes(const float *x, const float *y, int n)
+static double dot_lanes(const float *x, const float *y, int64_t n)
 {
     float lane[16] = {0};
-    int i = 0;
+    int64_t i = 0;
     for (; i + 16 <= n; i += 16)
         for (int k = 0; k < 16; k++) lane[k] += x[i + k] * y[i + k];
     double s = 0;
@@ -120,14 +120,14 @@ static void mix_backward(Tape *t, TapeNode *n)
     Tensor *x = n->in[0], *y = n->in[1], *pa = n->in[2], *pb = n->in[3];
     const float *dz = n->out->grad;
     float a = n->f[0], b = n->f[1];
-    int N = n->out->n;
+    int64_t N = n->out->n;
     if (x->rg) {
         float *dx = tape_grad(t, x);
-        for (int i = 0; i < N; i++) dx[i] += a * dz[i];
+        for (int64_t i = 0; i < N; i++) dx[i] += a * dz[i];
     }
     if (y && y->rg) {
         float *dy = tape_grad(t, y);
-        for (int i = 0; i < N; i++) dy[i] += b * dz[i];
+        for (int64_t i = 0; i < N; i++) dy[i] += b * dz[i];
     }
     if (pa && pa->rg) tape_grad(t, pa)[0] += (float)dot_lanes(dz, x->data, N);
     if (pb && pb->rg) tape_grad(t, pb)[0] += (float)dot_lanes(dz, y->data, N);
@@ -137,9 +137,9 @@ Tensor *op_mix(Tape *t, Tensor *x, Gain ga, Tensor *y, Gain gb)
 {
     Tensor *z = tape_like(t, x);
     float a = gain_value(ga), b = gain_value(gb);
-    int N = x->n;
-    if (y) for (int i = 0; i < N; i++) z->data[i] = a * x->data[i] + b * y->data[i];
-    else   for (int i = 0; i < N; i++) z->data[i] = a * x->data[i];
+    int64_t N = x->n;
+    if (y) for (int64_t i = 0; i < N; i++) z->data[i] = a * x->data[i] + b * y->data[i];
+    else   for (int64_t i = 0; i < N; i++) z->data[i] = a * x->data[i];
     z->rg = x->rg || (y && y->rg) || (ga.p && ga.p->rg) || (y && gb.p && gb.p->rg);
     TapeNode *n = tape_push(t, mix_backward, z);
     if (n) {
@@ -186,7 +186,7 @@ static void gelu_backward(Tape *t, TapeNode *n)
     Tensor *x = n->in[0];
     const float *dy = n->out->grad, *th = n->saved;
     float *dx = tape_grad(t, x);
-    for (int i = 0; i < x->n; i++) {
+    for (int64_t i = 0; i < x->n; i++) {
         float v = x->data[i];
         float du = GELU_K * (1.0f + 3.0f * 0.044715f * v * v);
         dx[i] += dy[i] * (0.5f * (1.0f + th[i]) + 0.5f * v * (1.0f - th[i] * th[i]) * du);
@@ -201,9 +201,9 @@ Tensor *op_gelu(Tape *t, Tensor *x)
     float *restrict th = arena_floats(&t->arena, (size_t)x->n);
     const float *restrict xv = x->data;
     float *restrict yv = y->data;
-    int n = x->n;
-    for (int i = 0; i < n; i++) th[i] = tanh_fast(GELU_K * (xv[i] + 0.044715f * xv[i] * xv[i] * xv[i]));
-    for (int i = 0; i < n; i++) yv[i] = 0.5f * xv[i] * (1.0f + th[i]);
+    int64_t n = x->n;
+    for (int64_t i = 0; i < n; i++) th[i] = tanh_fast(GELU_K * (xv[i] + 0.044715f * xv[i] * xv[i] * xv[i]));
+    for (int64_t i = 0; i < n; i++) yv[i] = 0.5f * xv[i] * (1.0f + th[i]);
     TapeNode *node = tape_push(t, gelu_backward, y);
     if (node) {
         node->in[0] = x;
@@ -217,14 +217,14 @@ static void relu_backward(Tape *t, TapeNode *n)
     Tensor *x = n->in[0];
     const float *dy = n->out->grad;
     float *dx = tape_grad(t, x);
-    for (int i = 0; i < x->n; i++)
+    for (int64_t i = 0; i < x->n; i++)
         if (x->data[i] > 0.0f) dx[i] += dy[i];
 }
 
 Tensor *op_relu(Tape *t, Tensor *x)
 {
     Tensor *y = tape_like(t, x);
-    for (int i = 0; i < x->n; i++) y->data[i] = x->data[i] > 0.0f ? x->data[i] : 0.0f;
+    for (int64_t i = 0; i < x->n; i++) y->data[i] = x->data[i] > 0.0f ? x->data[i] : 0.0f;
     y->rg = x->rg;
     TapeNode *n = tape_push(t, relu_backward, y);
     if (n) n->in[0] = x;

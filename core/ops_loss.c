@@ -11,12 +11,12 @@ static void xent_backward(Tape *t, TapeNode *n)
     const float *g = n->saved;
     float dl = n->out->grad[0];
     float *dx = tape_grad(t, logits);
-    for (int i = 0; i < logits->n; i++) dx[i] += dl * g[i];
+    for (int64_t i = 0; i < logits->n; i++) dx[i] += dl * g[i];
 }
 
 Tensor *op_cross_entropy(Tape *t, Tensor *logits, const int *targets, const float *mask)
 {
-    int N = tensor_rows(logits), V = tensor_cols(logits);
+    int N = (int)tensor_rows(logits), V = tensor_cols(logits);
     Tensor *loss = tape_tensor(t, 1, 0, 0, 0);
     int want_grad = t->recording && logits->rg;
     float *g = want_grad ? arena_floats(&t->arena, (size_t)logits->n) : NULL;

@@ -10,7 +10,7 @@ static void layernorm_backward(Tape *t, TapeNode *n)
 {
     Tensor *x = n->in[0], *w = n->in[1], *b = n->in[2];
     const float *dy = n->out->grad, *mean = n->saved, *rstd = mean + tensor_rows(x);
-    int N = tensor_rows(x), C = tensor_cols(x);
+    int N = (int)tensor_rows(x), C = tensor_cols(x);
     float *dx = x->rg ? tape_grad(t, x) : NULL;
     float *dw = w->rg ? tape_grad(t, w) : NULL;
     float *db = (b && b->rg) ? tape_grad(t, b) : NULL;
@@ -39,7 +39,7 @@ static void layernorm_backward(Tape *t, TapeNode *n)
 
 Tensor *op_layernorm(Tape *t, Tensor *x, Tensor *w, Tensor *b, float eps)
 {
-    int N = tensor_rows(x), C = tensor_cols(x);
+    int N = (int)tensor_rows(x), C = tensor_cols(x);
     Tensor *y = tape_like(t, x);
     float *stats = arena_floats(&t->arena, 2 * (size_t)N);
     for (int r = 0; r < N; r++) {
@@ -72,7 +72,7 @@ static void rmsnorm_backward(Tape *t, TapeNode *n)
 {
     Tensor *x = n->in[0], *w = n->in[1];
     const float *dy = n->out->grad, *rstd = n->saved;
-    int N = tensor_rows(x), C = tensor_cols(x);
+    int N = (int)tensor_rows(x), C = tensor_cols(x);
     float *dx = x->rg ? tape_grad(t, x) : NULL;
     float *dw = w->rg ? tape_grad(t, w) : NULL;
     for (int r = 0; r < N; r++) {
@@ -93,7 +93,7 @@ static void rmsnorm_backward(Tape *t, TapeNode *n)
 
 Tensor *op_rmsnorm(Tape *t, Tensor *x, Tensor *w, float eps)
 {
-    int N = tensor_rows(x), C = tensor_cols(x);
+    int N = (int)tensor_rows(x), C = tensor_cols(x);
     Tensor *y = tape_like(t, x);
     float *rstd = arena_floats(&t->arena, (size_t)N);
     for (int r = 0; r < N; r++) {

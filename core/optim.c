@@ -58,7 +58,7 @@ double optim_grad_norm(const ParamTable *pt)
     for (int i = 0; i < pt->n; i++) {
         const Param *p = &pt->p[i];
         if (!(p->flags & PARAM_TRAIN)) continue;
-        for (int j = 0; j < p->t.n; j++) s += (double)p->t.grad[j] * p->t.grad[j];
+        for (int64_t j = 0; j < p->t.n; j++) s += (double)p->t.grad[j] * p->t.grad[j];
     }
     return sqrt(s);
 }
@@ -71,7 +71,7 @@ double optim_clip(ParamTable *pt, float max_norm)
         for (int i = 0; i < pt->n; i++) {
             Param *p = &pt->p[i];
             if (p->flags & PARAM_TRAIN)
-                for (int j = 0; j < p->t.n; j++) p->t.grad[j] *= k;
+                for (int64_t j = 0; j < p->t.n; j++) p->t.grad[j] *= k;
         }
     }
     return norm;
@@ -88,10 +88,10 @@ void optim_step(Optimizer *o, ParamTable *pt, float lr)
         if (!(p->flags & PARAM_TRAIN)) continue;
         float *w = p->t.data, *g = p->t.grad, *m = o->m + p->offset, *v = o->v + p->offset;
         float decay = (p->flags & PARAM_DECAY) ? s->weight_decay : 0.0f;
-        int n = p->t.n;
+        int64_t n = p->t.n;
         if (s->kind == OPT_ADAMW) {
             float shrink = 1.0f - lr * decay;
-            for (int j = 0; j < n; j++) {
+            for (int64_t j = 0; j < n; j++) {
                 w[j] *= shrink;
                 m[j] = s->beta1 * m[j] + (1.0f - s->beta1) * g[j];
                 v[j] = s->beta2 * v[j] + (1.0f - s->beta2) * g[j] * g[j];
@@ -99,7 +99,7 @@ void optim_step(Optimizer *o, ParamTable *pt, float lr)
             }
         } else {
             /* SGD: PyTorch's form, weight decay added to the gradient, momentum β1. */
-            for (int j = 0; j < n; j++) {
+            for (int64_t j = 0; j < n; j++) {
                 float d = g[j] + decay * w[j];
                 if (s->beta1 > 0) {
                     m[j] = o->t == 1 ? d : s->beta1 * m[j] + d;

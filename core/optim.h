@@ -8,6 +8,18 @@
 #include "params.h"
 
 typedef enum { OPT_ADAMW, OPT_SGD } OptKind;
+
+/* Ranges of the settings: `train`'s keys (src/verbs.c) and the check a loaded
+ * checkpoint's training state passes (core/checkpoint.c) read the same numbers. */
+#define OPT_LR_MIN      1e-9
+#define OPT_LR_MAX      10.0
+#define OPT_BETA1_MAX   0.9999
+#define OPT_BETA2_MAX   0.99999
+#define OPT_EPS_MIN     1e-12
+#define OPT_EPS_MAX     1.0
+#define OPT_WD_MAX      10.0
+#define OPT_CLIP_MAX    1e9
+#define OPT_STEPS_MAX   1e9      /* warmup, schedule length */
 typedef enum { SCHED_COSINE, SCHED_LINEAR, SCHED_CONSTANT } SchedKind;
 
 typedef struct OptSpec {

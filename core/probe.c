@@ -113,8 +113,8 @@ static void token_stats(const Tensor *x, int B, int T, double *cos_out, double *
 {
     int C = tensor_cols(x);
     double cs = 0, er = 0, rms = 0;
-    double *g = malloc(sizeof(double) * (size_t)T * T), *ev = malloc(sizeof(double) * (size_t)T);
-    double *nrm = malloc(sizeof(double) * (size_t)T);
+    double *g = xmalloc(sizeof(double) * (size_t)T * T), *ev = xmalloc(sizeof(double) * (size_t)T);
+    double *nrm = xmalloc(sizeof(double) * (size_t)T);
     for (int b = 0; b < B; b++) {
         const float *X = x->data + (size_t)b * T * C;
         for (int i = 0; i < T; i++) {
@@ -152,7 +152,7 @@ static void token_stats(const Tensor *x, int B, int T, double *cos_out, double *
 static double tensor_rms(const Tensor *x)
 {
     double s = 0;
-    for (int i = 0; i < x->n; i++) s += (double)x->data[i] * x->data[i];
+    for (int64_t i = 0; i < x->n; i++) s += (double)x->data[i] * x->data[i];
     return sqrt(s / x->n);
 }
 
@@ -205,7 +205,7 @@ static void probe_hook(void *ctx, int layer, const char *site, const Tensor *x)
     if ((a->mask & PROBE_ATTN) && !strcmp(site, "attn.pattern")) {
         int H = a->H, T = p->T;
         /* Sequence 0's maps for the charts; entropy averaged over all rows of all sequences. */
-        a->pattern[layer] = malloc(sizeof(float) * (size_t)H * T * T);
+        a->pattern[layer] = xmalloc(sizeof(float) * (size_t)H * T * T);
         memcpy(a->pattern[layer], x->data, sizeof(float) * (size_t)H * T * T);
         for (int h = 0; h < H; h++) {
             double ent = 0;
@@ -230,14 +230,14 @@ static void acc_init(HookAcc *a, Prober *p, Model *m, unsigned mask)
     a->depth = m->arch->depth;
     a->H = m->arch->heads;
     int L = a->depth;
-    a->cos = calloc((size_t)L + 1, sizeof(float));
-    a->erank = calloc((size_t)L + 1, sizeof(float));
-    a->rms = calloc((size_t)L + 1, sizeof(float));
-    a->ln_attn = calloc((size_t)L, sizeof(float));
-    a->ln_mlp = calloc((size_t)L, sizeof(float));
-    a->entropy = calloc((size_t)L * a->H, sizeof(float));
-    a->pattern = calloc((size_t)L, sizeof(float *));
-    a->F = malloc(sizeof(float) * (size_t)p->B * p->T * p->C);
+    a->cos = xcalloc((size_t)L + 1, sizeof(float));
+    a->erank = xcalloc((size_t)L + 1, sizeof(float));
+    a->rms = xcalloc((size_t)L + 1, sizeof(float));
+    a->ln_attn = xcalloc((size_t)L, sizeof(float));
+    a->ln_mlp = xcalloc((size_t)L, sizeof(float));
+    a->entropy = xcalloc((size_t)L * a->H, sizeof(float));
+    a->pattern = xcalloc((size_t)L, sizeof(float *));
+    a->F = xmalloc(sizeof(float) * (size_t)p->B * p->T * p->C);
 }
 
 static void acc_free(HookAcc *a)
@@ -280,9 +280,9 @@ static void record_shaped_patterns(Model *m, HookAcc *a, Metrics *mt, long step)
 {
     int H = a->H, T = a->p->T;
     char name[32];
-    const char **labels = malloc(sizeof(char *) * (size_t)T);
+    const char **labels = xmalloc(sizeof(char *) * (size_t)T);
     for (int t = 0; t < T; t++) labels[t] = a->p->labels[t];
-    float *mixed = malloc(sizeof(float) * (size_t)H * T * T);
+    float *mixed = xmalloc(sizeof(float) * (size_t)H * T * T);
     for (int l = 0; l < a->depth; l++) {
         if (!a->pattern[l]) continue;
         snprintf(name, sizeof name, "attn.%d", l);
@@ -320,17 +320,17 @@ static void record_grads(Model *m, Metrics *mt, long step, char *bad, int badcap
 {
     const ParamTable *pt = &m->params;
     int L = m->arch->depth;
-    double *blk = calloc((size_t)L, sizeof(double)), glob = 0;
+    double *blk = xcalloc((size_t)L, sizeof(double)), glob = 0;
     for (int i = 0; i < pt->n; i++) {
         const Param *pa = &pt->p[i];
         if (!(pa->flags & PARAM_TRAIN)) continue;
         double s = 0;
-        for (int j = 0; j < pa->t.n; j++) s += (double)pa->t.grad[j] * pa->t.grad[j];
+        for (int64_t j = 0; j < pa->t.n; j++) s += (double)pa->t.grad[j] * pa->t.grad[j];
         if (!isfinite(s) && !bad[0]) snprintf(bad, (size_t)badcap, "gradient of %s", pa->name);
         glob += s;
         if (pa->layer >= 0) blk[pa->layer] += s;
     }
-    float *v = malloc(sizeof(float) * (size_t)L);
+    float *v = xmalloc(sizeof(float) * (size_t)L);
     for (int l = 0; l < L; l++) v[l] = (float)sqrt(blk[l]);
     record(mt, "grads.block", 1, L, "layer", step, v);
     float g = (float)sqrt(glob);
@@ -365,16 +365,16 @@ static void record_scalars(Model *m, Metrics *mt, long step)
     for (int i = 0; i < pt->n; i++)
         if (is_scalar_gain(&pt->p[i])) n += pt->p[i].t.n;
     if (!n) return;
-    float *v = malloc(sizeof(float) * (size_t)n);
-    char **labels = malloc(sizeof(char *) * (size_t)n);
+    float *v = xmalloc(sizeof(float) * (size_t)n);
+    char **labels = xmalloc(sizeof(char *) * (size_t)n);
     int k = 0;
     for (int i = 0; i < pt->n; i++) {
         const Param *pa = &pt->p[i];
         if (!is_scalar_gain(pa)) continue;
-        for (int j = 0; j < pa->t.n; j++, k++) {
+        for (int64_t j = 0; j < pa->t.n; j++, k++) {
             v[k] = pa->t.data[j];
-            labels[k] = malloc(80);
-            if (pa->t.n > 1) snprintf(labels[k], 80, "%s[%d]", pa->name, j);
+            labels[k] = xmalloc(80);
+            if (pa->t.n > 1) snprintf(labels[k], 80, "%s[%d]", pa->name, (int)j);
             else snprintf(labels[k], 80, "%s", pa->name);
         }
     }
@@ -393,9 +393,9 @@ static void record_updates(Prober *p, Model *m, const float *F, Metrics *mt, lon
     if (!p->has_F0 || p->n_params != total) {
         /* θ_0: the first probe after a (re)build is the reference of ‖ΔF‖ (DN §D.5). */
         prober_reset(p);
-        p->F0 = malloc(sizeof(float) * (size_t)N * C);
-        p->Fprev = malloc(sizeof(float) * (size_t)N * C);
-        p->theta_prev = malloc(sizeof(float) * total);
+        p->F0 = xmalloc(sizeof(float) * (size_t)N * C);
+        p->Fprev = xmalloc(sizeof(float) * (size_t)N * C);
+        p->theta_prev = xmalloc(sizeof(float) * total);
         memcpy(p->F0, F, sizeof(float) * (size_t)N * C);
         memcpy(p->Fprev, F, sizeof(float) * (size_t)N * C);
         memcpy(p->theta_prev, m->params.data, sizeof(float) * total);
@@ -408,15 +408,15 @@ static void record_updates(Prober *p, Model *m, const float *F, Metrics *mt, lon
     const ParamTable *pt = &m->params;
     int nt = 0;
     for (int i = 0; i < pt->n; i++) nt += (pt->p[i].flags & PARAM_TRAIN) != 0;
-    float *ratio = malloc(sizeof(float) * (size_t)nt);
-    const char **labels = malloc(sizeof(char *) * (size_t)nt);
+    float *ratio = xmalloc(sizeof(float) * (size_t)nt);
+    const char **labels = xmalloc(sizeof(char *) * (size_t)nt);
     int k = 0;
     for (int i = 0; i < pt->n; i++) {
         const Param *pa = &pt->p[i];
         if (!(pa->flags & PARAM_TRAIN)) continue;
         double d = 0, w = 0;
         const float *old = p->theta_prev + pa->offset;
-        for (int j = 0; j < pa->t.n; j++) {
+        for (int64_t j = 0; j < pa->t.n; j++) {
             d += (double)(pa->t.data[j] - old[j]) * (pa->t.data[j] - old[j]);
             w += (double)old[j] * old[j];
         }
@@ -474,20 +474,20 @@ void probe_before_update(Prober *p, const Model *m)
 double probe_sgd_update(Prober *p, Model *m, float lr)
 {
     size_t total = m->params.total;
-    float *keep = malloc(sizeof(float) * total), *keep_grad = malloc(sizeof(float) * total);
+    float *keep = xmalloc(sizeof(float) * total), *keep_grad = xmalloc(sizeof(float) * total);
     memcpy(keep, m->params.data, sizeof(float) * total);
     memcpy(keep_grad, m->params.grad, sizeof(float) * total);
     int N = p->B * p->T, C = p->C;
     HookAcc a;
     acc_init(&a, p, m, 0);
     hooked_forward(p, m, &a);
-    float *F0 = malloc(sizeof(float) * (size_t)N * C);
+    float *F0 = xmalloc(sizeof(float) * (size_t)N * C);
     memcpy(F0, a.F, sizeof(float) * (size_t)N * C);
     probe_backward(p, m);
     for (int i = 0; i < m->params.n; i++) {
         Param *pa = &m->params.p[i];
         if (!(pa->flags & PARAM_TRAIN)) continue;
-        for (int j = 0; j < pa->t.n; j++) pa->t.data[j] -= lr * pa->t.grad[j];
+        for (int64_t j = 0; j < pa->t.n; j++) pa->t.data[j] -= lr * pa->t.grad[j];
     }
     hooked_forward(p, m, &a);
     double d = token_delta(a.F, F0, N, C);

@@ -69,7 +69,7 @@ TapeNode *tape_push(Tape *t, BackwardFn fn, Tensor *out)
 void tape_backward(Tape *t, Tensor *loss)
 {
     float *g = tape_grad(t, loss);
-    for (int i = 0; i < loss->n; i++) g[i] = 1.0f;
+    for (int64_t i = 0; i < loss->n; i++) g[i] = 1.0f;
     tape_backward_seeded(t);
 }
 

@@ -10,7 +10,7 @@ void tensor_set_shape(Tensor *t, int d0, int d1, int d2, int d3)
     t->n = 1;
     for (int i = 0; i < 4 && d[i] > 0; i++) {
         t->shape[t->ndim++] = d[i];
-        t->n *= d[i];
+        t->n *= (int64_t)d[i];
     }
     if (t->ndim == 0) { t->ndim = 1; t->shape[0] = 1; }
 }

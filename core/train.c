@@ -45,7 +45,7 @@ static int first_nonfinite_grad(const ParamTable *pt)
 {
     for (int i = 0; i < pt->n; i++) {
         const Param *p = &pt->p[i];
-        for (int j = 0; j < p->t.n; j++)
+        for (int64_t j = 0; j < p->t.n; j++)
             if (!isfinite(p->t.grad[j])) return i;
     }
     return -1;

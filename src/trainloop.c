@@ -104,6 +104,15 @@ int trainloop_start(TrainLoop *tl, Run *r, const TrainCfg *cfg, Out *out, int br
     tl->gen = r->trainer_gen;
     tl->start = tr->step;
     tl->end = tl->start + cfg->steps;
+    if (tr->opt.spec.kind != cfg->opt.kind && tr->opt.t > 0) {
+        /* SGD's momentum is no Adam first moment, and SGD never writes a second
+         * one: a switch starts from fresh moments (and says so). */
+        memset(tr->opt.m, 0, tr->opt.n * sizeof(float));
+        memset(tr->opt.v, 0, tr->opt.n * sizeof(float));
+        tr->opt.t = 0;
+        out_printf(out, "train: optimizer %s -> %s: fresh optimizer moments\n", tr->opt.spec.kind == OPT_SGD ? "sgd" : "adamw",
+                   cfg->opt.kind == OPT_SGD ? "sgd" : "adamw");
+    }
     tr->opt.spec = cfg->opt;
     tr->opt.spec.steps = cfg->total ? cfg->total : (int)tl->end;
     r->cfg.opt.steps = tr->opt.spec.steps;

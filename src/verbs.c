@@ -3,6 +3,7 @@
  * Handlers live in verbs_model.c, verbs_train.c, verbs_sample.c, verbs_io.c,
  * verbs_probe.c, verbs_export.c, verbs_help.c and verbs_scene.c. */
 #include "verbs.h"
+#include "budget.h"
 
 #include <errno.h>
 #include <math.h>
@@ -13,34 +14,36 @@
 static const char *const opt_names[] = {"adamw", "sgd", NULL};
 static const char *const sched_names[] = {"cosine", "linear", "constant", NULL};
 static const char *const task_names[] = {"copy", "reverse", "sort", NULL};
+static const char *const onoff_names[] = {"off", "on", NULL};
 
 const VerbKey verb_keys_data[] = {
     {"task", VK_ENUM, task_names, 0, 0, "reverse", "synthetic task: copy, reverse or sort a sequence of symbols"},
-    {"symbols", VK_INT, NULL, 2, 64, "10", "task alphabet size"},
-    {"length", VK_INT, NULL, 1, 512, "8", "symbols per task example (decoder models need ctx >= 2*length)"},
+    {"symbols", VK_INT, NULL, DATA_SYMBOLS_MIN, DATA_SYMBOLS_MAX, "10", "task alphabet size"},
+    {"length", VK_INT, NULL, DATA_LENGTH_MIN, DATA_LENGTH_MAX, "8", "symbols per task example (decoder models need ctx >= 2*length)"},
     {"text", VK_FILE, NULL, 0, 0, "", "a UTF-8 text file, read character by character"},
-    {"val", VK_FLOAT, NULL, 0.001, 0.9, "0.1", "text: share of the characters held out for validation"},
+    {"val", VK_FLOAT, NULL, DATA_VAL_MIN, DATA_VAL_MAX, "0.1", "text: share of the characters held out for validation"},
     {"seed", VK_U64, NULL, 0, 1.8e19, "set seed", "seed of the batch stream"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
 const VerbKey verb_keys_train[] = {
-    {"steps", VK_INT, NULL, 0, 1e9, "100", "steps to take now (0: only store the settings)"},
-    {"lr", VK_FLOAT, NULL, 1e-9, 10, "0.001", "peak learning rate"},
-    {"batch", VK_INT, NULL, 1, 65536, "32", "rows per step, each ctx tokens long"},
+    {"steps", VK_INT, NULL, 0, OPT_STEPS_MAX, "100", "steps to take now (0: only store the settings)"},
+    {"lr", VK_FLOAT, NULL, OPT_LR_MIN, OPT_LR_MAX, "0.001", "peak learning rate"},
+    {"batch", VK_INT, NULL, 1, TRAIN_BATCH_MAX, "32", "rows per step, each ctx tokens long"},
     {"opt", VK_ENUM, opt_names, 0, 0, "adamw", "optimizer (sgd uses beta1 as momentum)"},
     {"schedule", VK_ENUM, sched_names, 0, 0, "cosine", "learning-rate decay after warmup, down to min_lr_frac*lr"},
-    {"warmup", VK_INT, NULL, 0, 1e9, "0", "linear warmup steps"},
-    {"total", VK_INT, NULL, 0, 1e9, "0", "schedule length in steps (0: the schedule ends with each train call)"},
+    {"warmup", VK_INT, NULL, 0, OPT_STEPS_MAX, "0", "linear warmup steps"},
+    {"total", VK_INT, NULL, 0, OPT_STEPS_MAX, "0", "schedule length in steps (0: the schedule ends with each train call)"},
     {"min_lr_frac", VK_FLOAT, NULL, 0, 1, "0.1", "floor of the decay as a share of lr"},
-    {"clip", VK_FLOAT, NULL, 0, 1e9, "1", "largest global gradient norm (0: no clipping)"},
-    {"wd", VK_FLOAT, NULL, 0, 10, "0.1", "decoupled weight decay on 2-D weights"},
-    {"beta1", VK_FLOAT, NULL, 0, 0.9999, "0.9", "AdamW beta1 (SGD momentum)"},
-    {"beta2", VK_FLOAT, NULL, 0, 0.99999, "0.95", "AdamW beta2"},
-    {"eps", VK_FLOAT, NULL, 1e-12, 1, "1e-08", "AdamW epsilon"},
+    {"clip", VK_FLOAT, NULL, 0, OPT_CLIP_MAX, "1", "largest global gradient norm (0: no clipping)"},
+    {"wd", VK_FLOAT, NULL, 0, OPT_WD_MAX, "0.1", "decoupled weight decay on 2-D weights"},
+    {"beta1", VK_FLOAT, NULL, 0, OPT_BETA1_MAX, "0.9", "AdamW beta1 (SGD momentum)"},
+    {"beta2", VK_FLOAT, NULL, 0, OPT_BETA2_MAX, "0.95", "AdamW beta2"},
+    {"eps", VK_FLOAT, NULL, OPT_EPS_MIN, OPT_EPS_MAX, "1e-08", "AdamW epsilon"},
     {"log_every", VK_AUTOINT, NULL, 1, 1e9, "auto", "print a line every N steps (auto: a tenth of steps)"},
     {"eval_every", VK_AUTOINT, NULL, 0, 1e9, "auto", "evaluate every N steps (auto: as log_every; 0: never)"},
     {"eval_batches", VK_INT, NULL, 1, 10000, "4", "validation batches per evaluation"},
+    {"force", VK_ENUM, onoff_names, 0, 0, "off", "train even when the memory estimate exceeds the available memory"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -61,7 +64,6 @@ const VerbKey verb_keys_set[] = {
 
 const char *const verb_probe_words[] = {"rank", "updates", "grads", "lnin", "attn", "scalars", "router", "knockout", "modules",
                                        "all", "off", NULL};
-static const char *const onoff_names[] = {"off", "on", NULL};
 
 const VerbKey verb_keys_probe[] = {
     {"every", VK_INT, NULL, 1, 1e9, "", "also probe every N steps while training (and now)"},
@@ -94,6 +96,12 @@ const VerbKey verb_keys_export[] = {
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
+/* force=on: build even when the memory estimate exceeds what the machine has. */
+const VerbKey verb_keys_force[] = {
+    {"force", VK_ENUM, onoff_names, 0, 0, "off", "build even when the memory estimate exceeds the available memory"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
 const VerbKey verb_keys_wait[] = {
     {"step", VK_INT, NULL, 1, 1e9, "the end", "wait until every training run has reached this step"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
@@ -106,7 +114,7 @@ static const char *const data_nouns[] = {"fortunes", NULL};
 static const char *const run_nouns[] = {"new", "use", "list", NULL};
 
 const Verb verb_table[] = {
-    {"model", model_nouns, 0, WORD_NONE, 0, 0, NULL, NULL, 0, verb_model,
+    {"model", model_nouns, 0, WORD_NONE, 0, 0, NULL, verb_keys_force, 0, verb_model,
      "model new [key=value...]",
      "build a fresh GPT-style model in the current run",
      "Replaces the current run's model with a new one built from the keys (the rest\n"
@@ -114,7 +122,7 @@ const Verb verb_table[] = {
      "When vocab is not given it is sized to the run's data. Training restarts at step 0.",
      "model new depth=4 width=64 heads=4 ctx=32\n"
      "model new depth=16 preset=sas norm=rms seed=7", NULL},
-    {"block", NULL, 0, WORD_RANGE, 1, 1, "RANGE", NULL, 1, verb_block,
+    {"block", NULL, 0, WORD_RANGE, 1, 1, "RANGE", verb_keys_force, 1, verb_block,
      "block RANGE key=value...",
      "change blocks: presets and toggles (rebuilds the model)",
      "RANGE is all, a block number (3) or an inclusive range (0..5). Keys apply in\n"
@@ -178,8 +186,8 @@ const Verb verb_table[] = {
      "arch text, so `load` rebuilds the model, and the optimizer state, so `train`\n"
      "after `load` continues exactly as if the run had never stopped.",
      "save runs/a.safetensors", NULL},
-    {"load", NULL, 0, WORD_FILE, 1, 1, "FILE", NULL, -1, verb_load,
-     "load FILE",
+    {"load", NULL, 0, WORD_FILE, 1, 1, "FILE", verb_keys_force, -1, verb_load,
+     "load FILE [force=on]",
      "read a checkpoint into the current run",
      "Replaces the current run's model (and optimizer, training state and data when\n"
      "the file has them). A corrupt or truncated file changes nothing.",
@@ -518,6 +526,20 @@ void verb_path(const char *in, char *out, size_t cap)
     const char *home = getenv("HOME");
     if (in[0] == '~' && (in[1] == '/' || in[1] == 0) && home) snprintf(out, cap, "%s%s", home, in + 1);
     else snprintf(out, cap, "%s", in);
+}
+
+int verb_force(const Cmd *c)
+{
+    const CmdArg *f = cmd_arg(c, "force");
+    return f && !strcmp(f->value, "on");
+}
+
+int verb_build_model(const Run *r, const ArchSpec *a, int force, const char *what, Model *m, BlError *e)
+{
+    MemBudget b;
+    if (budget_estimate(a, r->cfg.batch, 1, &b, e)) return -1;
+    if (!force && budget_check(&b, what, "force=on", e)) return -1;
+    return model_build(m, a, e);
 }
 
 double verb_param_count(const ParamTable *pt)

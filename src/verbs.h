@@ -115,6 +115,7 @@ void verb_mom_summary(Out *o, Metrics *mt, unsigned mask);
 void verb_mom_draw(Out *o, Run *r);
 
 /* Key tables of the verbs that have their own keys (for help and completion). */
+extern const VerbKey verb_keys_force[];
 extern const VerbKey verb_keys_data[], verb_keys_train[], verb_keys_sample[], verb_keys_set[], verb_keys_probe[],
     verb_keys_show[], verb_keys_export[], verb_keys_wait[], verb_keys_mom[];
 extern const char *const verb_probe_words[];
@@ -125,6 +126,14 @@ const CmdWord *verb_word(const Cmd *c, int noun, int i);
  * and, when the model's vocab was not given, sizes it to the data. Says what it
  * changed on o. */
 int verb_fit_data(VerbCtx *vc, Run *r, BlError *e);
+
+/* 1 when c says force=on. */
+int verb_force(const Cmd *c);
+/* Builds a model of a for run r, first checking its memory (weights, grads,
+ * optimizer moments, activations at the run's batch) against what the machine
+ * has; refuses with one line naming both figures unless force. what names the
+ * command in that line ("model new"). */
+int verb_build_model(const Run *r, const ArchSpec *a, int force, const char *what, Model *m, BlError *e);
 
 /* Parameters of a table (the sum of its tensors' sizes). */
 double verb_param_count(const ParamTable *pt);

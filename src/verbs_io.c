@@ -60,11 +60,13 @@ int verb_load(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     Optimizer o;
     memset(&o, 0, sizeof o);
     TrainState ts;
-    int has_train = 0;
-    if (ckpt_load(path, &m, &o, &ts, &has_train, e)) {
+    CkptLoad lo = {.force = verb_force(c)};
+    if (ckpt_load(path, &m, &o, &ts, &lo, e)) {
         vc->err_col = w->col;
         return -1;
     }
+    int has_train = lo.has_train;
+    if (lo.note[0]) out_printf(vc->out, "note: %s\n", lo.note);
     /* From here on the load succeeds; data that cannot be reopened is a note. */
     DataSource d;
     int have_data = 0;

@@ -2,6 +2,7 @@
  * architecture. Every change is made on a copy of the spec, validated and
  * built before it replaces the run's model, so a refused command changes nothing. */
 #include "arch_draw.h"
+#include "budget.h"
 #include "verbs.h"
 
 #include <stdio.h>
@@ -32,6 +33,7 @@ int verb_model(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     int vocab_given = 0, rc = 0;
     for (int i = 0; i < c->n_args && !rc; i++) {
         if (!strcmp(c->args[i].key, "vocab")) vocab_given = 1;
+        if (!strcmp(c->args[i].key, "force")) continue;
         if (arch_set_model(a, c->args[i].key, c->args[i].value, e)) {
             vc->err_col = c->args[i].vcol;
             rc = -1;
@@ -40,7 +42,7 @@ int verb_model(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     if (!rc && !vocab_given && r->has_data) a->vocab = r->data.vocab < 2 ? 2 : r->data.vocab;
     if (!rc) rc = arch_reset_blocks(a, e);
     Model m;
-    if (!rc) rc = model_build(&m, a, e);
+    if (!rc) rc = verb_build_model(r, a, verb_force(c), "model new", &m, e);
     free(a);
     if (rc) return -1;
     run_set_model(r, &m);
@@ -93,13 +95,14 @@ int verb_block(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     int rc = 0;
     for (int i = 0; i < c->n_args && !rc; i++) {
         const CmdArg *g = &c->args[i];
+        if (!strcmp(g->key, "force")) continue;
         if (arch_set_block(a, lo, hi, g->key, g->value, g->trainable, e)) {
             vc->err_col = g->vcol;
             rc = -1;
         }
     }
     Model m;
-    if (!rc) rc = model_build(&m, a, e);
+    if (!rc) rc = verb_build_model(r, a, verb_force(c), "block", &m, e);
     free(a);
     if (rc) return -1;
     long steps = run_step(r);
@@ -440,6 +443,15 @@ int verb_params(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     out_table_free(&t);
     if (a->stack == STACK_MOM) params_mom_cost(vc->out, a);
     else params_compare_preln(vc->out, a, &pt);
+    MemBudget b;
+    BlError sub;
+    if (budget_estimate(a, r->cfg.batch, 1, &b, &sub) == 0) {
+        char tot[32], w[32], o[32], x[32], av[32];
+        out_printf(vc->out, "memory to train at batch %d: about %s (weights+grads %s, optimizer %s, activations %s); %s available\n",
+                   b.batch, budget_bytes(b.total, tot, sizeof tot), budget_bytes(b.params + b.grads, w, sizeof w),
+                   budget_bytes(b.moments, o, sizeof o), budget_bytes(b.activations, x, sizeof x),
+                   budget_bytes(budget_available(), av, sizeof av));
+    }
     free(a);
     params_free(&pt);
     return 0;

@@ -1,6 +1,7 @@
 /* verbs_train.c — data and train: choosing the token stream, and `train`'s
  * keys; the loop itself is src/trainloop.c, run here in the foreground (batch,
  * REPL: Ctrl-C stops it and keeps the run) or handed to the TUI's worker. */
+#include "budget.h"
 #include "trainloop.h"
 #include "verbs.h"
 #include "worker.h"
@@ -188,6 +189,14 @@ int verb_train(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     }
     if (r->has_model && r->has_data && !r->model.arch->causal && !is_task(r->data.spec.kind))
         return bl_fail(e, "text data needs a causal model: model new causal=on");
+    if (r->has_model && (!r->has_trainer || r->tr.B != cfg.batch) && !verb_force(c)) {
+        /* The moments (first train only) and the step's activations are allocated now. */
+        MemBudget b;
+        if (budget_estimate(r->model.arch, cfg.batch, !r->has_trainer, &b, e)) return -1;
+        b.total -= b.params + b.grads;   /* already held */
+        b.params = b.grads = 0;
+        if (budget_check(&b, "train", "force=on", e)) return -1;
+    }
     if (vc->worker) return worker_train(vc->worker, r, &cfg, e);
     TrainLoop tl;
     if (trainloop_start(&tl, r, &cfg, vc->out, 0, e)) return -1;

@@ -9,32 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const ChartDef chart_defs[] = {
-    {"loss", "training loss (and validation loss) over steps; log-y"},
-    {"exact", "held-out exact match over steps (tasks)"},
-    {"rank", "mean token cosine by layer, latest probe (1 = rank collapse)"},
-    {"rank.map", "mean token cosine, layer x step heatmap"},
-    {"erank", "effective rank by layer, latest probe"},
-    {"rms", "mean token RMS by layer, latest probe (activation growth); log-y"},
-    {"grads", "gradient L2 norm per block, latest probe; log-y"},
-    {"grads.map", "gradient norm per block, layer x step heatmap"},
-    {"updates", "||dF|| from init and per step (final-norm output) over steps"},
-    {"ratio", "update ratio ||d theta||/||theta|| per tensor, latest probe, with the 1e-3 guide"},
-    {"lnin", "RMS of each norm layer's input by layer (DeepNet Fig. 4b/c)"},
-    {"attn", "attention map of one layer and head (layer= head=; head=-1: all heads)"},
-    {"entropy", "attention entropy per layer and head (nats)"},
-    {"scalars", "every trainable scalar gain over steps"},
-    {"router.map", "MoM: module chosen per token (x) and step (y), attention and FFN side by side; black = SKIP"},
-    {"router.usage", "MoM: share of choices per module at each step (bars per step), attention and FFN"},
-    {"router.depth", "MoM: tokens by effective depth (steps not SKIPped)"},
-    {"router.entropy", "MoM: entropy of module usage over steps (nats; low = collapse onto few modules)"},
-    {"router.gnorm", "MoM: the routers' gradient norm from the LM loss and from the aux loss, over steps"},
-    {"aux", "MoM: load-balancing loss over training steps"},
-    {"knockout", "MoM: loss increase with one module disabled, attention and FFN"},
-    {"modules.sim", "MoM: cosine between module outputs on the probe batch, attention and FFN"},
-    {NULL, NULL},
-};
-
 void chart_opts_default(ChartOpts *o)
 {
     memset(o, 0, sizeof *o);
@@ -89,6 +63,26 @@ static Chart *missing(BlError *e, const char *series, const char *how)
     return NULL;
 }
 
+/* A heatmap of a bounded quantity is drawn on its fixed range (0..1, or
+ * -1..1 where signed) so a colour means the same in every chart and every
+ * run; scale=auto fits the data. The colour bar's caption says which. */
+static void set_scale(Chart *c, const ChartDef *d, const ChartOpts *o, const char *value_label)
+{
+    char vl[96];
+    const char *v = value_label ? value_label : "value";
+    if (d->flags & (CHART_DEF_UNIT | CHART_DEF_SIGNED) && !o->scale_auto) {
+        int sgn = !!(d->flags & CHART_DEF_SIGNED);
+        chart_heatmap_set_range(c, sgn ? -1 : 0, 1);
+        if (sgn) chart_heatmap_set_cmap(c, CHART_CMAP_DIVERGING);
+        snprintf(vl, sizeof vl, "%s, fixed %s", v, sgn ? "-1..1" : "0..1");
+    } else if (d->flags & (CHART_DEF_UNIT | CHART_DEF_SIGNED)) {
+        snprintf(vl, sizeof vl, "%s, auto scale", v);
+    } else {
+        snprintf(vl, sizeof vl, "%s", v);
+    }
+    chart_heatmap_set_value_label(c, vl);
+}
+
 /* Title "A · what" for one run, "A vs B · what" for two, "3 runs · what" beyond. */
 static void title_for(const ChartRun *runs, int n, const char *what, char *buf, size_t cap)
 {
@@ -98,13 +92,14 @@ static void title_for(const ChartRun *runs, int n, const char *what, char *buf, 
 }
 
 /* Scalar series over steps, one line per run (and optional second series dashed by name). */
-static Chart *steps_chart(const char *series, const char *series2, const char *what, const char *ylabel,
-                          const ChartRun *runs, int n, const ChartOpts *o, int log_dflt, const char *how, BlError *e)
+Chart *chart_build_steps(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
+    const char *series = d->series, *series2 = d->series2, *what = d->what, *ylabel = d->ylabel, *how = d->how;
+    int log_dflt = !!(d->flags & CHART_DEF_LOG_Y);
     char title[160];
     title_for(runs, n, what, title, sizeof title);
     Chart *c = chart_line_new(title);
-    chart_set_axis_labels(c, "step", ylabel);
+    chart_set_axis_labels(c, d->xlabel ? d->xlabel : "step", ylabel);
     chart_set_log_y(c, want_log(o, log_dflt));
     int any = 0;
     for (int r = 0; r < n; r++) {
@@ -147,14 +142,14 @@ static Chart *steps_chart(const char *series, const char *series2, const char *w
 }
 
 /* A per-layer vector, latest record, one line per run (x = layer). */
-static Chart *depth_chart(const char *series, const char *series2, const char *what, const char *ylabel,
-                          const ChartRun *runs, int n, const ChartOpts *o, int log_dflt, int from_embed,
-                          const char *how, BlError *e)
+Chart *chart_build_depth(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
+    const char *series = d->series, *series2 = d->series2, *what = d->what, *ylabel = d->ylabel, *how = d->how;
+    int log_dflt = !!(d->flags & CHART_DEF_LOG_Y), from_embed = !!(d->flags & CHART_DEF_FROM_EMBED);
     char title[160];
     title_for(runs, n, what, title, sizeof title);
     Chart *c = chart_line_new(title);
-    chart_set_axis_labels(c, from_embed ? "layer (0 = embeddings)" : "block", ylabel);
+    chart_set_axis_labels(c, d->xlabel ? d->xlabel : from_embed ? "layer (0 = embeddings)" : "block", ylabel);
     chart_set_log_y(c, want_log(o, log_dflt));
     int any = 0;
     long step = -1;
@@ -187,16 +182,15 @@ static Chart *depth_chart(const char *series, const char *series2, const char *w
 }
 
 /* A per-layer vector over steps: layer × step heatmap of runs[0]. */
-static Chart *depth_step_map(const char *series, const char *what, const ChartRun *runs, const char *value_label,
-                             const char *how, BlError *e)
+Chart *chart_build_depth_map(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
     Snap s;
-    if (!snap(runs[0].metrics, series, &s)) return missing(e, series, how);
+    if (!snap(runs[0].metrics, d->series, &s)) return missing(e, d->series, d->how);
     double *v = xmalloc(sizeof(double) * (size_t)s.len * s.n);
     for (int l = 0; l < s.len; l++)
         for (int t = 0; t < s.n; t++) v[(size_t)l * s.n + t] = s.values[(size_t)t * s.len + l];
     char title[160];
-    title_for(runs, 1, what, title, sizeof title);
+    title_for(runs, 1, d->what, title, sizeof title);
     Chart *c = chart_heatmap_new(title, s.len, s.n, v);
     chart_heatmap_set_numbers(c, 0, 0, 1);
     char **steps = xmalloc(sizeof(char *) * (size_t)s.n);
@@ -205,8 +199,8 @@ static Chart *depth_step_map(const char *series, const char *what, const ChartRu
         snprintf(steps[t], 24, "%ld", s.steps[t]);
     }
     chart_heatmap_set_labels(c, 1, (const char *const *)steps);
-    chart_set_axis_labels(c, "step", "layer");
-    chart_heatmap_set_value_label(c, value_label);
+    chart_set_axis_labels(c, d->xlabel ? d->xlabel : "step", "layer");
+    set_scale(c, d, o, d->ylabel);
     for (int t = 0; t < s.n; t++) free(steps[t]);
     free(steps);
     free(v);
@@ -229,7 +223,7 @@ static Chart *attention_panel(const Snap *s, int head, int T, const char *title)
     return c;
 }
 
-static Chart *attention_chart(const ChartRun *runs, const ChartOpts *o, BlError *e)
+static Chart *attention_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
     char series[48];
     snprintf(series, sizeof series, "%s%d", o->mixed ? "attn.mixed." : "attn.", o->layer);
@@ -238,6 +232,10 @@ static Chart *attention_chart(const ChartRun *runs, const ChartOpts *o, BlError 
         return missing(e, series, o->mixed ? "only shaped or value-skip blocks record the mixed matrix; run `probe attn`"
                                            : "run `probe attn` (layer= picks a block)");
     int T = s.cols, H = s.rows / T;
+    /* The softmax part A is a probability (0..1); the mixed matrix is signed. */
+    static const ChartDef mixed_scale = {.flags = CHART_DEF_SIGNED};
+    const ChartDef *sd = o->mixed ? &mixed_scale : d;
+    const char *vlabel = o->mixed ? "weight" : "probability";
     int causal = 1;   /* above-diagonal probabilities are exactly 0 in causal models */
     const float *rec = s.values + (size_t)(s.n - 1) * s.len;
     for (int i = 0; i < T && causal; i++)
@@ -255,7 +253,7 @@ static Chart *attention_chart(const ChartRun *runs, const ChartOpts *o, BlError 
             snprintf(pt, sizeof pt, "head %d", h);
             Chart *p = attention_panel(&s, h, T, pt);
             if (causal) chart_heatmap_mask_causal(p);
-            if (!o->mixed) chart_heatmap_set_range(p, 0, 1);
+            set_scale(p, sd, o, vlabel);
             chart_grid_add(c, p);
         }
     } else {
@@ -268,7 +266,7 @@ static Chart *attention_chart(const ChartRun *runs, const ChartOpts *o, BlError 
         title_for(runs, 1, what, title, sizeof title);
         c = attention_panel(&s, o->head, T, title);
         if (causal) chart_heatmap_mask_causal(c);
-        if (!o->mixed) chart_heatmap_set_range(c, 0, 1);
+        set_scale(c, sd, o, vlabel);
     }
     char sub[64];
     snprintf(sub, sizeof sub, "probe sequence 0 at step %ld%s", s.steps[s.n - 1], causal ? "; causal" : "");
@@ -277,35 +275,34 @@ static Chart *attention_chart(const ChartRun *runs, const ChartOpts *o, BlError 
     return c;
 }
 
-static Chart *matrix_chart(const char *series, const char *what, const ChartRun *runs, const char *xl,
-                           const char *yl, const char *value_label, const char *how, BlError *e)
+Chart *chart_build_matrix(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
     Snap s;
-    if (!snap(runs[0].metrics, series, &s)) return missing(e, series, how);
+    if (!snap(runs[0].metrics, d->series, &s)) return missing(e, d->series, d->how);
     double *v = xmalloc(sizeof(double) * (size_t)s.len);
     const float *rec = s.values + (size_t)(s.n - 1) * s.len;
     for (int i = 0; i < s.len; i++) v[i] = rec[i];
     char title[160];
-    title_for(runs, 1, what, title, sizeof title);
+    title_for(runs, 1, d->what, title, sizeof title);
     Chart *c = chart_heatmap_new(title, s.rows, s.cols, v);
     chart_heatmap_set_numbers(c, 0, 0, 1);
     chart_heatmap_set_numbers(c, 1, 0, 1);
-    chart_set_axis_labels(c, xl, yl);
-    chart_heatmap_set_value_label(c, value_label);
+    chart_set_axis_labels(c, d->xlabel ? d->xlabel : "column", "layer");
+    set_scale(c, d, o, d->ylabel);
     free(v);
     snap_free(&s);
     return c;
 }
 
 /* Per-column series over steps (one line per column): the scalar gains. */
-static Chart *columns_chart(const char *series, const char *what, const ChartRun *runs, const char *how, BlError *e)
+Chart *chart_build_columns(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
     Snap s;
-    if (!snap(runs[0].metrics, series, &s)) return missing(e, series, how);
+    if (!snap(runs[0].metrics, d->series, &s)) return missing(e, d->series, d->how);
     char title[160];
-    title_for(runs, 1, what, title, sizeof title);
+    title_for(runs, 1, d->what, title, sizeof title);
     Chart *c = chart_line_new(title);
-    chart_set_axis_labels(c, "step", "value");
+    chart_set_axis_labels(c, d->xlabel ? d->xlabel : "step", d->ylabel ? d->ylabel : "value");
     double *x = xmalloc(sizeof(double) * (size_t)s.n), *y = xmalloc(sizeof(double) * (size_t)s.n);
     for (int j = 0; j < s.len; j++) {
         for (int i = 0; i < s.n; i++) {
@@ -322,7 +319,7 @@ static Chart *columns_chart(const char *series, const char *what, const ChartRun
 
 /* Update ratios per tensor: bars named by tensor, log scale, the 1e-3 guide
  * (a common rule of thumb for a healthy step with Adam). */
-static Chart *ratio_chart(const ChartRun *runs, const ChartOpts *o, BlError *e)
+static Chart *ratio_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
     Snap s;
     if (!snap(runs[0].metrics, "updates.ratio", &s)) return missing(e, "updates.ratio", "run `probe updates every=N` while training");
@@ -358,7 +355,7 @@ static const char *const mom_kinds[2] = {"attn", "ffn"};
 static const char *const mom_titles[2] = {"attention", "FFN"};
 
 /* router.map: per kind a steps × tokens panel, colour = module (SKIP recorded as −1 → black). */
-static Chart *router_map_chart(const ChartRun *runs, BlError *e)
+static Chart *router_map_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
     char title[160];
     title_for(runs, 1, "router choices (colour = module, black = SKIP)", title, sizeof title);
@@ -394,7 +391,7 @@ static Chart *router_map_chart(const ChartRun *runs, BlError *e)
 }
 
 /* router.usage: per kind, bars per step, one series per module (SKIP last). */
-static Chart *router_usage_chart(const ChartRun *runs, BlError *e)
+static Chart *router_usage_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
     char title[160];
     title_for(runs, 1, "module usage per step", title, sizeof title);
@@ -431,15 +428,15 @@ static Chart *router_usage_chart(const ChartRun *runs, BlError *e)
     return g;
 }
 
-static Chart *router_depth_chart(const ChartRun *runs, BlError *e)
+static Chart *router_depth_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
     Snap s;
     if (!snap(runs[0].metrics, "router.depth", &s)) return missing(e, "router.depth", "run `probe router` on a MoM run");
     int D = s.cols;
     char **lab = xmalloc(sizeof(char *) * (size_t)D);
-    for (int d = 0; d < D; d++) {
-        lab[d] = xmalloc(16);
-        snprintf(lab[d], 16, "%d", d);
+    for (int j = 0; j < D; j++) {
+        lab[j] = xmalloc(16);
+        snprintf(lab[j], 16, "%d", j);
     }
     char title[160];
     title_for(runs, 1, "effective depth (steps a token did not SKIP)", title, sizeof title);
@@ -447,11 +444,11 @@ static Chart *router_depth_chart(const ChartRun *runs, BlError *e)
     const float *rec = s.values + (size_t)(s.n - 1) * s.len;
     double *y = xmalloc(sizeof(double) * (size_t)D);
     for (int k = 0; k < 2; k++) {
-        for (int d = 0; d < D; d++) y[d] = rec[k * D + d];
+        for (int j = 0; j < D; j++) y[j] = rec[k * D + j];
         chart_add_bars(c, mom_titles[k], k, y);
     }
     chart_set_axis_labels(c, "steps used", "share of tokens");
-    for (int d = 0; d < D; d++) free(lab[d]);
+    for (int j = 0; j < D; j++) free(lab[j]);
     free(lab);
     free(y);
     snap_free(&s);
@@ -459,7 +456,7 @@ static Chart *router_depth_chart(const ChartRun *runs, BlError *e)
 }
 
 /* knockout: Δloss bars, one panel per module type. */
-static Chart *knockout_chart(const ChartRun *runs, BlError *e)
+static Chart *knockout_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
     Snap s;
     if (!snap(runs[0].metrics, "knockout", &s)) return missing(e, "knockout", "run `probe knockout` on a MoM run");
@@ -468,14 +465,14 @@ static Chart *knockout_chart(const ChartRun *runs, BlError *e)
     Chart *g = chart_grid_new(title, 2);
     const float *rec = s.values + (size_t)(s.n - 1) * s.len;
     for (int k = 0; k < 2; k++) {
-        int n = 0, idx[64];
-        for (int i = 0; i < s.len && n < 64; i++)
-            if (s.labels && !strncmp(s.labels[i], mom_kinds[k], strlen(mom_kinds[k]))) idx[n++] = i;
-        if (!n) continue;
+        int cnt = 0, idx[64];
+        for (int i = 0; i < s.len && cnt < 64; i++)
+            if (s.labels && !strncmp(s.labels[i], mom_kinds[k], strlen(mom_kinds[k]))) idx[cnt++] = i;
+        if (!cnt) continue;
         const char *lab[64];
         double y[64];
-        for (int i = 0; i < n; i++) lab[i] = s.labels[idx[i]], y[i] = rec[idx[i]];
-        Chart *p = chart_bar_new(mom_titles[k], n, lab);
+        for (int i = 0; i < cnt; i++) lab[i] = s.labels[idx[i]], y[i] = rec[idx[i]];
+        Chart *p = chart_bar_new(mom_titles[k], cnt, lab);
         chart_add_bars(p, "delta loss", k, y);
         chart_set_axis_labels(p, "module", "delta loss (nats)");
         chart_grid_add(g, p);
@@ -487,7 +484,7 @@ static Chart *knockout_chart(const ChartRun *runs, BlError *e)
     return g;
 }
 
-static Chart *modules_sim_chart(const ChartRun *runs, BlError *e)
+static Chart *modules_sim_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
     char title[160];
     title_for(runs, 1, "cosine between module outputs", title, sizeof title);
@@ -517,36 +514,88 @@ static Chart *modules_sim_chart(const ChartRun *runs, BlError *e)
     return g;
 }
 
+/* ---- the table ---------------------------------------------------------------------- */
+
+#define HOW_TRAIN "train first (`train steps=N`)"
+#define HOW_RANK "run `probe rank` (or `probe rank every=N` while training)"
+#define HOW_ROUTER "run `probe router` (or `probe router every=N` while training) on a MoM run"
+
+const ChartDef chart_defs[] = {
+    {.name = "loss", .help = "training loss (and validation loss) over steps; log-y", .build = chart_build_steps,
+     .series = "loss", .series2 = "val.loss", .what = "loss", .ylabel = "cross-entropy (nats)", .how = HOW_TRAIN,
+     .flags = CHART_DEF_LOG_Y},
+    {.name = "exact", .help = "held-out exact match over steps (tasks)", .build = chart_build_steps,
+     .series = "val.exact", .what = "held-out exact match", .ylabel = "exact match", .how = HOW_TRAIN},
+    {.name = "rank", .help = "mean token cosine by layer, latest probe (1 = rank collapse)", .build = chart_build_depth,
+     .series = "rank.cos", .what = "mean token cosine by layer", .ylabel = "cosine", .how = HOW_RANK,
+     .flags = CHART_DEF_FROM_EMBED},
+    {.name = "rank.map", .help = "mean token cosine, layer x step heatmap (fixed 0-1 scale)", .build = chart_build_depth_map,
+     .series = "rank.cos", .what = "mean token cosine, layer x step", .ylabel = "cosine", .how = HOW_RANK,
+     .flags = CHART_DEF_UNIT},
+    {.name = "erank", .help = "effective rank by layer, latest probe", .build = chart_build_depth,
+     .series = "rank.erank", .what = "effective rank by layer", .ylabel = "effective rank", .how = HOW_RANK,
+     .flags = CHART_DEF_FROM_EMBED},
+    {.name = "rms", .help = "mean token RMS by layer, latest probe (activation growth); log-y", .build = chart_build_depth,
+     .series = "rank.rms", .what = "token RMS by layer", .ylabel = "RMS", .how = HOW_RANK,
+     .flags = CHART_DEF_FROM_EMBED | CHART_DEF_LOG_Y},
+    {.name = "grads", .help = "gradient L2 norm per block, latest probe; log-y", .build = chart_build_depth,
+     .series = "grads.block", .what = "gradient norm per block", .ylabel = "L2 norm", .how = "run `probe grads`",
+     .flags = CHART_DEF_LOG_Y},
+    {.name = "grads.map", .help = "gradient norm per block, layer x step heatmap", .build = chart_build_depth_map,
+     .series = "grads.block", .what = "gradient norm, block x step", .ylabel = "L2 norm",
+     .how = "run `probe grads every=N` while training"},
+    {.name = "updates", .help = "||dF|| from init and per step (final-norm output) over steps", .build = chart_build_steps,
+     .series = "updates.dF", .series2 = "updates.dF_step", .what = "model update ||dF||", .ylabel = "RMS change of F",
+     .how = "run `probe updates every=N` while training"},
+    {.name = "ratio", .help = "update ratio ||d theta||/||theta|| per tensor, latest probe, with the 1e-3 guide",
+     .build = ratio_chart, .series = "updates.ratio", .how = "run `probe updates every=N` while training",
+     .flags = CHART_DEF_LOG_Y},
+    {.name = "lnin", .help = "RMS of each norm layer's input by layer (DeepNet Fig. 4b/c)", .build = chart_build_depth,
+     .series = "lnin.attn", .series2 = "lnin.mlp", .what = "RMS of norm inputs", .ylabel = "RMS", .how = "run `probe lnin`",
+     .flags = CHART_DEF_LOG_Y},
+    {.name = "attn", .help = "attention map of one layer and head (layer= head=; head=-1: all heads)",
+     .build = attention_chart, .series = "attn.", .how = "run `probe attn` (layer= picks a block)",
+     .flags = CHART_DEF_UNIT},
+    {.name = "entropy", .help = "attention entropy per layer and head (nats)", .build = chart_build_matrix,
+     .series = "attn.entropy", .what = "attention entropy", .xlabel = "head", .ylabel = "nats", .how = "run `probe attn`"},
+    {.name = "scalars", .help = "every trainable scalar gain over steps", .build = chart_build_columns,
+     .series = "scalars", .what = "scalar gains",
+     .how = "run `probe scalars every=N` (the model needs trainable gains, e.g. preset=sas)"},
+    {.name = "router.map", .help = "MoM: module chosen per token (x) and step (y), attention and FFN side by side; black = SKIP",
+     .build = router_map_chart, .series = "router.attn", .how = HOW_ROUTER},
+    {.name = "router.usage", .help = "MoM: share of choices per module at each step (bars per step), attention and FFN",
+     .build = router_usage_chart, .series = "router.usage.attn", .how = HOW_ROUTER},
+    {.name = "router.depth", .help = "MoM: tokens by effective depth (steps not SKIPped)", .build = router_depth_chart,
+     .series = "router.depth", .how = HOW_ROUTER},
+    {.name = "router.entropy", .help = "MoM: entropy of module usage over steps (nats; low = collapse onto few modules)",
+     .build = chart_build_steps, .series = "router.entropy.attn", .series2 = "router.entropy.ffn",
+     .what = "router usage entropy", .ylabel = "nats", .how = HOW_ROUTER},
+    {.name = "router.gnorm", .help = "MoM: the routers' gradient norm from the LM loss and from the aux loss, over steps",
+     .build = chart_build_steps, .series = "router.gnorm.lm", .series2 = "router.gnorm.aux",
+     .what = "router gradient norm from each loss", .ylabel = "L2 norm", .how = HOW_ROUTER},
+    {.name = "aux", .help = "MoM: load-balancing loss over training steps", .build = chart_build_steps, .series = "aux",
+     .what = "load-balancing loss", .ylabel = "aux (unscaled)", .how = "train a MoM run (model new stack=mom, or mom from=RUN)"},
+    {.name = "knockout", .help = "MoM: loss increase with one module disabled, attention and FFN", .build = knockout_chart,
+     .series = "knockout", .how = "run `probe knockout` on a MoM run"},
+    {.name = "modules.sim", .help = "MoM: cosine between module outputs on the probe batch, attention and FFN",
+     .build = modules_sim_chart, .series = "modules.sim.attn", .how = "run `probe modules` on a MoM run"},
+    {NULL},
+};
+
+const ChartDef *chart_def_find(const char *name)
+{
+    for (const ChartDef *d = chart_defs; d->name; d++)
+        if (!strcmp(d->name, name)) return d;
+    return NULL;
+}
+
 Chart *chart_from_metrics(const char *name, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
     ChartOpts dflt;
     if (!o) { chart_opts_default(&dflt); o = &dflt; }
     if (n < 1) return bl_fail(e, "no run to draw"), NULL;
-    const char *train = "train first (`train steps=N`)";
-    const char *prank = "run `probe rank` (or `probe rank every=N` while training)";
-    if (!strcmp(name, "loss")) return steps_chart("loss", "val.loss", "loss", "cross-entropy (nats)", runs, n, o, 1, train, e);
-    if (!strcmp(name, "exact")) return steps_chart("val.exact", NULL, "held-out exact match", "exact match", runs, n, o, 0, train, e);
-    if (!strcmp(name, "rank")) return depth_chart("rank.cos", NULL, "mean token cosine by layer", "cosine", runs, n, o, 0, 1, prank, e);
-    if (!strcmp(name, "rank.map")) return depth_step_map("rank.cos", "mean token cosine, layer x step", runs, "cosine", prank, e);
-    if (!strcmp(name, "erank")) return depth_chart("rank.erank", NULL, "effective rank by layer", "effective rank", runs, n, o, 0, 1, prank, e);
-    if (!strcmp(name, "rms")) return depth_chart("rank.rms", NULL, "token RMS by layer", "RMS", runs, n, o, 1, 1, prank, e);
-    if (!strcmp(name, "grads")) return depth_chart("grads.block", NULL, "gradient norm per block", "L2 norm", runs, n, o, 1, 0, "run `probe grads`", e);
-    if (!strcmp(name, "grads.map")) return depth_step_map("grads.block", "gradient norm, block x step", runs, "L2 norm", "run `probe grads every=N` while training", e);
-    if (!strcmp(name, "updates")) return steps_chart("updates.dF", "updates.dF_step", "model update ||dF||", "RMS change of F", runs, n, o, 0, "run `probe updates every=N` while training", e);
-    if (!strcmp(name, "ratio")) return ratio_chart(runs, o, e);
-    if (!strcmp(name, "lnin")) return depth_chart("lnin.attn", "lnin.mlp", "RMS of norm inputs", "RMS", runs, n, o, 1, 0, "run `probe lnin`", e);
-    if (!strcmp(name, "attn")) return attention_chart(runs, o, e);
-    if (!strcmp(name, "entropy")) return matrix_chart("attn.entropy", "attention entropy", runs, "head", "layer", "nats", "run `probe attn`", e);
-    const char *prouter = "run `probe router` (or `probe router every=N` while training) on a MoM run";
-    if (!strcmp(name, "router.map")) return router_map_chart(runs, e);
-    if (!strcmp(name, "router.usage")) return router_usage_chart(runs, e);
-    if (!strcmp(name, "router.depth")) return router_depth_chart(runs, e);
-    if (!strcmp(name, "router.entropy")) return steps_chart("router.entropy.attn", "router.entropy.ffn", "router usage entropy", "nats", runs, n, o, 0, prouter, e);
-    if (!strcmp(name, "router.gnorm")) return steps_chart("router.gnorm.lm", "router.gnorm.aux", "router gradient norm from each loss", "L2 norm", runs, n, o, 0, prouter, e);
-    if (!strcmp(name, "aux")) return steps_chart("aux", NULL, "load-balancing loss", "aux (unscaled)", runs, n, o, 0, "train a MoM run", e);
-    if (!strcmp(name, "knockout")) return knockout_chart(runs, e);
-    if (!strcmp(name, "modules.sim")) return modules_sim_chart(runs, e);
-    if (!strcmp(name, "scalars")) return columns_chart("scalars", "scalar gains", runs, "run `probe scalars every=N` (the model needs trainable gains, e.g. preset=sas)", e);
+    const ChartDef *d = chart_def_find(name);
+    if (d) return d->build(d, runs, n, o, e);
     char list[1024];
     size_t k = 0;
     for (int i = 0; chart_defs[i].name && k < sizeof list; i++)

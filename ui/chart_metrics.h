@@ -22,15 +22,56 @@ typedef struct ChartOpts {
     int    log_y;         /* -1: the chart's default, 0 off, 1 on */
     double smooth;        /* loss: debiased EMA factor in [0, 1) (0: raw) */
     int    mixed;         /* attention: the whole αI + βA − γC where recorded */
+    int    scale_auto;    /* bounded heatmaps: colour range from the data, not the fixed one */
 } ChartOpts;
 
-void chart_opts_default(ChartOpts *o);   /* layer 0, head 0, default log, no smoothing */
+void chart_opts_default(ChartOpts *o);   /* layer 0, head 0, default log, no smoothing, fixed scales */
 
-typedef struct ChartDef {
-    const char *name;      /* "loss", "rank", "rank.map", ... */
-    const char *help;      /* one line for `help export` and the TUI */
-} ChartDef;
+/* ---- the chart table ------------------------------------------------------
+ * One row per chart, with designated initialisers, so adding a chart is one
+ * row: a builder (a family below, or one of its own) and what it reads. */
+
+/* Flags of a row. */
+enum {
+    CHART_DEF_LOG_Y      = 1u << 0,  /* log y axis by default (`y` toggles it) */
+    CHART_DEF_FROM_EMBED = 1u << 1,  /* by-layer charts: index 0 is the embeddings, not block 0 */
+    CHART_DEF_UNIT       = 1u << 2,  /* a bounded quantity in [0, 1]: fixed colour scale unless scale=auto */
+    CHART_DEF_SIGNED     = 1u << 3,  /* a bounded quantity in [-1, 1]: fixed diverging scale unless scale=auto */
+};
+
+typedef struct ChartDef ChartDef;
+/* A builder: the chart of row d from runs[0..n); NULL with a message when
+ * nothing is recorded. The caller frees the chart. */
+typedef Chart *(*ChartBuildFn)(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e);
+
+struct ChartDef {
+    const char  *name;      /* "loss", "rank", "rank.map", ... */
+    const char  *help;      /* one line for `help export` and the TUI */
+    ChartBuildFn build;
+    const char  *series;    /* the Metrics series it reads */
+    const char  *series2;   /* a second one drawn with it (val.loss with loss), or NULL */
+    const char  *what;      /* the title after "run A · " */
+    const char  *xlabel;    /* NULL: the family's default ("step", "block", ...) */
+    const char  *ylabel;    /* the value: y axis, or a heatmap's colour bar */
+    const char  *how;       /* what to run when nothing is recorded */
+    unsigned     flags;     /* CHART_DEF_* */
+};
 extern const ChartDef chart_defs[];      /* terminated by {NULL} */
+
+/* The row named name, or NULL. */
+const ChartDef *chart_def_find(const char *name);
+
+/* The families, for rows of new charts:
+ *   chart_build_steps    one scalar over steps, a line per run (series2 dashed with it)
+ *   chart_build_depth    a by-layer vector, latest record, a line per run
+ *   chart_build_depth_map a by-layer vector over steps: layer x step heatmap of runs[0]
+ *   chart_build_matrix   a rows x cols matrix, latest record, heatmap of runs[0]
+ *   chart_build_columns  each column of a vector over steps, a line per column (runs[0]) */
+Chart *chart_build_steps(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e);
+Chart *chart_build_depth(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e);
+Chart *chart_build_depth_map(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e);
+Chart *chart_build_matrix(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e);
+Chart *chart_build_columns(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e);
 
 /* Builds chart `name` from runs[0..n) (heatmaps and attention maps use runs[0]
  * only). The caller frees it with chart_free. Returns NULL with a message when

@@ -24,195 +24,6 @@ static void panes_init(Tui *t)
     p[PANE_LOG] = (Pane){"log", {{0}}, 0};
 }
 
-static void say(Tui *t, const char *msg)
-{
-    snprintf(t->flash, sizeof t->flash, "%s", msg);
-    t->flash_at = bl_now();
-}
-
-static void relayout(Tui *t)
-{
-    tui_screen_resize(&t->scr);
-    tui_layout(t->scr.w, t->scr.h, t->zoom, &t->lay);
-    if (!t->cv || t->cv->w != t->scr.w || t->cv->h != t->scr.h) {
-        tcanvas_free(t->cv);
-        t->cv = tcanvas_new(t->scr.w, t->scr.h);
-    }
-}
-
-static int training(const Tui *t)
-{
-    for (int i = 0; i < t->snap.nruns; i++)
-        if (t->snap.runs[i].training) return 1;
-    return 0;
-}
-
-static const TuiRun *current(const Tui *t)
-{
-    for (int i = 0; i < t->snap.nruns; i++)
-        if (t->snap.runs[i].current) return &t->snap.runs[i];
-    return NULL;
-}
-
-/* ---- pane actions ---------------------------------------------------------------------- */
-
-static void focus_step(Tui *t, int d)
-{
-    t->focus = (t->focus + d + PANE_N) % PANE_N;
-    if (t->zoom >= 0) t->zoom = t->focus;   /* a zoomed view pages through the panes */
-    relayout(t);
-}
-
-/* Layers and heads the current run's attention probe recorded (attn.entropy is layer × head). */
-static int attn_shape(const Tui *t, int *layers, int *heads)
-{
-    const TuiRun *r = current(t);
-    *layers = *heads = 0;
-    if (!r) return -1;
-    metrics_lock(r->metrics);
-    Series *s = metrics_find(r->metrics, "attn.entropy");
-    if (s && s->n) {
-        *layers = s->rows;
-        *heads = s->cols;
-    }
-    metrics_unlock(r->metrics);
-    return *layers ? 0 : -1;
-}
-
-static void pick(Tui *t, int dlayer, int dhead)
-{
-    int L, H;
-    if (attn_shape(t, &L, &H)) {
-        say(t, "no attention recorded yet: probe attn (every=N while training)");
-        return;
-    }
-    t->layer += dlayer;
-    t->head += dhead;
-    if (t->layer < 0) t->layer = 0;
-    if (t->layer > L - 1) t->layer = L - 1;
-    if (t->head < -1) t->head = -1;
-    if (t->head > H - 1) t->head = H - 1;
-    char m[160];
-    if (t->head < 0) snprintf(m, sizeof m, "attention: layer %d of 0..%d, all %d heads", t->layer, L - 1, H);
-    else snprintf(m, sizeof m, "attention: layer %d of 0..%d, head %d of 0..%d ({ to -1: all heads)", t->layer, L - 1, t->head, H - 1);
-    say(t, m);
-}
-
-/* Builds a slot's chart as it is shown (for `y` and `f`, which need its defaults and frame). */
-static Chart *slot_chart(Tui *t, ChartSlot *s)
-{
-    ChartRun runs[TUI_MAX_RUNS];
-    int n = tui_slot_runs(t, s, runs, TUI_MAX_RUNS);
-    ChartOpts o;
-    tui_slot_opts(t, s, &o);
-    BlError e;
-    return n ? chart_from_metrics(s->chart, runs, n, &o, &e) : NULL;
-}
-
-static void toggle_log(Tui *t)
-{
-    Pane *pn = &t->pane[t->focus];
-    int done = 0;
-    for (int i = 0; i < pn->nslots; i++) {
-        ChartSlot *s = &pn->slot[i];
-        Chart *c = slot_chart(t, s);
-        if (c && c->kind == CHART_LINE) {
-            s->log_y = !c->log_y;
-            s->freeze = 0;   /* a frozen range does not carry over to the other axis */
-            done = 1;
-            say(t, s->log_y ? "log y axis" : "linear y axis");
-        }
-        chart_free(c);
-    }
-    if (!done) say(t, "y: this pane has no line chart (yet)");
-}
-
-static void toggle_freeze(Tui *t)
-{
-    Pane *pn = &t->pane[t->focus];
-    int any = 0;
-    for (int i = 0; i < pn->nslots; i++) any |= pn->slot[i].freeze;
-    if (any) {
-        for (int i = 0; i < pn->nslots; i++) pn->slot[i].freeze = 0;
-        say(t, "the y scale follows the data again");
-        return;
-    }
-    TuiRect rc[2];
-    int n = tui_slot_rects(t, t->focus, rc);
-    for (int i = 0; i < n; i++) {
-        ChartSlot *s = &pn->slot[i];
-        Chart *c = slot_chart(t, s);
-        TermChartFrame f;
-        if (c && c->kind == CHART_LINE && term_chart_frame(c, rc[i].x, rc[i].y, rc[i].w, rc[i].h, &t->style, &f) == 0 &&
-            f.ys.hi > f.ys.lo) {
-            s->freeze = 1;
-            s->lo = f.ys.lo;
-            s->hi = f.ys.hi;
-            any = 1;
-        }
-        chart_free(c);
-    }
-    say(t, any ? "y scale frozen: f frees it" : "f: this pane has no line chart to freeze (yet)");
-}
-
-static void request_quit(Tui *t)
-{
-    if (training(t)) t->confirm_quit = 1;
-    else t->quit = 1;
-}
-
-/* Ctrl-C: clear the line, else stop what runs, else leave. */
-static void ctrl_c(Tui *t)
-{
-    int cursor;
-    const char *prompt;
-    const char *line = t->host->line_text(t->host->ctx, &cursor, &prompt);
-    if (line[0] || strcmp(prompt, t->prompt0)) {
-        t->host->line_clear(t->host->ctx);
-    } else if (training(t) || t->snap.busy || t->snap.activity[0]) {
-        t->host->control(t->host->ctx, TUI_INTERRUPT);
-        say(t, "stopping training, the scene and waiting commands");
-    } else {
-        t->quit = 1;
-    }
-}
-
-static void scroll_log(Tui *t, int d)
-{
-    t->log_back += d;
-    if (t->log_back < 0) t->log_back = 0;
-}
-
-static int log_page(const Tui *t)
-{
-    int h = t->lay.frame[PANE_LOG].h - 2;
-    return h > 1 ? h : 1;
-}
-
-static void mouse(Tui *t)
-{
-    MEVENT ev;
-    if (getmouse(&ev) != OK) return;
-    if (ev.bstate & BUTTON4_PRESSED) {
-        scroll_log(t, 3);
-        return;
-    }
-    if (ev.bstate & BUTTON5_PRESSED) {
-        scroll_log(t, -3);
-        return;
-    }
-    if (ev.y == t->lay.input.y) {
-        t->typing = 1;
-        return;
-    }
-    int p = tui_layout_hit(&t->lay, ev.x, ev.y);
-    if (p >= 0) {
-        t->focus = p;
-        t->typing = 0;
-        if (t->zoom >= 0) t->zoom = p;
-    }
-}
-
 /* ---- keys -------------------------------------------------------------------------------- */
 
 static void feed(Tui *t, const char *s, int n) { t->host->line_feed(t->host->ctx, s, n); }
@@ -232,38 +43,6 @@ static void feed_byte(Tui *t, int ch)
     feed(t, buf, n);
 }
 
-/* Keys the panes answer; returns 0 for a key they do not use. */
-static int pane_key(Tui *t, int ch)
-{
-    switch (ch) {
-    case '?': case KEY_F(1): t->help = 1; return 1;
-    case '\t': focus_step(t, 1); return 1;
-    case KEY_BTAB: focus_step(t, -1); return 1;
-    case '\r': case '\n': case KEY_ENTER:
-        t->zoom = t->zoom == t->focus ? -1 : t->focus;
-        relayout(t);
-        return 1;
-    case ' ': t->host->control(t->host->ctx, TUI_PAUSE_TOGGLE); return 1;
-    case '.': t->host->control(t->host->ctx, TUI_STEP_ONE); return 1;
-    case '[': case KEY_UP: pick(t, -1, 0); return 1;
-    case ']': case KEY_DOWN: pick(t, 1, 0); return 1;
-    case '{': case KEY_LEFT: pick(t, 0, -1); return 1;
-    case '}': case KEY_RIGHT: pick(t, 0, 1); return 1;
-    case 'y': toggle_log(t); return 1;
-    case 'f': toggle_freeze(t); return 1;
-    case 'e': tui_export(t); return 1;
-    case ':': t->typing = 1; return 1;
-    case 'q': request_quit(t); return 1;
-    case 27:
-        if (t->zoom >= 0) {
-            t->zoom = -1;
-            relayout(t);
-        }
-        return 1;
-    default: return 0;
-    }
-}
-
 /* On the command line: readline gets what a terminal would have sent. */
 static void line_key(Tui *t, int ch)
 {
@@ -271,13 +50,10 @@ static void line_key(Tui *t, int ch)
     const char *prompt;
     const char *line = t->host->line_text(t->host->ctx, &cursor, &prompt);
     int empty = !line[0] && !strcmp(prompt, t->prompt0);
-    if (empty && (ch == '\t' || ch == KEY_BTAB)) {
-        t->typing = 0;
-        focus_step(t, ch == '\t' ? 1 : -1);
-        return;
-    }
-    if (empty && ch > 0 && ch < 0x80 && strchr("? .[]{}", ch)) {
-        pane_key(t, ch);
+    int arrow = ch == KEY_UP || ch == KEY_DOWN || ch == KEY_LEFT || ch == KEY_RIGHT;
+    if (empty && !arrow && tui_key_find(ch) && (tui_key_find(ch)->where & TUI_KEY_EMPTY_LINE)) {
+        if (ch == '\t' || ch == KEY_BTAB) t->typing = 0;
+        tui_key_run(t, ch, TUI_KEY_EMPTY_LINE);
         return;
     }
     static const struct {
@@ -303,7 +79,7 @@ static void line_key(Tui *t, int ch)
 static void key(Tui *t, int ch)
 {
     if (ch == KEY_RESIZE) {
-        relayout(t);
+        tui_relayout(t);
         return;
     }
     t->flash[0] = 0;
@@ -320,15 +96,15 @@ static void key(Tui *t, int ch)
         if (ch == 'q' || ch == 3) t->quit = 1;
         return;
     }
-    switch (ch) {
-    case KEY_MOUSE: mouse(t); return;
-    case 3: ctrl_c(t); return;
-    case 12: clearok(curscr, TRUE); return;
-    case KEY_PPAGE: scroll_log(t, log_page(t)); return;
-    case KEY_NPAGE: scroll_log(t, -log_page(t)); return;
-    case KEY_F(1): t->help = 1; return;
-    default: break;
+    if (ch == KEY_MOUSE) {
+        tui_mouse(t);
+        return;
     }
+    if (ch == KEY_F(1)) {   /* help even while typing */
+        t->help = 1;
+        return;
+    }
+    if (tui_key_run(t, ch, TUI_KEY_ALWAYS)) return;
     if (ch == 27) {
         /* Esc alone leaves the line; Esc + key is Alt+key (readline's word moves). */
         int next = tui_screen_key(0);
@@ -338,7 +114,7 @@ static void key(Tui *t, int ch)
             return;
         }
         if (t->typing) t->typing = 0;
-        else pane_key(t, 27);
+        else tui_key_run(t, 27, 0);
         if (next >= 0) key(t, next);
         return;
     }
@@ -346,7 +122,7 @@ static void key(Tui *t, int ch)
         line_key(t, ch);
         return;
     }
-    if (pane_key(t, ch)) return;
+    if (tui_key_run(t, ch, 0)) return;
     /* Any other printable key starts a command with itself. */
     if ((ch > 0x20 && ch < 0x7f) || (ch >= 0xC0 && ch < 0x100)) {
         t->typing = 1;
@@ -395,7 +171,7 @@ int tui_run(const TuiHost *h, const TuiOptions *o, char *err, int errcap)
     const char *prompt = "";
     h->line_text(h->ctx, &cursor, &prompt);
     snprintf(t.prompt0, sizeof t.prompt0, "%s", prompt);
-    relayout(&t);
+    tui_relayout(&t);
     int dirty = 1;
     refresh_snapshot(&t, &dirty);
     double last = 0;
@@ -409,7 +185,7 @@ int tui_run(const TuiHost *h, const TuiOptions *o, char *err, int errcap)
         if (o->sigterm && *o->sigterm) break;
         if (o->sigint && *o->sigint) {
             *o->sigint = 0;
-            ctrl_c(&t);
+            tui_ctrl_c(&t);
             keyed = 1;
         }
         refresh_snapshot(&t, &dirty);

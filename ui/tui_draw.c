@@ -155,18 +155,10 @@ static int draw_input(Tui *t)
 
 /* ---- overlays ---------------------------------------------------------------------------- */
 
-static const char *const HELP[] = {
-    "Keys on the panes (the non-letters work on an empty command line too)",
+/* The help overlay: the key table in two columns where they fit, then a few words. */
+static const char *const HELP_TAIL[] = {
     "",
-    "  Tab  Shift-Tab  next / previous pane   Enter       zoom in and out",
-    "  space           pause / resume         .           one training step",
-    "  [ ]  Up Down    attention layer        { }  Left Right  attention head",
-    "  y               log / linear y axis    f           freeze the y scale",
-    "  e               export PNG + CSV       PgUp  PgDn  scroll the log",
-    "  :               type a command (any other letter starts one too)",
-    "  Esc             back to the panes      q           quit (asks if training)",
-    "  Ctrl-C          clear the line, else stop training, else quit",
-    "",
+    "Any other letter starts a command. Ctrl-C stops training and scenes.",
     "Commands: `help` lists them; Tab completes; Up and Down recall history.",
     "Charts come from probes: `probe rank grads attn every=10`, then `train`.",
     "`run new B` copies the current run; runs overlay in their colours.",
@@ -175,17 +167,8 @@ static const char *const HELP[] = {
     "any key closes this",
 };
 
-static void draw_help(Tui *t)
+static void draw_box(Tui *t, int x0, int y0, int bw, int bh)
 {
-    int n = (int)(sizeof HELP / sizeof *HELP), w = 0;
-    for (int i = 0; i < n; i++) {
-        int l = tui_width(t, HELP[i]);
-        if (l > w) w = l;
-    }
-    int bw = w + 4, bh = n + 2;
-    if (bw > t->cv->w) bw = t->cv->w;
-    if (bh > t->cv->h) bh = t->cv->h;
-    int x0 = (t->cv->w - bw) / 2, y0 = (t->cv->h - bh) / 2;
     Ink plain = tui_ink(t, INK_TEXT), edge = tui_ink(t, INK_FOCUS);
     tcanvas_fill(t->cv, x0, y0, bw, bh, " ", plain.fg, plain.bg, 0);
     const char *const *box = t->scr.unicode ? BOX_UNI : BOX_ASCII;
@@ -201,9 +184,42 @@ static void draw_help(Tui *t)
     tcanvas_put(t->cv, x0 + bw - 1, y0, box[EDGE_D | EDGE_L], edge.fg, edge.bg, edge.attr);
     tcanvas_put(t->cv, x0, y0 + bh - 1, box[EDGE_U | EDGE_R], edge.fg, edge.bg, edge.attr);
     tcanvas_put(t->cv, x0 + bw - 1, y0 + bh - 1, box[EDGE_U | EDGE_L], edge.fg, edge.bg, edge.attr);
+}
+
+static void draw_help(Tui *t)
+{
+    int nkeys = 0, kw = 0, dw = 0, tw = 0;
+    for (const TuiKey *k = tui_keys; k->keys; k++, nkeys++) {
+        if (tui_width(t, k->keys) > kw) kw = tui_width(t, k->keys);
+        if (tui_width(t, k->does) > dw) dw = tui_width(t, k->does);
+    }
+    int ntail = (int)(sizeof HELP_TAIL / sizeof *HELP_TAIL);
+    for (int i = 0; i < ntail; i++)
+        if (tui_width(t, HELP_TAIL[i]) > tw) tw = tui_width(t, HELP_TAIL[i]);
+    int colw = kw + 2 + dw, gap = 2;
+    int cols = 2 * colw + gap + 4 <= t->cv->w ? 2 : 1;
+    int rows = (nkeys + cols - 1) / cols;
+    int w = cols * colw + (cols - 1) * gap;
+    if (tw > w) w = tw;
+    int bw = w + 4, bh = 2 + 2 + rows + ntail;
+    if (bw > t->cv->w) bw = t->cv->w;
+    if (bh > t->cv->h) bh = t->cv->h;
+    int x0 = (t->cv->w - bw) / 2, y0 = (t->cv->h - bh) / 2;
+    draw_box(t, x0, y0, bw, bh);
     tui_text(t, x0 + 2, y0, bw - 4, " blocklab dashboard: help ", tui_ink(t, INK_TITLE_FOCUS));
-    for (int i = 0; i < n && i + 1 < bh - 1; i++)
-        tui_text(t, x0 + 2, y0 + 1 + i, bw - 4, HELP[i], tui_ink(t, i == 0 ? INK_TITLE : i == n - 1 ? INK_DIM : INK_TEXT));
+    int y = y0 + 1, ymax = y0 + bh - 1;
+    if (y < ymax) tui_text(t, x0 + 2, y++, bw - 4, "Keys on the panes (the non-letters work on an empty command line too)", tui_ink(t, INK_TITLE));
+    y++;
+    for (int r = 0; r < rows && y < ymax; r++, y++)
+        for (int c = 0; c < cols; c++) {
+            int i = c * rows + r;
+            if (i >= nkeys) continue;
+            int x = x0 + 2 + c * (colw + gap);
+            tui_text(t, x, y, kw, tui_keys[i].keys, tui_ink(t, INK_BAR_KEY));
+            tui_text(t, x + kw + 2, y, x0 + bw - 2 - (x + kw + 2), tui_keys[i].does, tui_ink(t, INK_TEXT));
+        }
+    for (int i = 0; i < ntail && y < ymax; i++, y++)
+        tui_text(t, x0 + 2, y, bw - 4, HELP_TAIL[i], tui_ink(t, i == ntail - 1 ? INK_DIM : INK_TEXT));
 }
 
 static void draw_too_small(Tui *t)

@@ -115,6 +115,33 @@ int  tui_slot_runs(const Tui *t, const ChartSlot *s, ChartRun *runs, int cap);
 /* Chart options of a slot (layer, head, log, smoothing). */
 void tui_slot_opts(const Tui *t, const ChartSlot *s, ChartOpts *o);
 
+/* tui_keys.c: the key bindings, one table that drives the dispatch and the `?` help. */
+#define TUI_KEY_CODES 4
+enum {
+    TUI_KEY_EMPTY_LINE = 1u,   /* works on an empty command line too (not the arrows: history) */
+    TUI_KEY_TYPING     = 2u,   /* works while a command is typed */
+    TUI_KEY_ALWAYS     = 3u,
+};
+typedef struct TuiKey {
+    int         code[TUI_KEY_CODES]; /* the keys (ncurses codes), 0-terminated */
+    const char *keys;                /* as `?` and the man page's DASHBOARD item write them */
+    const char *does;                /* what it does, in a few words */
+    void      (*act)(Tui *t, int ch);/* ch: which of the row's keys */
+    unsigned    where;               /* TUI_KEY_*; 0: on the panes only */
+} TuiKey;
+extern const TuiKey tui_keys[];      /* terminated by {.keys = NULL} */
+const TuiKey *tui_key_find(int ch);
+/* Runs the binding of ch if it works where the person is (0: the panes,
+ * TUI_KEY_EMPTY_LINE, TUI_KEY_TYPING, TUI_KEY_ALWAYS: before anything else);
+ * returns 1 if it did. */
+int  tui_key_run(Tui *t, int ch, unsigned where);
+/* Actions the loop shares with the table. */
+void tui_say(Tui *t, const char *msg);       /* a message in the status bar */
+void tui_relayout(Tui *t);
+void tui_ctrl_c(Tui *t);
+void tui_mouse(Tui *t);
+void tui_scroll_log(Tui *t, int d);
+
 /* tui_export.c: `e` on the focused pane: PNG + CSV of each of its charts,
  * written on a thread of their own; tui_export_wait waits for those under way. */
 void tui_export(Tui *t);

@@ -158,11 +158,11 @@ static int mode_load(char **argv)
     Optimizer o;
     memset(&o, 0, sizeof o);
     TrainState ts;
-    int has_train = 0;
+    CkptLoad lo = {0};
     BlError e;
     DataSource d;
-    if (ckpt_load(argv[2], &m, &o, &ts, &has_train, &e)) return die("load", &e);
-    if (!has_train) { fprintf(stderr, "export_dump load: %s has no training state\n", argv[2]); return 1; }
+    if (ckpt_load(argv[2], &m, &o, &ts, &lo, &e)) return die("load", &e);
+    if (!lo.has_train) { fprintf(stderr, "export_dump load: %s has no training state\n", argv[2]); return 1; }
     if (data_open(&d, &ts.data, &e)) return die("load", &e);
     int B = ts.batch, T = m.arch->ctx, N = B * T;
     int *tok = malloc(sizeof(int) * (size_t)N), *tgt = malloc(sizeof(int) * (size_t)N);

@@ -110,9 +110,9 @@ static void test_resume_bit_identical(void)
     Model m2;
     Optimizer opt;
     TrainState ts2;
-    int has = 0;
-    if (ckpt_load(path, &m2, &opt, &ts2, &has, &e)) { CHECK(0, "load: %s", e.msg); return; }
-    CHECK(has && ts2.step == 20 && ts2.data_position == 20, "training state not restored");
+    CkptLoad lo = {0};
+    if (ckpt_load(path, &m2, &opt, &ts2, &lo, &e)) { CHECK(0, "load: %s", e.msg); return; }
+    CHECK(lo.has_train && ts2.step == 20 && ts2.data_position == 20, "training state not restored");
     DataSource d2;
     CHECK(data_open(&d2, &ts2.data, &e) == 0, "reopen data: %s", e.msg);
     d2.position = ts2.data_position;
