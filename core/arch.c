@@ -31,7 +31,7 @@ static const char *const router_kinds[] = {"gru", "mlp", NULL};
 
 /* The one key table: drives setting, help, completion and the text form. */
 const ArchKey arch_keys[] = {
-    {"depth", 0, KEY_INT, NULL, 0, ARCH_MAX_DEPTH, "number of blocks (stack=mom: set from bottom+anchor+top)"},
+    {"depth", 0, KEY_INT, NULL, 1, ARCH_MAX_DEPTH, "number of blocks (stack=mom: bottom+anchor+top, set for you)"},
     {"width", 0, KEY_INT, NULL, 2, 8192, "model width d (a multiple of heads)"},
     {"heads", 0, KEY_INT, NULL, 1, 256, "attention heads"},
     {"ctx", 0, KEY_INT, NULL, 1, 4096, "context length T"},
@@ -426,7 +426,10 @@ void arch_key_value(const ArchSpec *a, const ArchKey *k, int l, char *buf, int c
 {
     const char *key = k->name;
     if (l < 0) {
-        if (!strcmp(key, "depth")) snprintf(buf, (size_t)cap, "%d", a->depth);
+        if (!strcmp(key, "depth")) {
+            if (a->stack == STACK_MOM) buf[0] = 0;   /* derived from bottom, anchor, top */
+            else snprintf(buf, (size_t)cap, "%d", a->depth);
+        }
         else if (!strcmp(key, "width")) snprintf(buf, (size_t)cap, "%d", a->width);
         else if (!strcmp(key, "heads")) snprintf(buf, (size_t)cap, "%d", a->heads);
         else if (!strcmp(key, "ctx")) snprintf(buf, (size_t)cap, "%d", a->ctx);

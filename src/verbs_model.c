@@ -19,8 +19,12 @@ static void model_line(VerbCtx *vc, const Run *r, const char *what)
 {
     const ArchSpec *a = r->model.arch;
     char n[32];
-    out_printf(vc->out, "%s: %d block%s, width %d, %d head%s, ctx %d, vocab %d%s, %s params\n", what, a->depth,
-               a->depth == 1 ? "" : "s", a->width, a->heads, a->heads == 1 ? "" : "s", a->ctx, a->vocab,
+    if (a->stack == STACK_MOM)
+        out_printf(vc->out, "%s: MoM of %d attn + %d ffn modules, %d steps, top-%d (+%d static block%s), ", what, a->mom.n_attn,
+                   a->mom.n_ffn, a->mom.steps, a->mom.topk, a->depth, a->depth == 1 ? "" : "s");
+    else
+        out_printf(vc->out, "%s: %d block%s, ", what, a->depth, a->depth == 1 ? "" : "s");
+    out_printf(vc->out, "width %d, %d head%s, ctx %d, vocab %d%s, %s params\n", a->width, a->heads, a->heads == 1 ? "" : "s", a->ctx, a->vocab,
                r->vocab_explicit || !r->has_data ? "" : " (from the data)", out_count(n, sizeof n, verb_param_count(&r->model.params)));
 }
 

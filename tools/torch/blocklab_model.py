@@ -434,7 +434,10 @@ class BlocklabModel(nn.Module):
                 x = self.blocks[i](x)
         if self.ln_f is not None:
             x = self.ln_f(x)
-        return F.linear(x, self.lm_head if self.lm_head is not None else self.wte)
+        logits = F.linear(x, self.lm_head if self.lm_head is not None else self.wte)
+        if getattr(self, "return_aux", False):  # (logits, aux): DDP must see every output a loss uses
+            return logits, self.mom.aux
+        return logits
 
     def loss(self, tokens, targets, mask=None):
         """The training objective: masked cross-entropy, plus aux·(load balancing) for a MoM.
