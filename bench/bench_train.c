@@ -2,7 +2,10 @@
  * and the machine's cblas_sgemm throughput for MFU. Not a test: it prints
  * figures (median ms/step, tokens/s, MFU) in a fixed format that bench/run.sh
  * sets beside the PyTorch reference's.
- * Usage: bench_train CONFIG [steps] [preset]   CONFIG = S | M | gemm */
+ * Usage: bench_train CONFIG [steps] [preset]   CONFIG = S | M | gemm
+ * preset mom, mom-diag, mom-k2: a Mixture-of-Modules whose 4+4 pool has the
+ * parameters of the config's blocks (H = depth steps; diag: every module on
+ * every token along the vanilla path; k2: top-2). */
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,11 +55,18 @@ int main(int argc, char **argv)
     else { a->depth = 4; a->width = 128; a->heads = 4; a->ctx = 64; B = 16; }
     a->vocab = 128;
     a->bias = 1;   /* GPT-2 style: biases on every linear and norm, tied head */
-    snprintf(a->preset, sizeof a->preset, "%s", preset);
+    int mom = !strncmp(preset, "mom", 3);
+    snprintf(a->preset, sizeof a->preset, "%s", mom ? "preln" : preset);
+    if (mom) {
+        a->stack = STACK_MOM;
+        a->mom.n_attn = a->mom.n_ffn = a->mom.steps = a->depth;
+        a->mom.topk = strstr(preset, "k2") ? 2 : 1;
+    }
     BlError e;
     if (arch_reset_blocks(a, &e)) { fprintf(stderr, "%s\n", e.msg); return 1; }
     Model m;
     if (model_build(&m, a, &e)) { fprintf(stderr, "%s\n", e.msg); return 1; }
+    m.mom_run.force_diag = mom && strstr(preset, "diag") != NULL;
     /* Text-like data: a synthetic task whose vocab fits 128; speed does not depend on it. */
     DataSpec ds;
     data_spec_default(&ds);
