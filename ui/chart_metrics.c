@@ -349,6 +349,8 @@ static Chart *ratio_chart(const ChartDef *d, const ChartRun *runs, int n, const 
     return c;
 }
 
+#define HOW_ROUTER "run `probe router` (or `probe router every=N` while training) on a MoM run"
+
 /* ---- Mixture-of-Modules ------------------------------------------------------------------------------ */
 
 static const char *const mom_kinds[2] = {"attn", "ffn"};
@@ -359,9 +361,10 @@ static Chart *router_map_chart(const ChartDef *d, const ChartRun *runs, int n, c
 {
     char title[160];
     title_for(runs, 1, "router choices (colour = module, black = SKIP)", title, sizeof title);
-    Chart *g = chart_grid_new(title, 2);
+    Chart *g = chart_grid_new(title, o->mom_kind ? 1 : 2);
     long step = 0;
     for (int k = 0; k < 2; k++) {
+        if (o->mom_kind && o->mom_kind != k + 1) continue;
         char name[32];
         snprintf(name, sizeof name, "router.%s", mom_kinds[k]);
         Snap s;
@@ -388,6 +391,48 @@ static Chart *router_map_chart(const ChartDef *d, const ChartRun *runs, int n, c
     snprintf(sub, sizeof sub, "probe sequence 0 at step %ld; module m in palette colour m", step);
     chart_set_subtitle(g, sub);
     return g;
+}
+
+/* router.step: the usage of every module (and SKIP) at one step (o->layer),
+ * attention and FFN side by side as two bar series. */
+static Chart *router_step_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
+{
+    Snap s[2];
+    for (int k = 0; k < 2; k++) {
+        char name[40];
+        snprintf(name, sizeof name, "router.usage.%s", mom_kinds[k]);
+        if (!snap(runs[0].metrics, name, &s[k])) {
+            if (k) snap_free(&s[0]);
+            return missing(e, name, HOW_ROUTER);
+        }
+    }
+    int H = s[0].rows, h = o->layer < 0 ? 0 : o->layer >= H ? H - 1 : o->layer;
+    int M = s[0].cols > s[1].cols ? s[0].cols : s[1].cols;   /* the larger pool + SKIP */
+    char **lab = xmalloc(sizeof(char *) * (size_t)M);
+    for (int m = 0; m < M; m++) {
+        lab[m] = xmalloc(16);
+        if (m == M - 1) snprintf(lab[m], 16, "SKIP");
+        else snprintf(lab[m], 16, "%d", m);
+    }
+    char title[160], what[64];
+    snprintf(what, sizeof what, "module usage at step %d of 0..%d", h, H - 1);
+    title_for(runs, 1, what, title, sizeof title);
+    Chart *c = chart_bar_new(title, M, (const char *const *)lab);
+    double *y = xmalloc(sizeof(double) * (size_t)M);
+    for (int k = 0; k < 2; k++) {
+        if (o->mom_kind && o->mom_kind != k + 1) continue;
+        int S = s[k].cols;
+        const float *rec = s[k].values + (size_t)(s[k].n - 1) * s[k].len + (size_t)h * S;
+        for (int m = 0; m < M; m++) y[m] = m == M - 1 ? rec[S - 1] : m < S - 1 ? rec[m] : 0.0;
+        chart_add_bars(c, mom_titles[k], k, y);
+    }
+    chart_set_axis_labels(c, "module", "share of choices");
+    for (int m = 0; m < M; m++) free(lab[m]);
+    free(lab);
+    free(y);
+    snap_free(&s[0]);
+    snap_free(&s[1]);
+    return c;
 }
 
 /* router.usage: per kind, bars per step, one series per module (SKIP last). */
@@ -518,7 +563,6 @@ static Chart *modules_sim_chart(const ChartDef *d, const ChartRun *runs, int n, 
 
 #define HOW_TRAIN "train first (`train steps=N`)"
 #define HOW_RANK "run `probe rank` (or `probe rank every=N` while training)"
-#define HOW_ROUTER "run `probe router` (or `probe router every=N` while training) on a MoM run"
 
 const ChartDef chart_defs[] = {
     {.name = "loss", .help = "training loss (and validation loss) over steps; log-y", .build = chart_build_steps,
@@ -563,6 +607,8 @@ const ChartDef chart_defs[] = {
      .how = "run `probe scalars every=N` (the model needs trainable gains, e.g. preset=sas)"},
     {.name = "router.map", .help = "MoM: module chosen per token (x) and step (y), attention and FFN side by side; black = SKIP",
      .build = router_map_chart, .series = "router.attn", .how = HOW_ROUTER},
+    {.name = "router.step", .help = "MoM: module usage at one step (layer= picks the step), attention and FFN",
+     .build = router_step_chart, .series = "router.usage.attn", .how = HOW_ROUTER},
     {.name = "router.usage", .help = "MoM: share of choices per module at each step (bars per step), attention and FFN",
      .build = router_usage_chart, .series = "router.usage.attn", .how = HOW_ROUTER},
     {.name = "router.depth", .help = "MoM: tokens by effective depth (steps not SKIPped)", .build = router_depth_chart,

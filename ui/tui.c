@@ -24,6 +24,16 @@ static void panes_init(Tui *t)
     p[PANE_LOG] = (Pane){"log", {{0}}, 0};
 }
 
+void tui_sync_router_pane(Tui *t)
+{
+    int mom = t->arch && strstr(t->arch, "stack=mom") != NULL;
+    if (mom == t->mom) return;
+    t->mom = mom;
+    t->layer = 0;
+    if (mom) t->pane[PANE_ATTN] = (Pane){"router", {{"router.map", 0, -1, 0, 0, 0}, {"router.step", 0, -1, 0, 0, 0}}, 2};
+    else t->pane[PANE_ATTN] = (Pane){"attention", {{"attn", 0, -1, 0, 0, 0}}, 1};
+}
+
 /* ---- keys -------------------------------------------------------------------------------- */
 
 static void feed(Tui *t, const char *s, int n) { t->host->line_feed(t->host->ctx, s, n); }
@@ -142,6 +152,7 @@ static void refresh_snapshot(Tui *t, int *dirty)
         t->seen_version = s.version;
         free(t->arch);
         t->arch = t->host->arch_text(t->host->ctx);
+        tui_sync_router_pane(t);
         *dirty = 1;
     }
     unsigned long lv = tui_log_version(t->host->log);
