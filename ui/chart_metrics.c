@@ -356,37 +356,55 @@ static Chart *ratio_chart(const ChartDef *d, const ChartRun *runs, int n, const 
 static const char *const mom_kinds[2] = {"attn", "ffn"};
 static const char *const mom_titles[2] = {"attention", "FFN"};
 
-/* router.map: per kind a steps × tokens panel, colour = module (SKIP recorded as −1 → black). */
-static Chart *router_map_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
+/* A MoM chart as attention and FFN panels side by side (one of them when
+ * o->mom_kind says so): panel() draws one kind's latest record of series_fmt. */
+typedef Chart *(*MomPanelFn)(const Snap *s, int kind);
+
+static Chart *mom_grid(const ChartRun *runs, const ChartOpts *o, const char *what, const char *series_fmt, const char *how,
+                       MomPanelFn panel, long *step, BlError *e)
 {
     char title[160];
-    title_for(runs, 1, "router choices (colour = module, black = SKIP)", title, sizeof title);
+    title_for(runs, 1, what, title, sizeof title);
     Chart *g = chart_grid_new(title, o->mom_kind ? 1 : 2);
-    long step = 0;
     for (int k = 0; k < 2; k++) {
         if (o->mom_kind && o->mom_kind != k + 1) continue;
-        char name[32];
-        snprintf(name, sizeof name, "router.%s", mom_kinds[k]);
+        char name[40];
+        snprintf(name, sizeof name, series_fmt, mom_kinds[k]);
         Snap s;
         if (!snap(runs[0].metrics, name, &s)) {
             chart_free(g);
-            return missing(e, name, "run `probe router` on a MoM run");
+            return missing(e, name, how);
         }
-        const float *rec = s.values + (size_t)(s.n - 1) * s.len;
-        double *v = xmalloc(sizeof(double) * (size_t)s.len);
-        for (int i = 0; i < s.len; i++) v[i] = rec[i] < 0 ? CHART_CATEGORY_MAX : rec[i];
-        Chart *p = chart_heatmap_new(mom_titles[k], s.rows, s.cols, v);
-        chart_heatmap_set_cmap(p, CHART_CMAP_CATEGORY);
-        chart_heatmap_set_range(p, 0, CHART_CATEGORY_MAX);
-        chart_heatmap_set_numbers(p, 0, 0, 1);
-        if (s.labels) chart_heatmap_set_labels(p, 1, (const char *const *)s.labels);
-        chart_set_axis_labels(p, "token", "step");
-        chart_heatmap_set_value_label(p, "module");
-        chart_grid_add(g, p);
-        step = s.steps[s.n - 1];
-        free(v);
+        chart_grid_add(g, panel(&s, k));
+        if (step) *step = s.steps[s.n - 1];
         snap_free(&s);
     }
+    return g;
+}
+
+/* router.map panel: steps × tokens, colour = module (SKIP recorded as −1 → black). */
+static Chart *router_map_panel(const Snap *s, int k)
+{
+    const float *rec = s->values + (size_t)(s->n - 1) * s->len;
+    double *v = xmalloc(sizeof(double) * (size_t)s->len);
+    for (int i = 0; i < s->len; i++) v[i] = rec[i] < 0 ? CHART_CATEGORY_MAX : rec[i];
+    Chart *p = chart_heatmap_new(mom_titles[k], s->rows, s->cols, v);
+    chart_heatmap_set_cmap(p, CHART_CMAP_CATEGORY);
+    chart_heatmap_set_range(p, 0, CHART_CATEGORY_MAX);
+    chart_heatmap_set_numbers(p, 0, 0, 1);
+    if (s->labels) chart_heatmap_set_labels(p, 1, (const char *const *)s->labels);
+    chart_set_axis_labels(p, "token", "step");
+    chart_heatmap_set_value_label(p, "module");
+    free(v);
+    return p;
+}
+
+static Chart *router_map_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
+{
+    long step = 0;
+    Chart *g = mom_grid(runs, o, "router choices (colour = module, black = SKIP)", "router.%s", HOW_ROUTER, router_map_panel,
+                        &step, e);
+    if (!g) return NULL;
     char sub[96];
     snprintf(sub, sizeof sub, "probe sequence 0 at step %ld; module m in palette colour m", step);
     chart_set_subtitle(g, sub);
@@ -435,42 +453,32 @@ static Chart *router_step_chart(const ChartDef *d, const ChartRun *runs, int n, 
     return c;
 }
 
-/* router.usage: per kind, bars per step, one series per module (SKIP last). */
+/* router.usage panel: bars per step, one series per module (SKIP last, grey). */
+static Chart *router_usage_panel(const Snap *s, int k)
+{
+    int H = s->rows, S = s->cols;
+    char **steps = xmalloc(sizeof(char *) * (size_t)H);
+    for (int h = 0; h < H; h++) {
+        steps[h] = xmalloc(16);
+        snprintf(steps[h], 16, "step %d", h);
+    }
+    Chart *p = chart_bar_new(mom_titles[k], H, (const char *const *)steps);
+    const float *rec = s->values + (size_t)(s->n - 1) * s->len;
+    double *y = xmalloc(sizeof(double) * (size_t)H);
+    for (int m = 0; m < S; m++) {
+        for (int h = 0; h < H; h++) y[h] = rec[h * S + m];
+        chart_add_bars(p, s->labels ? s->labels[m] : "", m == S - 1 ? 7 : m, y);
+    }
+    chart_set_axis_labels(p, "step", "share of choices");
+    for (int h = 0; h < H; h++) free(steps[h]);
+    free(steps);
+    free(y);
+    return p;
+}
+
 static Chart *router_usage_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
-    char title[160];
-    title_for(runs, 1, "module usage per step", title, sizeof title);
-    Chart *g = chart_grid_new(title, 2);
-    for (int k = 0; k < 2; k++) {
-        char name[40];
-        snprintf(name, sizeof name, "router.usage.%s", mom_kinds[k]);
-        Snap s;
-        if (!snap(runs[0].metrics, name, &s)) {
-            chart_free(g);
-            return missing(e, name, "run `probe router` on a MoM run");
-        }
-        int H = s.rows, S = s.cols;
-        char **steps = xmalloc(sizeof(char *) * (size_t)H);
-        for (int h = 0; h < H; h++) {
-            steps[h] = xmalloc(16);
-            snprintf(steps[h], 16, "step %d", h);
-        }
-        Chart *p = chart_bar_new(mom_titles[k], H, (const char *const *)steps);
-        const float *rec = s.values + (size_t)(s.n - 1) * s.len;
-        double *y = xmalloc(sizeof(double) * (size_t)H);
-        for (int m = 0; m < S; m++) {
-            for (int h = 0; h < H; h++) y[h] = rec[h * S + m];
-            /* SKIP in black-ish grey (palette 7), modules in their router.map colours. */
-            chart_add_bars(p, s.labels ? s.labels[m] : "", m == S - 1 ? 7 : m, y);
-        }
-        chart_set_axis_labels(p, "step", "share of choices");
-        chart_grid_add(g, p);
-        for (int h = 0; h < H; h++) free(steps[h]);
-        free(steps);
-        free(y);
-        snap_free(&s);
-    }
-    return g;
+    return mom_grid(runs, o, "module usage per step", "router.usage.%s", HOW_ROUTER, router_usage_panel, NULL, e);
 }
 
 static Chart *router_depth_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
@@ -529,34 +537,26 @@ static Chart *knockout_chart(const ChartDef *d, const ChartRun *runs, int n, con
     return g;
 }
 
+static Chart *modules_sim_panel(const Snap *s, int k)
+{
+    double *v = xmalloc(sizeof(double) * (size_t)s->len);
+    const float *rec = s->values + (size_t)(s->n - 1) * s->len;
+    for (int i = 0; i < s->len; i++) v[i] = rec[i];
+    Chart *p = chart_heatmap_new(mom_titles[k], s->rows, s->cols, v);
+    chart_heatmap_set_cmap(p, CHART_CMAP_DIVERGING);
+    chart_heatmap_set_range(p, -1, 1);
+    chart_heatmap_set_numbers(p, 0, 0, 1);
+    chart_heatmap_set_numbers(p, 1, 0, 1);
+    chart_set_axis_labels(p, "module", "module");
+    chart_heatmap_set_value_label(p, "cosine");
+    free(v);
+    return p;
+}
+
 static Chart *modules_sim_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
-    char title[160];
-    title_for(runs, 1, "cosine between module outputs", title, sizeof title);
-    Chart *g = chart_grid_new(title, 2);
-    for (int k = 0; k < 2; k++) {
-        char name[40];
-        snprintf(name, sizeof name, "modules.sim.%s", mom_kinds[k]);
-        Snap s;
-        if (!snap(runs[0].metrics, name, &s)) {
-            chart_free(g);
-            return missing(e, name, "run `probe modules` on a MoM run");
-        }
-        double *v = xmalloc(sizeof(double) * (size_t)s.len);
-        const float *rec = s.values + (size_t)(s.n - 1) * s.len;
-        for (int i = 0; i < s.len; i++) v[i] = rec[i];
-        Chart *p = chart_heatmap_new(mom_titles[k], s.rows, s.cols, v);
-        chart_heatmap_set_cmap(p, CHART_CMAP_DIVERGING);
-        chart_heatmap_set_range(p, -1, 1);
-        chart_heatmap_set_numbers(p, 0, 0, 1);
-        chart_heatmap_set_numbers(p, 1, 0, 1);
-        chart_set_axis_labels(p, "module", "module");
-        chart_heatmap_set_value_label(p, "cosine");
-        chart_grid_add(g, p);
-        free(v);
-        snap_free(&s);
-    }
-    return g;
+    return mom_grid(runs, o, "cosine between module outputs", "modules.sim.%s", "run `probe modules` on a MoM run",
+                    modules_sim_panel, NULL, e);
 }
 
 /* ---- the table ---------------------------------------------------------------------- */
