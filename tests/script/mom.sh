@@ -57,6 +57,19 @@ expect "params prints MACs and KV" 0 "KV floats; vanilla of the same parameters 
 # Checkpoints keep the MoM: save, load, continue.
 bl -c "$P1; run new B; mom from=A; train steps=3 log_every=3; save $TMP/mom.st; load $TMP/mom.st; arch spec; train steps=2 log_every=2"
 expect "save/load a MoM" 0 "stack=mom attn_pool=4 ffn_pool=4 steps=4 topk=1"
+# A build that does not know a key (as a pre-MoM build meets stack=mom) says so in one line.
+"${PYTHON:-/usr/bin/python3}" - "$TMP/mom.st" "$TMP/future.st" <<'PY'
+import json, struct, sys
+raw = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+h = json.loads(raw[8:8 + n])
+h["__metadata__"]["arch"] = h["__metadata__"]["arch"].replace("stack=mom", "stack=mom warp_drive=on")
+j = json.dumps(h).encode()
+j += b" " * ((8 - len(j) % 8) % 8)
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(j)) + j + raw[8 + n:])
+PY
+bl -c "load $TMP/future.st"
+expect "a checkpoint from a newer build" 1 "future.st: written by a newer blocklab: its architecture uses 'warp_drive', which this build does not know (update blocklab to load it)"
 bl -c "$P1; run new B; mom from=A; sample n=2"
 expect "sample from a MoM" 0 "|"
 
