@@ -1,7 +1,10 @@
 # blocklab — build, dependencies, tests, benchmarks, install.
-#   make run     install missing Debian packages, build, open the TUI on the tour
-#   make check   install missing packages, build, run every test
+#   make         install missing Debian packages of the run set, build
+#   make run     the same, then open the TUI on the tour
+#   make check   install missing packages of the test set too, build, run every test
 #   make bench   speed figures against the PyTorch reference (not a test)
+#   make install PREFIX=~/.local   no root needed; make uninstall PREFIX=… removes it
+# The two package sets are in tools/deps.sh (run: build and run; test: on top).
 # Switches: SAN=1 builds with AddressSanitizer + UBSan (CI does this for the C tests).
 
 PREFIX  ?= /usr/local
@@ -43,9 +46,9 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN = $(BUILD)/bench/bench_train $(BUILD)/bench/bench_depth
 PARITY_BIN = $(BUILD)/tests/parity_dump $(BUILD)/tests/data_dump $(BUILD)/tests/export_dump
 
-.PHONY: all deps run check check-c check-script check-parity check-tui bench install uninstall clean
+.PHONY: all deps deps-test run check check-c check-script check-parity check-tui bench install uninstall clean
 
-all: blocklab $(UNIT_BIN) $(BENCH_BIN) $(PARITY_BIN)
+all: deps blocklab $(UNIT_BIN) $(BENCH_BIN) $(PARITY_BIN)
 
 $(BUILD)/core/%.o: core/%.c
 	@mkdir -p $(dir $@)
@@ -61,7 +64,7 @@ $(BUILD)/ui/%.o: ui/%.c
 	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(CFLAGS_UI) -c $< -o $@
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(CFLAGS_UI) $(CFLAGS_SRC) -DBL_DATADIR='"$(PREFIX)/share/blocklab"' -c $< -o $@
+	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(CFLAGS_UI) $(CFLAGS_SRC) -DBL_DATADIR='"$(PREFIX)/share/blocklab"' -DBL_SRCDIR='"$(CURDIR)"' -c $< -o $@
 
 $(BUILD)/libblcore.a: $(CORE_OBJ) $(GEN_OBJ)
 	ar rcs $@ $^
@@ -87,34 +90,45 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libblcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(LDSAN) -o $@ $< $(BUILD)/libblcore.a $(LIBS_CORE)
 
-deps:
-	@sh tools/deps.sh
+# Order-only: checking the packages never makes anything out of date.
+$(CORE_OBJ) $(UI_OBJ) $(APP_OBJ) $(GEN_OBJ): | deps
 
-run: deps all
+deps:
+	@sh tools/deps.sh run
+deps-test:
+	@sh tools/deps.sh test
+
+run: all
 	./blocklab --tui scenes/tour.bl
 
 # The test command of the README. Every suite prints "N passed, N failed";
 # tests/run.sh adds them up and fails if any failed.
-check: deps all
+check: deps-test all
 	@sh tests/run.sh $(BUILD)
 
 # The C unit tests alone (CI runs them again under SAN=1).
 check-c: deps $(UNIT_BIN)
 	@sh tests/run.sh $(BUILD) unit
 
-bench: deps all
+bench: deps-test all
 	@sh bench/run.sh $(BUILD)
 
+# Anywhere you can write, no root needed: make install PREFIX=~/.local. The
+# installed blocklab finds its data as ../share/blocklab beside itself (src/datadir.c),
+# so the tree may move; man finds the page through PATH (PREFIX/bin -> PREFIX/share/man).
+# assets/*.h are compiled in; the other assets (the font's licence) go with the data.
+DATA    = $(DESTDIR)$(PREFIX)/share/blocklab
+ASSETS  = $(filter-out %.h,$(wildcard assets/*))
 install: blocklab
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/blocklab/scenes $(DESTDIR)$(PREFIX)/share/blocklab/assets
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DATA)/scenes $(DATA)/assets
 	install -m 755 blocklab $(DESTDIR)$(PREFIX)/bin/blocklab
 	install -m 644 man/blocklab.1 $(DESTDIR)$(PREFIX)/share/man/man1/blocklab.1
-	-install -m 644 scenes/*.bl $(DESTDIR)$(PREFIX)/share/blocklab/scenes/
-	-cp -r assets/. $(DESTDIR)$(PREFIX)/share/blocklab/assets/
+	install -m 644 scenes/*.bl $(DATA)/scenes/
+	install -m 644 $(ASSETS) $(DATA)/assets/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/blocklab $(DESTDIR)$(PREFIX)/share/man/man1/blocklab.1
-	rm -rf $(DESTDIR)$(PREFIX)/share/blocklab
+	rm -rf $(DATA)
 
 clean:
 	rm -rf build build-san blocklab

@@ -19,7 +19,7 @@ static double peak_mb(void)
 int main(int argc, char **argv)
 {
     int depth = argc > 1 ? atoi(argv[1]) : 1000, width = argc > 2 ? atoi(argv[2]) : 64;
-    ArchSpec *a = malloc(sizeof *a);
+    ArchSpec *a = calloc(1, sizeof *a);
     char text[256];
     snprintf(text, sizeof text, "model new depth=%d width=%d heads=4 ctx=32 vocab=64", depth, width);
     BlError e;
@@ -45,6 +45,7 @@ int main(int argc, char **argv)
     prober_free(&p);
     metrics_free(&mt);
     model_free(&m);
+    arch_free(a);
     free(a);
     return 0;
 }

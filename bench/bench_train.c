@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mom_stack.h"
 #include "train.h"
 
 static int cmp_double(const void *a, const void *b)
@@ -48,7 +49,7 @@ int main(int argc, char **argv)
         printf("sgemm %.1f GFLOP/s\n", sgemm_gflops(1024, 1024, 256));
         return 0;
     }
-    ArchSpec *a = malloc(sizeof *a);
+    ArchSpec *a = calloc(1, sizeof *a);
     arch_default(a);
     int B;
     if (!strcmp(cfg, "M")) { a->depth = 6; a->width = 256; a->heads = 8; a->ctx = 128; B = 8; }
@@ -66,7 +67,7 @@ int main(int argc, char **argv)
     if (arch_reset_blocks(a, &e)) { fprintf(stderr, "%s\n", e.msg); return 1; }
     Model m;
     if (model_build(&m, a, &e)) { fprintf(stderr, "%s\n", e.msg); return 1; }
-    m.mom_run.force_diag = mom && strstr(preset, "diag") != NULL;
+    if (mom) model_mom(&m)->run.force_diag = strstr(preset, "diag") != NULL;
     /* Text-like data: a synthetic task whose vocab fits 128; speed does not depend on it. */
     DataSpec ds;
     data_spec_default(&ds);
@@ -97,6 +98,7 @@ int main(int argc, char **argv)
     model_free(&m);
     data_close(&d);
     free(ms);
+    arch_free(a);
     free(a);
     return 0;
 }

@@ -182,9 +182,40 @@ static int check_preset(const char *name, BlError *e)
     return bl_fail(e, "unknown preset '%s' (expected preln, postln, parallel, vskipinit, sas, sasp, deepnorm or postln-init)", name);
 }
 
+void arch_fit(ArchSpec *a)
+{
+    if (a->depth <= a->cap) return;
+    a->blocks = xrealloc(a->blocks, (size_t)a->depth * sizeof *a->blocks);
+    memset(a->blocks + a->cap, 0, (size_t)(a->depth - a->cap) * sizeof *a->blocks);
+    a->cap = a->depth;
+}
+
+void arch_copy(ArchSpec *dst, const ArchSpec *src)
+{
+    BlockSpec *blocks = dst->blocks;
+    int cap = dst->cap;
+    *dst = *src;
+    dst->blocks = blocks;
+    dst->cap = cap;
+    arch_fit(dst);
+    memcpy(dst->blocks, src->blocks, (size_t)src->depth * sizeof *src->blocks);
+}
+
+void arch_free(ArchSpec *a)
+{
+    free(a->blocks);
+    memset(a, 0, sizeof *a);
+}
+
+int arch_block_preset(const ArchSpec *a, const char *name, int l, BlockSpec *out)
+{
+    return preset_one(a, out, name, l);
+}
+
 int arch_preset(ArchSpec *a, const char *name, int lo, int hi, BlError *e)
 {
     if (check_preset(name, e)) return -1;
+    arch_fit(a);
     for (int l = lo; l <= hi; l++) preset_one(a, &a->blocks[l], name, l);
     return 0;
 }
@@ -197,7 +228,11 @@ int arch_reset_blocks(ArchSpec *a, BlError *e)
 
 void arch_default(ArchSpec *a)
 {
+    BlockSpec *blocks = a->blocks;
+    int cap = a->cap;
     memset(a, 0, sizeof *a);
+    a->blocks = blocks;
+    a->cap = cap;
     a->depth = 2;
     a->width = 64;
     a->heads = 4;
@@ -293,7 +328,7 @@ int arch_set_model(ArchSpec *a, const char *key, const char *value, BlError *e)
     } else if (parse_number(k, value, &v, e)) {
         return -1;
     }
-    if (!strcmp(key, "depth")) a->depth = (int)v;
+    if (!strcmp(key, "depth")) a->depth = (int)v, arch_fit(a);
     else if (!strcmp(key, "width")) a->width = (int)v;
     else if (!strcmp(key, "heads")) a->heads = (int)v;
     else if (!strcmp(key, "ctx")) a->ctx = (int)v;
@@ -404,6 +439,7 @@ int arch_validate(const ArchSpec *a, BlError *e)
     } else if (a->depth < 1 || a->depth > ARCH_MAX_DEPTH) {
         return bl_fail(e, "depth=%d: expected 1 to %d", a->depth, ARCH_MAX_DEPTH);
     }
+    if (a->cap < a->depth) return bl_fail(e, "depth=%d but only %d blocks are described (apply a preset)", a->depth, a->cap);
     if (a->width % a->heads) return bl_fail(e, "width=%d is not a multiple of heads=%d", a->width, a->heads);
     if (a->pos == POS_SINUSOIDAL && a->width % 2) return bl_fail(e, "pos=sinusoidal needs an even width (width=%d)", a->width);
     for (int l = 0; l < a->depth; l++) {

@@ -10,9 +10,9 @@
 #include <stdint.h>
 
 #include "common.h"
-#include "mom.h"
+#include "mom_spec.h"
 
-#define ARCH_MAX_DEPTH 4096
+#define ARCH_MAX_DEPTH 4096   /* the range of the depth key; blocks are sized to depth */
 
 typedef enum { NORM_LAYER, NORM_RMS, NORM_NONE } NormKind;
 typedef enum { ACT_GELU, ACT_RELU } ActKind;
@@ -21,9 +21,14 @@ typedef enum { INIT_NORMAL, INIT_XAVIER } InitKind;
 typedef enum { LAYOUT_SEQUENTIAL, LAYOUT_PARALLEL } Layout;
 typedef enum { NORMPOS_PRE, NORMPOS_POST } NormPos;
 typedef enum { ATTN_MHA, ATTN_OFF } AttnKind;
-/* What sits between the embedding and the head: blocks in order, or a
- * Mixture-of-Modules chunk (core/mom.h) with optional static blocks around it. */
-typedef enum { STACK_BLOCKS, STACK_MOM } StackKind;
+/* BlockSpec.value: how W^V is made (SAS §4.2, Eq. 6). */
+typedef enum { VALUE_ID = 0, VALUE_LEARNED = 1, VALUE_RESID = 2 } ValueKind;
+/* BlockSpec.shape: the attention matrix (SAS Eqs. 4-5). */
+typedef enum { SHAPE_OFF = 0, SHAPE_SHAPED = 1, SHAPE_VSKIP = 2 } ShapeKind;
+/* ArchSpec.stack: what sits between the embedding and the head: blocks in
+ * order, or a Mixture-of-Modules chunk (core/mom.h, core/mom_stack.c) with
+ * optional static blocks around it. */
+typedef enum { STACK_BLOCKS, STACK_MOM } StackType;
 
 /* A scalar gain: its initial value and whether the optimizer trains it. */
 typedef struct GainSpec {
@@ -38,16 +43,14 @@ typedef struct BlockSpec {
     uint8_t  layout;         /* Layout: sequential (Eq. 1) or parallel (Eq. 7) */
     uint8_t  normpos;        /* NormPos: Norm(x) feeds the branch (pre) or Norm(αx + βG(x)) (post) */
     uint8_t  norm;           /* 0: this block's norms are the identity (norm=off) */
-    uint8_t  value;          /* 1: learned W^V; 0: identity (SAS §4.2) */
-    uint8_t  value_resid;    /* W^V = αV·I + βV·ΔW, ΔW = 0 at init (SAS Eq. 6, layer 1 of SAS) */
+    uint8_t  value;          /* ValueKind: 1 learned W^V; 0 identity (SAS §4.2); 2 αV·I + βV·ΔW (Eq. 6) */
     uint8_t  proj;           /* 1: learned W^P; 0: identity */
-    uint8_t  shape;          /* shaped attention αI + βA − γC with W^Q = 0 (SAS Eq. 5) */
-    uint8_t  vskip;          /* Value-SkipInit A ← αI + βA (SAS Eq. 4) */
+    uint8_t  shape;          /* ShapeKind: 1 shaped αI + βA − γC with W^Q = 0 (SAS Eq. 5); 2 value-skip αI + βA (Eq. 4) */
     uint8_t  act;            /* ActKind */
     float    mlp_ratio;      /* MLP hidden width / width */
     GainSpec alpha_sa, beta_sa;   /* attention sub-block: skip gain, branch gain */
     GainSpec alpha_ff, beta_ff;   /* MLP sub-block: skip gain, branch gain */
-    GainSpec alpha_v, beta_v;     /* value_resid gains */
+    GainSpec alpha_v, beta_v;     /* value=resid gains αV, βV */
     GainSpec attn_alpha, attn_beta, attn_gamma;   /* shaped / value-skip gains (per head) */
     uint8_t  xavier;         /* Xavier-normal init for this block whatever the model's init */
     float    init_gain;      /* DeepNorm β: Xavier gain on V, P, W_in, W_out (1 otherwise) */
@@ -66,14 +69,22 @@ typedef struct ArchSpec {
     uint8_t  tie;            /* output head tied to the token embedding */
     uint64_t seed;           /* parameter init seed */
     char     preset[16];     /* preset every block starts from (model new preset=...) */
-    uint8_t  stack;          /* StackKind */
+    uint8_t  stack;          /* StackType */
     MomSpec  mom;            /* stack=mom: pools, steps, routers; depth = mom's static layers */
-    BlockSpec blocks[ARCH_MAX_DEPTH];
+    BlockSpec *blocks;       /* depth entries (cap allocated), owned: copy with arch_copy */
+    int      cap;
 } ArchSpec;
 
 /* Defaults: depth 2, width 64, heads 4, ctx 32, vocab 16, mlp 4, bias off,
- * causal, LayerNorm, GELU, learned positions, N(0, 0.02²), tied, seed 1, preln. */
+ * causal, LayerNorm, GELU, learned positions, N(0, 0.02²), tied, seed 1, preln.
+ * a must be zeroed or hold a spec (whose block array is reused). */
 void arch_default(ArchSpec *a);
+/* dst (zeroed or holding a spec) becomes a deep copy of src. */
+void arch_copy(ArchSpec *dst, const ArchSpec *src);
+/* Frees the blocks; a is zeroed. Safe on a zeroed spec. */
+void arch_free(ArchSpec *a);
+/* Grows the block array to a->depth entries (new ones zeroed: apply a preset). */
+void arch_fit(ArchSpec *a);
 
 /* Applies a preset ("preln", "postln", "parallel", "vskipinit", "sas", "sasp",
  * "deepnorm", "postln-init") to blocks lo..hi (inclusive) of a. Depth-dependent
@@ -81,6 +92,9 @@ void arch_default(ArchSpec *a);
  * re-applied by arch_set_depth. Returns -1 for an unknown name. */
 int  arch_preset(ArchSpec *a, const char *name, int lo, int hi, BlError *e);
 extern const char *const arch_preset_names[];   /* NULL-terminated */
+/* The BlockSpec preset `name` gives block l of a, into out (a MoM's modules
+ * are plain "preln" modules outside any block). -1 for an unknown name. */
+int  arch_block_preset(const ArchSpec *a, const char *name, int l, BlockSpec *out);
 
 /* Resets every block to the model-wide preset (call after the model keys are set). */
 int  arch_reset_blocks(ArchSpec *a, BlError *e);

@@ -264,7 +264,7 @@ int ckpt_load(const char *path, Model *m, Optimizer *opt, TrainState *ts, CkptLo
     BlError sub;
     int rc = 0, has_moments = 0;
     const char *format = st_meta(f, "format"), *arch_text = st_meta(f, "arch"), *train = st_meta(f, "train");
-    ArchSpec *a = xmalloc(sizeof *a);
+    ArchSpec *a = xcalloc(1, sizeof *a);
     TrainState state;
     ParamTable pt;
     memset(&pt, 0, sizeof pt);
@@ -319,6 +319,7 @@ int ckpt_load(const char *path, Model *m, Optimizer *opt, TrainState *ts, CkptLo
         if (ts && train) *ts = state;
     }
     params_free(&pt);
+    arch_free(a);
     free(a);
     st_close(f);
     return rc;

@@ -6,12 +6,9 @@
 #include "mom.h"
 #include "ops_route.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#define NORM_EPS 1e-5f
-#define INIT_STD 0.02f
 
 void mom_spec_default(MomSpec *s)
 {
@@ -39,111 +36,11 @@ int mom_validate(const MomSpec *s, BlError *e)
     return 0;
 }
 
-/* ---- declaration ------------------------------------------------------------ */
-
-static int add(ParamTable *pt, int layer, int flags, int d0, int d1, const char *fmt, ...)
-{
-    char name[64];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(name, sizeof name, fmt, ap);
-    va_end(ap);
-    return params_add(pt, name, layer, flags, d0, d1, 0);
-}
-
 static int hidden_of(const MomModelCfg *c) { return (int)(c->mlp_ratio * (float)c->width + 0.5f); }
-
-void mom_declare(ParamTable *pt, const MomSpec *s, const MomModelCfg *c, int layer, MomIdx *ix)
-{
-    int C = c->width, F = hidden_of(c), W = PARAM_TRAIN | PARAM_DECAY, B = PARAM_TRAIN;
-    int norm = c->norm != 2, nbias = c->bias && c->norm == 0;
-    memset(ix, -1, sizeof *ix);
-    /* Module slots in the order a vanilla layer's tensors come (ln1, attn, ln2, mlp). */
-    for (int m = 0; m < s->n_attn; m++) {
-        int *a = ix->attn[m];
-        if (norm) a[0] = add(pt, layer, B, C, 0, "mom.attn.%d.ln.w", m);
-        if (nbias) a[1] = add(pt, layer, B, C, 0, "mom.attn.%d.ln.b", m);
-        a[2] = add(pt, layer, W, 3 * C, C, "mom.attn.%d.w_qkv", m);
-        if (c->bias) a[3] = add(pt, layer, B, 3 * C, 0, "mom.attn.%d.b_qkv", m);
-        a[4] = add(pt, layer, W, C, C, "mom.attn.%d.w_o", m);
-        if (c->bias) a[5] = add(pt, layer, B, C, 0, "mom.attn.%d.b_o", m);
-    }
-    for (int m = 0; m < s->n_ffn; m++) {
-        int *f = ix->ffn[m];
-        if (norm) f[0] = add(pt, layer, B, C, 0, "mom.ffn.%d.ln.w", m);
-        if (nbias) f[1] = add(pt, layer, B, C, 0, "mom.ffn.%d.ln.b", m);
-        f[2] = add(pt, layer, W, F, C, "mom.ffn.%d.w_in", m);
-        if (c->bias) f[3] = add(pt, layer, B, F, 0, "mom.ffn.%d.b_in", m);
-        f[4] = add(pt, layer, W, C, F, "mom.ffn.%d.w_out", m);
-        if (c->bias) f[5] = add(pt, layer, B, C, 0, "mom.ffn.%d.b_out", m);
-    }
-    /* Routers keep their biases whatever the model's bias setting (nn.Linear in §A.4). */
-    int r = s->rdim;
-    const char *kind[2] = {"attn", "ffn"};
-    for (int k = 0; k < 2; k++) {
-        int *x = k ? ix->r_ffn : ix->r_attn, S = mom_options(k ? s->n_ffn : s->n_attn);
-        if (s->router == ROUTER_GRU) {
-            x[0] = add(pt, layer, W, 3 * r, C, "mom.router.%s.x2h.w", kind[k]);
-            x[1] = add(pt, layer, B, 3 * r, 0, "mom.router.%s.x2h.b", kind[k]);
-            x[2] = add(pt, layer, W, 3 * r, r, "mom.router.%s.h2h.w", kind[k]);
-            x[3] = add(pt, layer, B, 3 * r, 0, "mom.router.%s.h2h.b", kind[k]);
-        } else {
-            x[0] = add(pt, layer, W, r, C, "mom.router.%s.l1.w", kind[k]);
-            x[1] = add(pt, layer, B, r, 0, "mom.router.%s.l1.b", kind[k]);
-        }
-        x[4] = add(pt, layer, W, S, r, "mom.router.%s.out.w", kind[k]);
-        x[5] = add(pt, layer, B, S, 0, "mom.router.%s.out.b", kind[k]);
-    }
-}
-
-static void resolve6(ParamTable *pt, const int *ix, Tensor **out)
-{
-    for (int i = 0; i < 6; i++) out[i] = params_tensor(pt, ix[i]);
-}
-
-void mom_resolve(ParamTable *pt, const MomSpec *s, const MomIdx *ix, MomParams *p)
-{
-    memset(p, 0, sizeof *p);
-    for (int m = 0; m < s->n_attn; m++) resolve6(pt, ix->attn[m], &p->attn[m].ln_w);
-    for (int m = 0; m < s->n_ffn; m++) resolve6(pt, ix->ffn[m], &p->ffn[m].ln_w);
-    resolve6(pt, ix->r_attn, &p->r_attn.a_w);
-    resolve6(pt, ix->r_ffn, &p->r_ffn.a_w);
-}
-
-static void fill(Rng *r, Tensor *t, int normal)
-{
-    if (!t) return;
-    for (int i = 0; i < t->n; i++) t->data[i] = normal ? (float)(rng_normal(r) * INIT_STD) : 0.0f;
-}
-
-static void fill_one(Tensor *t)
-{
-    if (t) for (int i = 0; i < t->n; i++) t->data[i] = 1.0f;
-}
-
-void mom_init(Rng *r, const MomSpec *s, MomParams *p)
-{
-    for (int m = 0; m < s->n_attn; m++) {
-        fill_one(p->attn[m].ln_w);
-        fill(r, p->attn[m].w_qkv, 1);
-        fill(r, p->attn[m].w_o, 1);
-    }
-    for (int m = 0; m < s->n_ffn; m++) {
-        fill_one(p->ffn[m].ln_w);
-        fill(r, p->ffn[m].w_in, 1);
-        fill(r, p->ffn[m].w_out, 1);
-    }
-    MomRouterParams *rp[2] = {&p->r_attn, &p->r_ffn};
-    for (int k = 0; k < 2; k++) {
-        fill(r, rp[k]->a_w, 1);
-        fill(r, rp[k]->b_w, 1);
-        fill(r, rp[k]->out_w, 1);
-    }
-}
 
 /* ---- forward ------------------------------------------------------------------ */
 
-static Tensor *module_norm(const MomModelCfg *c, Tape *t, Tensor *x, Tensor *w, Tensor *b)
+static Tensor *pool_norm(const MomModelCfg *c, Tape *t, Tensor *x, Tensor *w, Tensor *b)
 {
     if (!w) return x;
     if (c->norm == 1) return op_rmsnorm(t, x, w, NORM_EPS);
@@ -216,11 +113,11 @@ static void record(const MomSpec *s, MomRecord *rec, int h, int N, int ffn, cons
 }
 
 Tensor *mom_forward(const MomSpec *s, const MomModelCfg *c, const MomParams *p, const MomRun *run, Tape *t,
-                    int layer, Tensor *x, Tensor **aux)
+                    Tensor *x, Tensor **aux)
 {
     int N = tensor_rows(x), C = c->width, K = s->topk, H = s->steps;
     Tensor *ga = NULL, *gf = NULL;
-    tape_hook(t, layer, "mom.in", x);
+    tape_hook(t, "in", x);
     if (s->router == ROUTER_GRU) {
         /* The GRU states start at zero when the chunk begins (§A.4). */
         ga = tape_tensor(t, N, s->rdim, 0, 0);
@@ -244,24 +141,24 @@ Tensor *mom_forward(const MomSpec *s, const MomModelCfg *c, const MomParams *p, 
         int n = 0;
         for (int m = 0; m < s->n_attn; m++) {
             if (!R.count[m]) continue;
-            const MomAttnParams *ap = &p->attn[m];
+            const AttnParams *ap = &p->attn[m];
             Tensor *xm = op_gather_rows(t, x, R.rows[m], R.count[m]);
-            Tensor *q = op_linear(t, module_norm(c, t, xm, ap->ln_w, ap->ln_b), ap->w_qkv, ap->b_qkv);
+            Tensor *q = op_linear(t, pool_norm(c, t, xm, p->attn_ln[m].w, p->attn_ln[m].b), ap->w_qkv, ap->b_qkv);
             srcs[n++] = (RouteSrc){q, R.rows[m], R.slot[m], R.count[m]};
         }
         Tensor *qkv = op_scatter_rows(t, x, 3 * C, srcs, n, NULL, K);
         Tensor *pattern = NULL;
         Tensor *att = op_attention(t, qkv, NULL, &ao, t->hook ? &pattern : NULL);
-        if (pattern) tape_hook(t, layer, "mom.attn.pattern", pattern);
+        if (pattern) tape_hook(t, "attn.pattern", pattern);
         n = 0;
         for (int m = 0; m < s->n_attn; m++) {
             if (!R.count[m]) continue;
-            const MomAttnParams *ap = &p->attn[m];
+            const AttnParams *ap = &p->attn[m];
             Tensor *o = op_linear(t, op_gather_rows(t, att, R.rows[m], R.count[m]), ap->w_o, ap->b_o);
             srcs[n++] = (RouteSrc){o, R.rows[m], R.slot[m], R.count[m]};
         }
         x = op_mix(t, x, gain_const(1), op_scatter_rows(t, x, C, srcs, n, wa, K), gain_const(1));
-        tape_hook(t, layer, "mom.resid_mid", x);
+        tape_hook(t, "resid_mid", x);
 
         /* --- FFN step: the router sees x after this step's attention. */
         int *iff = arena_alloc(&t->arena, sizeof(int) * (size_t)N * K);
@@ -272,14 +169,14 @@ Tensor *mom_forward(const MomSpec *s, const MomModelCfg *c, const MomParams *p, 
         n = 0;
         for (int m = 0; m < s->n_ffn; m++) {
             if (!R.count[m]) continue;
-            const MomFfnParams *fp = &p->ffn[m];
+            const MlpParams *fp = &p->ffn[m];
             Tensor *xm = op_gather_rows(t, x, R.rows[m], R.count[m]);
-            Tensor *u = op_linear(t, module_norm(c, t, xm, fp->ln_w, fp->ln_b), fp->w_in, fp->b_in);
+            Tensor *u = op_linear(t, pool_norm(c, t, xm, p->ffn_ln[m].w, p->ffn_ln[m].b), fp->w_in, fp->b_in);
             u = c->act == 1 ? op_relu(t, u) : op_gelu(t, u);
             srcs[n++] = (RouteSrc){op_linear(t, u, fp->w_out, fp->b_out), R.rows[m], R.slot[m], R.count[m]};
         }
         x = op_mix(t, x, gain_const(1), op_scatter_rows(t, x, C, srcs, n, wf, K), gain_const(1));
-        tape_hook(t, layer, "mom.resid_step", x);
+        tape_hook(t, "resid_step", x);
     }
     if (aux) {
         Tensor *la = op_balance_loss(t, pa, H), *lf = op_balance_loss(t, pf, H);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int params_add(ParamTable *pt, const char *name, int layer, int flags, int d0, int d1, int d2)
+int params_add(ParamTable *pt, const char *name, int group, int flags, int d0, int d1, int d2)
 {
     if (pt->n == pt->cap) {
         pt->cap = pt->cap ? 2 * pt->cap : 64;
@@ -15,7 +15,7 @@ int params_add(ParamTable *pt, const char *name, int layer, int flags, int d0, i
     Param *p = &pt->p[pt->n];
     memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s", name);
-    p->layer = layer;
+    p->group = group;
     p->flags = flags;
     tensor_set_shape(&p->t, d0, d1, d2, 0);
     p->t.rg = (flags & PARAM_TRAIN) != 0;

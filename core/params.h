@@ -17,7 +17,8 @@ enum {
 
 typedef struct Param {
     char   name[64];   /* "blocks.3.attn.w_qkv" */
-    int    layer;      /* block index, or -1 for model-level tensors */
+    int    group;      /* what probes chart it under: the block index for the blocks
+                          stack, a module's index for other stacks; -1 model-level */
     int    flags;
     size_t offset;     /* into ParamTable.data / .grad */
     Tensor t;          /* shape; data/grad valid after params_alloc */
@@ -32,7 +33,7 @@ typedef struct ParamTable {
 } ParamTable;
 
 /* Declares a tensor (up to 3 dims; trailing 0s end the shape); returns its index. */
-int  params_add(ParamTable *pt, const char *name, int layer, int flags, int d0, int d1, int d2);
+int  params_add(ParamTable *pt, const char *name, int group, int flags, int d0, int d1, int d2);
 /* Allocates data and grad (zeroed) and points every Param's Tensor into them. */
 void params_alloc(ParamTable *pt);
 void params_free(ParamTable *pt);                 /* frees everything; pt is zeroed */

@@ -178,19 +178,23 @@ typedef struct HookAcc {
     char    bad[64];                  /* first non-finite site */
 } HookAcc;
 
-static void note_nonfinite(HookAcc *a, int layer, const char *site, const Tensor *x)
+static void note_nonfinite(HookAcc *a, const HookSite *s, const Tensor *x)
 {
     if (a->bad[0] || all_finite(x->data, (size_t)x->n)) return;
-    if (layer >= 0) snprintf(a->bad, sizeof a->bad, "blocks.%d.%s", layer, site);
-    else snprintf(a->bad, sizeof a->bad, "%s", site);
+    snprintf(a->bad, sizeof a->bad, "%s", s->path);
 }
 
-static void probe_hook(void *ctx, int layer, const char *site, const Tensor *x)
+/* Per-group statistics read the site below the group ("resid_post",
+ * "attn.pattern"); groups outside 0..depth-1 (other stacks) are not charted. */
+static void probe_hook(void *ctx, const HookSite *s, const Tensor *x)
 {
     HookAcc *a = ctx;
     Prober *p = a->p;
-    note_nonfinite(a, layer, site, x);
-    if ((a->mask & PROBE_RANK) && (!strcmp(site, "resid_post") || !strcmp(site, "embed"))) {
+    const char *site = s->name;
+    int layer = s->group < a->depth ? s->group : -2;
+    note_nonfinite(a, s, x);
+    if (layer == -2) return;
+    if ((a->mask & PROBE_RANK) && ((layer >= 0 && !strcmp(site, "resid_post")) || (layer < 0 && !strcmp(site, "embed")))) {
         double c, er, r;
         token_stats(x, p->B, p->T, &c, &er, &r);
         int i = layer + 1;   /* layer 0 = embeddings */
@@ -202,7 +206,7 @@ static void probe_hook(void *ctx, int layer, const char *site, const Tensor *x)
         if (!strcmp(site, "ln1.in")) a->ln_attn[layer] = (float)tensor_rms(x);
         if (!strcmp(site, "ln2.in")) a->ln_mlp[layer] = (float)tensor_rms(x);
     }
-    if ((a->mask & PROBE_ATTN) && !strcmp(site, "attn.pattern")) {
+    if ((a->mask & PROBE_ATTN) && layer >= 0 && !strcmp(site, "attn.pattern")) {
         int H = a->H, T = p->T;
         /* Sequence 0's maps for the charts; entropy averaged over all rows of all sequences. */
         a->pattern[layer] = xmalloc(sizeof(float) * (size_t)H * T * T);
@@ -218,7 +222,7 @@ static void probe_hook(void *ctx, int layer, const char *site, const Tensor *x)
             a->entropy[layer * H + h] = (float)(ent / ((double)p->B * T));
         }
     }
-    if (!strcmp(site, "ln_f.out") && a->F) memcpy(a->F, x->data, sizeof(float) * (size_t)x->n);
+    if (layer < 0 && !strcmp(site, "ln_f.out") && a->F) memcpy(a->F, x->data, sizeof(float) * (size_t)x->n);
 }
 
 static void acc_init(HookAcc *a, Prober *p, Model *m, unsigned mask)
@@ -290,14 +294,14 @@ static void record_shaped_patterns(Model *m, HookAcc *a, Metrics *mt, long step)
         s->keep_last = 1;
         series_append(s, step, a->pattern[l]);
         series_set_labels(s, labels, T);
-        const BlockParams *bp = &m->blocks[l];
-        if (!bp->attn_alpha) continue;
+        if (!m->blocks || !m->blocks[l].attn.alpha) continue;
+        const AttnParams *bp = &m->blocks[l].attn;
         /* The whole mixing matrix αI + βA − γC of SAS Eq. 5 / Eq. 4. */
         int causal = m->arch->causal;
         for (int h = 0; h < H; h++) {
-            float al = bp->attn_alpha->data[bp->attn_alpha->n > 1 ? h : 0];
-            float be = bp->attn_beta->data[bp->attn_beta->n > 1 ? h : 0];
-            float ga = bp->attn_gamma ? bp->attn_gamma->data[bp->attn_gamma->n > 1 ? h : 0] : 0.0f;
+            float al = bp->alpha->data[bp->alpha->n > 1 ? h : 0];
+            float be = bp->beta->data[bp->beta->n > 1 ? h : 0];
+            float ga = bp->gamma ? bp->gamma->data[bp->gamma->n > 1 ? h : 0] : 0.0f;
             for (int i = 0; i < T; i++)
                 for (int j = 0; j < T; j++) {
                     float c = causal ? (j <= i ? 1.0f / (float)(i + 1) : 0.0f) : 1.0f / (float)T;
@@ -328,7 +332,7 @@ static void record_grads(Model *m, Metrics *mt, long step, char *bad, int badcap
         for (int64_t j = 0; j < pa->t.n; j++) s += (double)pa->t.grad[j] * pa->t.grad[j];
         if (!isfinite(s) && !bad[0]) snprintf(bad, (size_t)badcap, "gradient of %s", pa->name);
         glob += s;
-        if (pa->layer >= 0) blk[pa->layer] += s;
+        if (pa->group >= 0 && pa->group < L) blk[pa->group] += s;
     }
     float *v = xmalloc(sizeof(float) * (size_t)L);
     for (int l = 0; l < L; l++) v[l] = (float)sqrt(blk[l]);
@@ -500,10 +504,10 @@ double probe_sgd_update(Prober *p, Model *m, float lr)
     return d;
 }
 
-static void find_hook(void *ctx, int layer, const char *site, const Tensor *x)
+static void find_hook(void *ctx, const HookSite *s, const Tensor *x)
 {
     HookAcc *a = ctx;
-    note_nonfinite(a, layer, site, x);
+    note_nonfinite(a, s, x);
 }
 
 int probe_first_nonfinite(Model *m, Tape *t, const int *tokens, int B, int T, char *where, int cap)

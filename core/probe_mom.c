@@ -1,6 +1,7 @@
 /* probe_mom.c — router choices, usage, depth, entropy, the routers' gradient
  * from each loss, knock-outs and module similarity for a MoM (probe_mom.h). */
 #include "probe_mom.h"
+#include "mom_stack.h"
 #include "ops_route.h"
 
 #include <math.h>
@@ -129,7 +130,8 @@ static void router_grads(Prober *p, Model *m, long step, Metrics *mt)
         tape_reset(&p->tape);
         p->tape.recording = 1;
         Tensor *ce = model_forward(m, &p->tape, p->tokens, p->B, p->T, p->targets, p->mask, NULL);
-        Tensor *l = k == 0 ? ce : op_mix(&p->tape, m->aux, gain_const(m->arch->mom.aux), NULL, gain_const(0));
+        Tensor *aux = model_mom(m)->aux;
+        Tensor *l = k == 0 ? ce : op_mix(&p->tape, aux, gain_const(m->arch->mom.aux), NULL, gain_const(0));
         if (l->rg) tape_backward(&p->tape, l);
         g[k] = router_gnorm(pt);
     }
@@ -151,10 +153,11 @@ static void probe_router(Prober *p, Model *m, long step, Metrics *mt)
     rec.ffn_w = malloc(sizeof(float) * (size_t)H * N * K);
     rec.attn_p = malloc(sizeof(float) * (size_t)H * N * (s->n_attn + 1));
     rec.ffn_p = malloc(sizeof(float) * (size_t)H * N * (s->n_ffn + 1));
-    m->mom_run.rec = &rec;
+    MomStack *ms = model_mom(m);
+    ms->run.rec = &rec;
     forward(p, m, 0);
-    m->mom_run.rec = NULL;
-    float aux = m->aux ? m->aux->data[0] : 0.0f;
+    ms->run.rec = NULL;
+    float aux = ms->aux ? ms->aux->data[0] : 0.0f;
     int *depth = calloc((size_t)2 * N, sizeof(int));
     router_series(p, s, "attn", s->n_attn, rec.attn_idx, rec.attn_w, rec.attn_p, depth, step, mt);
     router_series(p, s, "ffn", s->n_ffn, rec.ffn_idx, rec.ffn_w, rec.ffn_p, depth + N, step, mt);
@@ -177,17 +180,18 @@ static void probe_knockout(Prober *p, Model *m, long step, Metrics *mt)
     float *d = malloc(sizeof(float) * (size_t)n);
     char (*lab)[16] = malloc(sizeof *lab * (size_t)n);
     const char **lp = malloc(sizeof(char *) * (size_t)n);
-    MomRun keep = m->mom_run;
+    MomStack *ms = model_mom(m);
+    MomRun keep = ms->run;
     float base = forward(p, m, 1);
     for (int i = 0; i < n; i++) {
         int ffn = i >= s->n_attn, j = ffn ? i - s->n_attn : i;
-        m->mom_run.off_attn = ffn ? 0 : 1u << j;
-        m->mom_run.off_ffn = ffn ? 1u << j : 0;
+        ms->run.off_attn = ffn ? 0 : 1u << j;
+        ms->run.off_ffn = ffn ? 1u << j : 0;
         d[i] = forward(p, m, 1) - base;
         snprintf(lab[i], sizeof lab[i], "%s.%d", ffn ? "ffn" : "attn", j);
         lp[i] = lab[i];
     }
-    m->mom_run = keep;
+    ms->run = keep;
     put_labelled(mt, "knockout", 1, n, "module", step, d, lp, n);
     free(d); free(lab); free(lp);
 }
@@ -199,10 +203,10 @@ typedef struct Grab {
     int    n;
 } Grab;
 
-static void grab_input(void *ctx, int layer, const char *site, const Tensor *x)
+static void grab_input(void *ctx, const HookSite *site, const Tensor *x)
 {
     Grab *g = ctx;
-    if (strcmp(site, "mom.in") || g->x) return;
+    if (strcmp(site->path, "mom.in") || g->x) return;
     g->x = malloc(sizeof(float) * (size_t)x->n);
     memcpy(g->x, x->data, sizeof(float) * (size_t)x->n);
     g->n = x->n;
@@ -245,13 +249,15 @@ static void probe_modules(Prober *p, Model *m, long step, Metrics *mt)
             memcpy(x->data, g.x, sizeof(float) * (size_t)n);
             Tensor *y;
             if (!kind) {
-                const MomAttnParams *a = &m->mom->attn[j];
+                const AttnParams *a = &model_mom(m)->p.attn[j];
+                const NormParams *ln = &model_mom(m)->p.attn_ln[j];
                 AttnOpts o = {.n_head = c.heads, .causal = c.causal};
-                Tensor *qkv = op_linear(&p->tape, norm_of(&c, &p->tape, x, a->ln_w, a->ln_b), a->w_qkv, a->b_qkv);
+                Tensor *qkv = op_linear(&p->tape, norm_of(&c, &p->tape, x, ln->w, ln->b), a->w_qkv, a->b_qkv);
                 y = op_linear(&p->tape, op_attention(&p->tape, qkv, NULL, &o, NULL), a->w_o, a->b_o);
             } else {
-                const MomFfnParams *f = &m->mom->ffn[j];
-                Tensor *u = op_linear(&p->tape, norm_of(&c, &p->tape, x, f->ln_w, f->ln_b), f->w_in, f->b_in);
+                const MlpParams *f = &model_mom(m)->p.ffn[j];
+                const NormParams *ln = &model_mom(m)->p.ffn_ln[j];
+                Tensor *u = op_linear(&p->tape, norm_of(&c, &p->tape, x, ln->w, ln->b), f->w_in, f->b_in);
                 u = c.act == 1 ? op_relu(&p->tape, u) : op_gelu(&p->tape, u);
                 y = op_linear(&p->tape, u, f->w_out, f->b_out);
             }
@@ -268,7 +274,7 @@ static void probe_modules(Prober *p, Model *m, long step, Metrics *mt)
 
 int probe_mom_run(Prober *p, Model *m, unsigned mask, long step, Metrics *mt, BlError *e)
 {
-    if (!m->mom)
+    if (!model_mom(m))
         return bl_fail(e, "router, knockout and modules probe a Mixture-of-Modules: this run is not one "
                           "(model new stack=mom, or mom from=RUN)");
     if (mask & PROBE_ROUTER) probe_router(p, m, step, mt);

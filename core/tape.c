@@ -2,6 +2,7 @@
 #include "tape.h"
 #include "common.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@ void tape_init(Tape *t, size_t arena_bytes)
     memset(t, 0, sizeof *t);
     arena_init(&t->arena, arena_bytes);
     t->recording = 1;
+    t->group = -1;
 }
 
 void tape_free(Tape *t)
@@ -23,6 +25,36 @@ void tape_reset(Tape *t)
 {
     arena_reset(&t->arena);
     t->n = 0;
+    t->n_aux = 0;
+    t->scope_len = t->group_len = 0;
+    t->scope[0] = 0;
+    t->group = -1;
+}
+
+TapeScope tape_scope_enter(Tape *t, const char *name, int index, int group)
+{
+    TapeScope s = {t->scope_len, t->group, t->group_len};
+    int cap = (int)sizeof t->scope - t->scope_len, n;
+    const char *dot = t->scope_len ? "." : "";
+    if (index >= 0) n = snprintf(t->scope + t->scope_len, (size_t)cap, "%s%s.%d", dot, name, index);
+    else n = snprintf(t->scope + t->scope_len, (size_t)cap, "%s%s", dot, name);
+    t->scope_len += n < cap ? n : cap - 1;
+    if (group >= 0) {
+        t->group = group;
+        t->group_len = t->scope_len;
+    }
+    return s;
+}
+
+void tape_hook_call(Tape *t, const char *site, const Tensor *x)
+{
+    HookSite s;
+    if (t->scope_len) snprintf(t->path, sizeof t->path, "%s.%s", t->scope, site);
+    else snprintf(t->path, sizeof t->path, "%s", site);
+    s.path = t->path;
+    s.group = t->group;
+    s.name = t->group >= 0 ? t->path + t->group_len + 1 : t->path;
+    t->hook(t->hook_ctx, &s, x);
 }
 
 Tensor *tape_tensor(Tape *t, int d0, int d1, int d2, int d3)

@@ -4,9 +4,15 @@
  * gradients all come from the tape's arena, so a whole step allocates nothing
  * once the arena has grown to the step's peak.
  *
- * Hooks (as in TransformerLens): a model calls tape_hook(t, layer, "resid_pre", x)
- * at every named activation; if a hook function is installed it sees the tensor
- * ("blocks.<layer>.<site>", layer -1 for model-level sites such as "embed"). */
+ * Hooks (as in TransformerLens): code calls tape_hook(t, "resid_pre", x) at
+ * every named activation; if a hook function is installed it sees the tensor
+ * and its site. A site's name is a path: the scopes entered around the call,
+ * then the local name. A stack enters "blocks.3" (group 3), a block enters
+ * "attn" around its attention module, whose hook "pattern" is then seen as
+ * "blocks.3.attn.pattern". Modules never know where they sit: the same
+ * attention module called by a mixture of modules under "mom.attn.2" is seen
+ * as "mom.attn.2.pattern". The group is the integer probes chart by (block
+ * index, module index; -1 for model-level sites such as "embed"). */
 #ifndef BL_TAPE_H
 #define BL_TAPE_H
 
@@ -16,7 +22,19 @@
 struct Tape;
 struct TapeNode;
 typedef void (*BackwardFn)(struct Tape *t, struct TapeNode *n);
-typedef void (*HookFn)(void *ctx, int layer, const char *site, const Tensor *x);
+
+/* What a hook sees of its site. */
+typedef struct HookSite {
+    const char *path;    /* "blocks.3.attn.pattern", "embed" */
+    const char *name;    /* the path below its group's scope: "attn.pattern" (= path when group < 0) */
+    int         group;   /* the innermost scope entered with a group, or -1 */
+} HookSite;
+typedef void (*HookFn)(void *ctx, const HookSite *site, const Tensor *x);
+
+/* A saved scope, restored by tape_scope_leave. */
+typedef struct TapeScope {
+    int len, group, group_len;
+} TapeScope;
 
 typedef struct TapeNode {
     BackwardFn backward;
@@ -36,6 +54,14 @@ typedef struct Tape {
     int       recording;   /* 0: ops compute forward only (probes, eval, sampling) */
     HookFn    hook;        /* NULL: hooks cost one branch */
     void     *hook_ctx;
+    char      scope[96];   /* "blocks.3.attn": the scopes entered (see tape_scope_enter) */
+    int       scope_len;
+    int       group;       /* of the innermost scope entered with a group; -1 */
+    int       group_len;   /* scope_len just after that scope was entered */
+    char      path[128];   /* scratch: the full path of the site being hooked */
+    /* Auxiliary loss terms a forward added (tape_aux); reset with the tape. */
+    struct { const char *name; Tensor *value; float weight; } aux[8];
+    int       n_aux;
 } Tape;
 
 void tape_init(Tape *t, size_t arena_bytes);
@@ -58,9 +84,36 @@ void tape_backward(Tape *t, Tensor *loss);
  * (gradient checks seed a random cotangent). */
 void tape_backward_seeded(Tape *t);
 
-static inline void tape_hook(Tape *t, int layer, const char *site, const Tensor *x)
+/* Enters a scope: appends ".name" (".name.index" when index >= 0) to the
+ * path of every site hooked until the matching tape_scope_leave. group >= 0
+ * also makes it the group sites report (a block index, a module index). */
+TapeScope tape_scope_enter(Tape *t, const char *name, int index, int group);
+static inline void tape_scope_leave(Tape *t, TapeScope s)
 {
-    if (t->hook) t->hook(t->hook_ctx, layer, site, x);
+    t->scope_len = s.len;
+    t->scope[s.len] = 0;
+    t->group = s.group;
+    t->group_len = s.group_len;
+}
+
+void tape_hook_call(Tape *t, const char *site, const Tensor *x);
+static inline void tape_hook(Tape *t, const char *site, const Tensor *x)
+{
+    if (t->hook) tape_hook_call(t, site, x);
+}
+
+/* Adds an auxiliary loss term (a (1) tensor) to the step: the trainer adds
+ * weight·value to the main loss before backward and logs value as the series
+ * "loss.<name>" (name must outlive the step: a string literal). A forward
+ * (a stack's, a module's) calls this; at most 8 per step, later ones are
+ * ignored. tape_reset forgets them. */
+static inline void tape_aux(Tape *t, const char *name, Tensor *value, float weight)
+{
+    if (t->n_aux >= (int)(sizeof t->aux / sizeof t->aux[0])) return;
+    t->aux[t->n_aux].name = name;
+    t->aux[t->n_aux].value = value;
+    t->aux[t->n_aux].weight = weight;
+    t->n_aux++;
 }
 
 #endif

@@ -8,6 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+static Tensor *ce_forward(void *ctx, Trainer *tr, Tape *t)
+{
+    return model_forward(tr->model, t, tr->tokens, tr->B, tr->T, tr->targets, tr->mask, NULL);
+}
+
+const TrainLoss loss_cross_entropy = {.name = "ce", .forward = ce_forward};
+
 int trainer_init(Trainer *tr, Model *m, DataSource *d, const OptSpec *s, int B, BlError *e)
 {
     memset(tr, 0, sizeof *tr);
@@ -22,6 +29,7 @@ int trainer_init(Trainer *tr, Model *m, DataSource *d, const OptSpec *s, int B, 
     tr->data = d;
     tr->B = B;
     tr->T = T;
+    tr->loss = loss_cross_entropy;
     optim_init(&tr->opt, s, &m->params);
     tape_init(&tr->tape, 1 << 20);
     tr->tokens = xmalloc((size_t)B * T * sizeof(int));
@@ -61,13 +69,22 @@ void trainer_step(Trainer *tr, StepStats *st)
     tape_reset(&tr->tape);
     tr->tape.recording = 1;
     memset(pt->grad, 0, pt->total * sizeof(float));
-    Tensor *loss = model_forward(m, &tr->tape, tr->tokens, tr->B, tr->T, tr->targets, tr->mask, NULL);
-    tape_backward(&tr->tape, model_objective(m, &tr->tape, loss));
+    Tensor *loss = tr->loss.forward(tr->loss.ctx, tr, &tr->tape), *total = loss;
+    /* main + Σ weight·aux, each term kept for the log. */
+    int aux_bad = 0;
+    for (int i = 0; i < tr->tape.n_aux && i < TRAIN_MAX_AUX; i++) {
+        Tensor *v = tr->tape.aux[i].value;
+        total = op_mix(&tr->tape, total, gain_const(1.0f), v, gain_const(tr->tape.aux[i].weight));
+        st->aux[i].name = tr->tape.aux[i].name;
+        st->aux[i].value = v->data[0];
+        aux_bad |= !isfinite(v->data[0]);
+        st->n_aux = i + 1;
+    }
+    tape_backward(&tr->tape, total);
     st->loss = loss->data[0];
-    st->aux = m->aux ? m->aux->data[0] : 0.0f;
     st->lr = optim_lr(&tr->opt.spec, tr->step);
     if (tr->after_backward) tr->after_backward(tr->after_ctx, tr);
-    int bad = !isfinite(st->loss) ? -2 : first_nonfinite_grad(pt);
+    int bad = !isfinite(st->loss) || aux_bad ? -2 : first_nonfinite_grad(pt);
     if (bad != -1) {
         /* Keep the last good parameters: report, do not update. Name the first
          * activation that went bad, else the first gradient. */

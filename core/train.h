@@ -9,16 +9,37 @@
 #include "model.h"
 #include "optim.h"
 
+#define TRAIN_MAX_AUX 8
+
 typedef struct StepStats {
     long   step;        /* 1-based index of the step just taken */
-    float  loss;
-    float  aux;         /* stack=mom: unscaled load-balancing loss (the objective adds aux·this); 0 otherwise */
+    float  loss;        /* the main loss (without the auxiliary terms) */
+    int    n_aux;       /* auxiliary terms the forward added (tape_aux), unweighted */
+    struct { const char *name; float value; } aux[TRAIN_MAX_AUX];
     float  lr;
     double grad_norm;   /* before clipping */
     double seconds;     /* wall time of the step */
     int    nonfinite;   /* 1 if the loss or a gradient was NaN/Inf (parameters left untouched) */
     char   nonfinite_where[96];   /* first activation ("blocks.3.attn.out") or gradient ("gradient of wte") */
 } StepStats;
+
+struct Trainer;
+
+/* What a step minimises. forward runs the model(s) on the trainer's batch
+ * (tr->tokens, tr->targets, tr->mask; tr->B × tr->T) on tape t and returns
+ * the main loss, a (1) tensor. Auxiliary terms (a router's load balance)
+ * are added by whoever computes them with tape_aux (tape.h): the trainer
+ * adds weight·term to the main loss, backpropagates the sum and reports each
+ * term, so a new term needs no change here. ctx is the loss's own state: a
+ * teacher Model beside the student for distillation, a second run's model. */
+typedef struct TrainLoss {
+    const char *name;      /* "ce" */
+    Tensor   *(*forward)(void *ctx, struct Trainer *tr, Tape *t);
+    void       *ctx;
+} TrainLoss;
+
+/* The default: masked mean cross-entropy of tr->model on the batch. */
+extern const TrainLoss loss_cross_entropy;
 
 typedef struct Trainer {
     Model      *model;     /* borrowed */
@@ -29,6 +50,7 @@ typedef struct Trainer {
     int        *tokens, *targets;   /* (B, T), owned */
     float      *mask;               /* (B, T), owned */
     long        step;               /* steps taken */
+    TrainLoss   loss;               /* loss_cross_entropy unless set after trainer_init */
     /* Called after backward, before clipping and the update, when set: the
      * gradient probe reads raw gradients here without touching the step. */
     void      (*after_backward)(void *ctx, struct Trainer *tr);

@@ -73,7 +73,7 @@ static void line(Out *o, const char *label, const char *eq, const char *notes)
 static void draw_group(Out *o, const ArchSpec *a, const Model *m, int lo, int hi)
 {
     const BlockSpec *b = &a->blocks[lo];
-    const BlockParams *p = m ? &m->blocks[lo] : NULL;
+    const BlockParams *p = m && m->blocks ? &m->blocks[lo] : NULL;
     char label[48], l1[200], l2[200], sk[48], bg[32], at[64], nx[32], notes[64], mlp[48];
     if (lo == hi) snprintf(label, sizeof label, "block %d (%s)", lo, b->preset);
     else snprintf(label, sizeof label, "blocks %d..%d (%s)", lo, hi, b->preset);

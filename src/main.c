@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "datadir.h"
 #include "exec.h"
 #include "repl.h"
 #include "tui_front.h"
@@ -34,7 +35,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: blocklab [-k] [-c COMMANDS | FILE.bl]...\n"
             "       blocklab --tui [-c COMMANDS | FILE.bl]...\n"
-            "       blocklab --repl | --help | --version\n"
+            "       blocklab --repl | --scenes | --help | --version\n"
             "\n"
             "A terminal laboratory for transformer internals: build a small transformer\n"
             "block by block, train it on the CPU, watch its signals, sample from it.\n"
@@ -46,6 +47,7 @@ static void usage(FILE *f)
             "  blocklab FILE.bl          run a script of commands, then exit\n"
             "  blocklab -c 'COMMANDS'    run commands given here, then exit\n"
             "  echo 'help' | blocklab    run commands read from stdin, then exit\n"
+            "  blocklab --tui tour       a scene by name (blocklab --scenes lists them)\n"
             "\n"
             "options:\n"
             "  -c COMMANDS    run COMMANDS; -c and FILE may repeat and run in order\n"
@@ -54,6 +56,8 @@ static void usage(FILE *f)
             "  --tui          open the dashboard and play the FILEs and -c there\n"
             "                 (training runs in the background; ? lists the keys)\n"
             "  --repl         the plain prompt, for terminals or people that prefer it\n"
+            "  --scenes       list the scenes that come with blocklab; a FILE that is not\n"
+            "                 a file plays the scene of that name\n"
             "  -h, --help     show this help\n"
             "  -V, --version  show the version\n"
             "\n"
@@ -65,7 +69,7 @@ static void usage(FILE *f)
             "\n"
             "examples:\n"
             "  blocklab -c 'model new depth=2 width=64; data task=reverse; train steps=200; sample'\n"
-            "  blocklab --tui scenes/tour.bl    the guided tour (make run plays it)\n"
+            "  blocklab --tui tour      the guided tour (make run plays it)\n"
             "\n"
             "exit status: 0 ok, 1 a command failed, 2 usage error, 130 interrupted,\n"
             "143 the dashboard got SIGTERM.\n"
@@ -156,6 +160,12 @@ int main(int argc, char **argv)
             want_tui = 1;
         } else if (options && !strcmp(a, "--repl")) {
             want_repl = 1;
+        } else if (options && !strcmp(a, "--scenes")) {
+            free(src);
+            if (scene_list(stdout) == 0) return EXIT_OK;
+            fprintf(stderr, "blocklab: no scenes found: none in ../share/blocklab beside the executable, "
+                            "in its install folder or in its source tree (make install puts them there)\n");
+            return EXIT_FAIL;
         } else if (options && !strcmp(a, "--")) {
             options = 0;
         } else if (options && !strcmp(a, "-c")) {
@@ -199,6 +209,23 @@ int main(int argc, char **argv)
         free(src);
         return EXIT_USAGE;
     }
+    /* A FILE that is not a file may name a scene: "tour" plays scenes/tour.bl of
+     * the data folder. Resolved paths are kept until exit. */
+    char **paths = xcalloc((size_t)argc + 1, sizeof *paths);
+    for (int i = 0; i < n; i++) {
+        if (src[i].text || !strcmp(src[i].name, "stdin")) continue;
+        if ((paths[i] = scene_resolve(src[i].name))) {
+            src[i].name = paths[i];
+        } else {
+            fprintf(stderr, "blocklab: cannot read '%s': no such file or scene (blocklab --scenes lists the scenes)\n",
+                    src[i].name);
+            for (int j = 0; j < i; j++) free(paths[j]);
+            free(paths);
+            free(src);
+            return EXIT_USAGE;
+        }
+    }
+
     int tui = want_tui || (n == 0 && !want_repl && ttys && addressable);
 
     Workspace ws;
@@ -249,6 +276,8 @@ int main(int argc, char **argv)
         repl_free(&r);
     }
     ws_free(&ws);
+    for (int i = 0; i < n; i++) free(paths[i]);
+    free(paths);
     free(src);
     return status;
 }

@@ -163,9 +163,13 @@ int trainloop_step(TrainLoop *tl)
     }
     if (!st.nonfinite) {
         record1(&r->metrics, "loss", st.step, st.loss);
+        for (int i = 0; i < st.n_aux; i++) {   /* each auxiliary term its own series */
+            char name[48];
+            snprintf(name, sizeof name, "loss.%s", st.aux[i].name);
+            record1(&r->metrics, name, st.step, st.aux[i].value);
+        }
         record1(&r->metrics, "lr", st.step, st.lr);
         record1(&r->metrics, "gnorm", st.step, (float)st.grad_norm);
-        if (r->model.mom) record1(&r->metrics, "aux", st.step, st.aux);
         double zl, zg;
         if (health_step(&r->health, st.loss, st.grad_norm, &zl, &zg))
             out_printf(o, "%sstep %ld/%ld  spike: loss %.4f (z %.1f)  gnorm %.3f (z %.1f)\n", ld, st.step, end, (double)st.loss,
@@ -189,7 +193,7 @@ int trainloop_step(TrainLoop *tl)
         return 0;
     }
     tl->loss_sum += st.loss;
-    tl->aux_sum += st.aux;
+    for (int i = 0; i < st.n_aux; i++) tl->aux_sum += st.aux[i].value;
     tl->sec_sum += st.seconds;
     tl->n_sum++;
     int eval_now = tl->eval_every > 0 && (tr->step % tl->eval_every == 0 || tr->step == end);
@@ -204,7 +208,7 @@ int trainloop_step(TrainLoop *tl)
             else record1(&r->metrics, "val.acc", tr->step, tl->ev.token_acc);
         }
         double mean = tl->loss_sum / tl->n_sum, ms = 1e3 * tl->sec_sum / tl->n_sum;
-        if (r->model.mom) {   /* the load-balancing loss, its own series (spec §A.9) */
+        if (r->model.arch->stack == STACK_MOM) {   /* the load-balancing loss (series loss.aux, spec §A.9) */
             size_t k = strlen(evs);
             snprintf(evs + k, sizeof evs - k, "  aux %.4f", tl->aux_sum / tl->n_sum);
         }

@@ -6,17 +6,14 @@
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "datadir.h"
 #include "repl_embed.h"
 #include "tui.h"
 #include "worker.h"
-
-#ifndef BL_DATADIR
-#define BL_DATADIR "/usr/local/share/blocklab"
-#endif
-#define TOUR_INSTALLED BL_DATADIR "/scenes/tour.bl"
 
 static volatile sig_atomic_t got_term;
 
@@ -75,8 +72,9 @@ int tui_front_run(Workspace *ws, const FrontScene *scenes, int n, volatile sig_a
     if (n == 0) {
         /* A first step for an empty dashboard, and the tour where it is. */
         tui_log_printf(&log, TUI_LOG_INFO, "To start: model new depth=4 width=64; data task=reverse; probe rank grads attn updates every=10; train steps=300\n");
-        const char *tour = access("scenes/tour.bl", R_OK) == 0 ? "scenes/tour.bl" : access(TOUR_INSTALLED, R_OK) == 0 ? TOUR_INSTALLED : NULL;
-        if (tour) tui_log_printf(&log, TUI_LOG_INFO, "or take the guided tour: blocklab --tui %s\n", tour);
+        char *tour = scene_resolve("tour");
+        if (tour) tui_log_printf(&log, TUI_LOG_INFO, "or take the guided tour: blocklab --tui tour\n");
+        free(tour);
     }
     for (int i = 0; i < n; i++) worker_play(&w, scenes[i].name, scenes[i].text);
 

@@ -475,7 +475,7 @@ int verb_check(const Cmd *c, BlError *e, int *col)
         }
         if (v->arch_scope >= 0) {
             if (!scratch) {
-                scratch = xmalloc(sizeof *scratch);
+                scratch = xcalloc(1, sizeof *scratch);
                 arch_default(scratch);
             }
             BlError sub;
@@ -497,6 +497,7 @@ int verb_check(const Cmd *c, BlError *e, int *col)
             n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? " " : "", w->name);
         rc = bl_fail(e, "unknown key '%s' for %s (keys: %s)", a->key, v->name, list);
     }
+    if (scratch) arch_free(scratch);
     free(scratch);
     return rc;
 }

@@ -102,10 +102,16 @@ static int export_torch_dir(VerbCtx *vc, const char *dir, int force, BlError *e)
         }
     }
     if (export_torch(dir, &r->model, opt, with_state ? &ts : NULL, r->has_data ? &r->data : NULL, force, e)) return -1;
-    out_printf(vc->out, "export: %s/ holds checkpoint.st, blocklab_model.py, train_ddp.py (step %ld%s)\n", dir, ts.step,
-               with_state ? "" : "; no data chosen, so inference only");
-    out_printf(vc->out, "  continue on N GPUs:  torchrun --nproc_per_node=N %s/train_ddp.py %s/checkpoint.st --steps 1000\n",
-               dir, dir);
+    /* blocklab only writes files; running them is PyTorch's job, so say how. */
+    out_printf(vc->out, "export: %s/ holds checkpoint.st, blocklab_model.py, train_ddp.py, README.md (step %ld%s)\n", dir,
+               ts.step, with_state ? "" : "; no data chosen, so inference only");
+    out_printf(vc->out, "  run it with PyTorch and numpy (on Debian: apt-get install python3-torch python3-numpy):\n");
+    if (with_state) {
+        out_printf(vc->out, "    one process:  python3 %s/train_ddp.py %s/checkpoint.st --steps 1000\n", dir, dir);
+        out_printf(vc->out, "    N GPUs:       torchrun --nproc_per_node=N %s/train_ddp.py %s/checkpoint.st --steps 1000\n",
+                   dir, dir);
+    }
+    out_printf(vc->out, "  %s/README.md: loading the model, several machines, ranks without torchrun\n", dir);
     return 0;
 }
 

@@ -54,7 +54,7 @@ static void key_line(Out *o, const char *name, const char *values, const char *h
 
 static void arch_key_lines(Out *o, int scope)
 {
-    ArchSpec *a = xmalloc(sizeof *a);
+    ArchSpec *a = xcalloc(1, sizeof *a);
     arch_default(a);
     for (const ArchKey *k = arch_keys; k->name; k++) {
         if (k->block != scope) continue;
@@ -70,6 +70,7 @@ static void arch_key_lines(Out *o, int scope)
             key_line(o, k->name, values, k->help, def);
         }
     }
+    arch_free(a);
     free(a);
 }
 

@@ -3,6 +3,7 @@
  * built before it replaces the run's model, so a refused command changes nothing. */
 #include "arch_draw.h"
 #include "budget.h"
+#include "mom_stack.h"
 #include "verbs.h"
 
 #include <stdio.h>
@@ -31,7 +32,7 @@ static void model_line(VerbCtx *vc, const Run *r, const char *what)
 int verb_model(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
 {
     Run *r = ws_current(vc->ws);
-    ArchSpec *a = xmalloc(sizeof *a);
+    ArchSpec *a = xcalloc(1, sizeof *a);
     arch_default(a);
     a->seed = vc->ws->seed;
     int vocab_given = 0, rc = 0;
@@ -47,6 +48,7 @@ int verb_model(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     if (!rc) rc = arch_reset_blocks(a, e);
     Model m;
     if (!rc) rc = verb_build_model(r, a, verb_force(c), "model new", &m, e);
+    arch_free(a);
     free(a);
     if (rc) return -1;
     run_set_model(r, &m);
@@ -94,8 +96,8 @@ int verb_block(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
         return -1;
     }
     if (c->n_args == 0) return bl_fail(e, "block %s: expected key=value toggles (help block lists them)", w->text);
-    ArchSpec *a = xmalloc(sizeof *a);
-    *a = *r->model.arch;
+    ArchSpec *a = xcalloc(1, sizeof *a);
+    arch_copy(a, r->model.arch);
     int rc = 0;
     for (int i = 0; i < c->n_args && !rc; i++) {
         const CmdArg *g = &c->args[i];
@@ -107,6 +109,7 @@ int verb_block(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     }
     Model m;
     if (!rc) rc = verb_build_model(r, a, verb_force(c), "block", &m, e);
+    arch_free(a);
     free(a);
     if (rc) return -1;
     long steps = run_step(r);
@@ -219,21 +222,21 @@ int verb_arch(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
 
 /* ---- params ---------------------------------------------------------------- */
 
-/* Sum of the tensors of blocks (layer >= 0), and of everything. */
+/* Sum of the tensors of blocks (group >= 0), and of everything. */
 static void block_totals(const ParamTable *pt, double *blocks, double *all)
 {
     *blocks = *all = 0;
     for (int i = 0; i < pt->n; i++) {
         *all += pt->p[i].t.n;
-        if (pt->p[i].layer >= 0) *blocks += pt->p[i].t.n;
+        if (pt->p[i].group >= 0) *blocks += pt->p[i].t.n;
     }
 }
 
 /* The share against a Pre-LN model of the same shape (SAS §4.2: 12d² vs 10d² a block). */
 static void params_compare_preln(Out *o, const ArchSpec *a, const ParamTable *pt)
 {
-    ArchSpec *ref = xmalloc(sizeof *ref);
-    *ref = *a;
+    ArchSpec *ref = xcalloc(1, sizeof *ref);
+    arch_copy(ref, a);
     ParamTable rp;
     memset(&rp, 0, sizeof rp);
     BlError e;
@@ -250,6 +253,7 @@ static void params_compare_preln(Out *o, const ArchSpec *a, const ParamTable *pt
                        rb > 0 ? 100.0 * (b - rb) / rb : 0.0);
     }
     params_free(&rp);
+    arch_free(ref);
     free(ref);
 }
 
@@ -372,8 +376,8 @@ static void params_mom_cost(Out *o, const ArchSpec *a)
 int verb_params(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
 {
     Run *r = ws_current(vc->ws);
-    ArchSpec *a = xmalloc(sizeof *a);
-    if (r->has_model) *a = *r->model.arch;
+    ArchSpec *a = xcalloc(1, sizeof *a);
+    if (r->has_model) arch_copy(a, r->model.arch);
     else arch_default(a);
     int rc = 0;
     for (int i = 0; i < c->n_args && !rc; i++)
@@ -389,6 +393,7 @@ int verb_params(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     memset(&pt, 0, sizeof pt);
     if (!rc) rc = model_declare(a, &pt, e);
     if (rc) {
+        arch_free(a);
         free(a);
         return -1;
     }
@@ -404,20 +409,20 @@ int verb_params(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
             i = mom_param_rows(&t, &pt, i);
             continue;
         }
-        if (p->layer < 0) {
+        if (p->group < 0) {
             const char *cm = component_of(p);
             param_row(&t, cm, p);
-            for (i++; i < pt.n && pt.p[i].layer < 0 && !strcmp(component_of(&pt.p[i]), cm); i++) param_row(&t, "", &pt.p[i]);
+            for (i++; i < pt.n && pt.p[i].group < 0 && !strcmp(component_of(&pt.p[i]), cm); i++) param_row(&t, "", &pt.p[i]);
             continue;
         }
         /* Tensors of block L, then the run of following blocks with the same signature. */
-        int l = p->layer, end = i;
-        while (end < pt.n && pt.p[end].layer == l) end++;
+        int l = p->group, end = i;
+        while (end < pt.n && pt.p[end].group == l) end++;
         block_sig(&pt, i, end, sig, sizeof sig);
         int h = l, next = end;
         for (;;) {
             int s = next, f = s;
-            while (f < pt.n && pt.p[f].layer == h + 1) f++;
+            while (f < pt.n && pt.p[f].group == h + 1) f++;
             if (f == s) break;
             block_sig(&pt, s, f, sig2, sizeof sig2);
             if (strcmp(sig, sig2)) break;
@@ -456,6 +461,7 @@ int verb_params(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
                    budget_bytes(b.moments, o, sizeof o), budget_bytes(b.activations, x, sizeof x),
                    budget_bytes(budget_available(), av, sizeof av));
     }
+    arch_free(a);
     free(a);
     params_free(&pt);
     return 0;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mom_model.h"
+#include "mom_stack.h"
 #include "verbs.h"
 
 static const char *const path_names[] = {"free", "diag", NULL};
@@ -38,7 +39,7 @@ static void mom_line(Out *o, const Run *r)
                s->renorm ? "renormalised weights" : "raw weights", (double)s->aux);
     if (mom_static_layers(s)) out_printf(o, ", static blocks %d below + %d%s above", s->bottom, s->top, s->anchor ? " + anchor" : "");
     out_printf(o, "; %s params; path %s\n", out_count(n, sizeof n, verb_param_count(&r->model.params)),
-               r->model.mom_run.force_diag ? "forced to the diagonal" : "chosen by the routers");
+               model_mom(&r->model)->run.force_diag ? "forced to the diagonal" : "chosen by the routers");
 }
 
 int verb_mom(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
@@ -57,12 +58,12 @@ int verb_mom(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     }
     if (n_arch && !from) return bl_fail(e, "MoM keys go with from=RUN (or `model new stack=mom ...` for a MoM from scratch)");
     if (!from) {
-        if (!r->has_model || !r->model.mom)
+        if (!r->has_model || !model_mom(&r->model))
             return bl_fail(e, "run %s is not a MoM: `mom from=RUN` makes one from a trained vanilla run", r->name);
         if (path) {
             if (strcmp(path->value, "diag") == 0 && r->model.arch->mom.topk != 1)
                 return bl_fail(e, "path=diag needs topk=1 (this MoM has topk=%d)", r->model.arch->mom.topk);
-            r->model.mom_run.force_diag = strcmp(path->value, "diag") == 0;
+            model_mom(&r->model)->run.force_diag = strcmp(path->value, "diag") == 0;
         }
         mom_line(vc->out, r);
         return 0;
@@ -70,8 +71,8 @@ int verb_mom(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     Run *src = ws_find(vc->ws, from->value);
     if (!src) return bl_fail(e, "from=%s: no run named %s (run list shows them)", from->value, from->value);
     if (!src->has_model) return bl_fail(e, "from=%s: run %s has no model yet", from->value, from->value);
-    ArchSpec *a = xmalloc(sizeof *a);
-    *a = *src->model.arch;
+    ArchSpec *a = xcalloc(1, sizeof *a);
+    arch_copy(a, src->model.arch);
     a->stack = STACK_MOM;
     mom_spec_default(&a->mom);
     a->seed = vc->ws->seed;
@@ -91,9 +92,10 @@ int verb_mom(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
         model_free(&m);
         rc = -1;
     }
+    arch_free(a);
     free(a);
     if (rc) return -1;
-    m.mom_run.force_diag = path && !strcmp(path->value, "diag");
+    model_mom(&m)->run.force_diag = path && !strcmp(path->value, "diag");
     int same = src == r;
     run_set_model(r, &m);
     if (!r->has_data && src->has_data && !same) {
@@ -143,11 +145,12 @@ void verb_mom_draw(Out *o, Run *r)
     rec.ffn_idx = malloc(sizeof(int) * (size_t)H * N * K);
     rec.attn_w = malloc(sizeof(float) * (size_t)H * N * K);
     rec.ffn_w = malloc(sizeof(float) * (size_t)H * N * K);
-    r->model.mom_run.rec = &rec;
+    MomStack *ms = model_mom(&r->model);
+    ms->run.rec = &rec;
     tape_reset(&p->tape);
     p->tape.recording = 0;
     model_forward(&r->model, &p->tape, p->tokens, p->B, p->T, NULL, NULL, NULL);
-    r->model.mom_run.rec = NULL;
+    ms->run.rec = NULL;
     out_printf(o, "    path of the last token ('%s') of probe sequence 0:\n      embed", p->labels[t]);
     for (int h = 0; h < H; h++) {
         out_puts(o, " ->");

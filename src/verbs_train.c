@@ -61,11 +61,12 @@ int verb_fit_data(VerbCtx *vc, Run *r, BlError *e)
                    a->causal ? "causal" : "non-causal");
     }
     if (!r->vocab_explicit && run_step(r) == 0 && a->vocab != r->data.vocab && r->data.vocab >= 2) {
-        ArchSpec *b = xmalloc(sizeof *b);
-        *b = *a;
+        ArchSpec *b = xcalloc(1, sizeof *b);
+        arch_copy(b, a);
         b->vocab = r->data.vocab;
         Model m;
         int rc = model_build(&m, b, e);
+        arch_free(b);
         free(b);
         if (rc) return -1;
         int old = a->vocab;

@@ -619,7 +619,7 @@ const ChartDef chart_defs[] = {
     {.name = "router.gnorm", .help = "MoM: the routers' gradient norm from the LM loss and from the aux loss, over steps",
      .build = chart_build_steps, .series = "router.gnorm.lm", .series2 = "router.gnorm.aux",
      .what = "router gradient norm from each loss", .ylabel = "L2 norm", .how = HOW_ROUTER},
-    {.name = "aux", .help = "MoM: load-balancing loss over training steps", .build = chart_build_steps, .series = "aux",
+    {.name = "aux", .help = "MoM: load-balancing loss over training steps", .build = chart_build_steps, .series = "loss.aux",
      .what = "load-balancing loss", .ylabel = "aux (unscaled)", .how = "train a MoM run (model new stack=mom, or mom from=RUN)"},
     {.name = "knockout", .help = "MoM: loss increase with one module disabled, attention and FFN", .build = knockout_chart,
      .series = "knockout", .how = "run `probe knockout` on a MoM run"},

@@ -29,7 +29,7 @@ static int die(const char *what, const BlError *e)
 
 static int build(const char *arch_text, ArchSpec **a, Model *m, BlError *e)
 {
-    *a = malloc(sizeof **a);
+    *a = calloc(1, sizeof **a);
     return arch_from_text(*a, arch_text, e) || model_build(m, *a, e) ? -1 : 0;
 }
 
@@ -43,6 +43,7 @@ static int mode_export(int argc, char **argv)
     int rc = export_torch(argv[2], &m, NULL, NULL, NULL, force, &e);
     if (rc) printf("error: %s\n", e.msg);
     model_free(&m);
+    arch_free(a);
     free(a);
     return rc ? 1 : 0;
 }
@@ -69,6 +70,7 @@ static int mode_logits(char **argv)
     if (rc) die("logits", &e);
     tape_free(&t);
     model_free(&m);
+    arch_free(a);
     free(a); free(tok); free(ftok);
     return rc ? 1 : 0;
 }
@@ -148,6 +150,7 @@ static int mode_train(int argc, char **argv)
     trainer_free(&tr);
     data_close(&d);
     model_free(&m);
+    arch_free(a);
     free(a); free(buf); free(tok); free(tgt);
     return rc ? 1 : 0;
 }

@@ -23,7 +23,7 @@ int main(int argc, char **argv)
     int steps = argc > 3 ? atoi(argv[3]) : 5;
     float lr = argc > 4 ? (float)atof(argv[4]) : 1e-2f;
     BlError e;
-    ArchSpec *a = malloc(sizeof *a);
+    ArchSpec *a = calloc(1, sizeof *a);
     Model m;
     if (arch_from_text(a, argv[2], &e) || model_build(&m, a, &e)) {
         fprintf(stderr, "parity_dump: %s\n", e.msg);
@@ -51,7 +51,7 @@ int main(int argc, char **argv)
     Tensor *logits = NULL;
     memset(m.params.grad, 0, m.params.total * sizeof(float));
     Tensor *loss = model_forward(&m, &t, tok, B, T, tg, mask, &logits);
-    tape_backward(&t, model_objective(&m, &t, loss));
+    tape_backward(&t, model_objective(&t, loss));
 
     int np = m.params.n, n = 0;
     StTensor *st = calloc((size_t)np + 8, sizeof *st);
@@ -87,7 +87,7 @@ int main(int argc, char **argv)
     for (int k = 0; k <= steps; k++) {
         tape_reset(&t);
         memset(m.params.grad, 0, m.params.total * sizeof(float));
-        Tensor *l = model_objective(&m, &t, model_forward(&m, &t, tok, B, T, tg, mask, NULL));
+        Tensor *l = model_objective(&t, model_forward(&m, &t, tok, B, T, tg, mask, NULL));
         losses[k] = l->data[0];
         if (k == steps) break;
         tape_backward(&t, l);
@@ -104,6 +104,7 @@ int main(int argc, char **argv)
     optim_free(&opt);
     tape_free(&t);
     model_free(&m);
+    arch_free(a);
     free(a); free(tok); free(tg); free(ftok); free(ftg); free(mask); free(st); free(names); free(losses); free(logits_copy); free(grads);
     return 0;
 }

@@ -48,7 +48,7 @@ for c in router.map router.usage router.depth knockout modules.sim; do
 done
 bl -c "$P1; run new B; mom from=A; probe router every=5; train steps=10 log_every=10; export csv aux file=$TMP/aux.csv; export csv router.entropy file=$TMP/ent.csv; show router.map"
 expect "aux over training" 0 "export: wrote"
-check "aux series has 10 steps" test "$(grep -c '^aux,' "$TMP/aux.csv")" -ge 10
+check "aux series has 10 steps" test "$(grep -c '^loss.aux,' "$TMP/aux.csv")" -ge 10
 bl -c "$P1; run new B; mom from=A; run list; arch; params"
 expect "run list names the MoM" 0 "mom 4+4 H4 K1 x32"
 expect "arch draws the path" 0 "path of the last token"

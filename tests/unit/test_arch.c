@@ -42,8 +42,8 @@ static void test_deepnorm_init(void)
     CHECK(model_build(&m, &a, &e) == 0, "%s", e.msg);
     int C = 128;
     float beta = arch_deepnorm_beta(18), xavier = sqrtf(2.0f / (2.0f * C));
-    const Tensor *w = m.blocks[5].w_qkv;
-    double sq = std_of(w, 0, C * C), sv = std_of(w, 2 * C * C, C * C), so = std_of(m.blocks[5].w_o, 0, C * C);
+    const Tensor *w = m.blocks[5].attn.w_qkv;
+    double sq = std_of(w, 0, C * C), sv = std_of(w, 2 * C * C, C * C), so = std_of(m.blocks[5].attn.w_o, 0, C * C);
     printf("  DeepNorm depth 18: std(W^Q) %.4f (Xavier %.4f), std(W^V) %.4f, std(W^O) %.4f (beta*Xavier %.4f)\n", sq, xavier,
            sv, so, beta * xavier);
     CHECK(fabs(sq - xavier) < 0.05 * xavier, "W^Q is not Xavier gain 1");
@@ -59,7 +59,7 @@ static void test_postln_init_scaling(void)
     CHECK(arch_from_text(&a, "model new depth=4 width=128 heads=4 ctx=8 vocab=16 preset=postln-init", &e) == 0, "%s", e.msg);
     CHECK(model_build(&m, &a, &e) == 0, "%s", e.msg);
     /* layer l (1-based) divided by N - l + 1: block 0 by 4, block 3 by 1 */
-    double s0 = std_of(m.blocks[0].w_o, 0, 128 * 128), s3 = std_of(m.blocks[3].w_o, 0, 128 * 128);
+    double s0 = std_of(m.blocks[0].attn.w_o, 0, 128 * 128), s3 = std_of(m.blocks[3].attn.w_o, 0, 128 * 128);
     CHECK(fabs(s3 / s0 - 4.0) < 0.2, "Post-LN-init: std ratio top/bottom %.3f, expected 4", s3 / s0);
     model_free(&m);
 }
@@ -72,14 +72,14 @@ static void test_sas_init(void)
     CHECK(model_build(&m, &a, &e) == 0, "%s", e.msg);
     int C = 64, zero = 1;
     for (int l = 0; l < 3; l++)
-        for (int i = 0; i < C * C; i++) zero &= m.blocks[l].w_qkv->data[i] == 0.0f;
+        for (int i = 0; i < C * C; i++) zero &= m.blocks[l].attn.w_qkv->data[i] == 0.0f;
     CHECK(zero, "W^Q is not zero under shaped attention");
-    CHECK(m.blocks[0].w_vd && !m.blocks[1].w_vd && m.blocks[0].w_qkv->shape[0] == 2 * C, "layer 1 keeps W^V = I + dW only");
-    CHECK(!m.blocks[0].w_o && !m.blocks[2].w_o, "SAS keeps no W^P");
+    CHECK(m.blocks[0].attn.w_vd && !m.blocks[1].attn.w_vd && m.blocks[0].attn.w_qkv->shape[0] == 2 * C, "layer 1 keeps W^V = I + dW only");
+    CHECK(!m.blocks[0].attn.w_o && !m.blocks[2].attn.w_o, "SAS keeps no W^P");
     CHECK(m.blocks[1].beta_ff.p && m.blocks[1].beta_ff.p->data[0] == 0.1f, "beta_FF is not a trainable 0.1");
     CHECK(m.blocks[1].alpha_ff.p && m.blocks[1].alpha_ff.p->data[0] == 1.0f, "alpha_FF is not a trainable 1");
     CHECK(!m.blocks[1].alpha_sa.p && m.blocks[1].alpha_sa.v == 0.0f, "SAS has an attention skip");
-    CHECK(m.blocks[2].attn_gamma && m.blocks[2].attn_gamma->n == 4, "gamma is not per head");
+    CHECK(m.blocks[2].attn.gamma && m.blocks[2].attn.gamma->n == 4, "gamma is not per head");
     model_free(&m);
 }
 

@@ -12,8 +12,9 @@
  * float noise stays below 1e-3 in practice (printed for each check). */
 #include <stdlib.h>
 
+#include "gradcheck.h"
 #include "model.h"
-#include "mom.h"
+#include "mom_stack.h"
 #include "ops.h"
 #include "ops_route.h"
 #include "rng.h"
@@ -235,47 +236,16 @@ static void check_model(const char *preset, const char *extra_key, const char *e
     if (extra_key) CHECK(arch_set_block(&a, 0, 1, extra_key, extra_val, 0, &e) == 0, "%s", e.msg);
     Model m;
     if (model_build(&m, &a, &e)) { CHECK(0, "build %s: %s", preset, e.msg); return; }
-    /* Nudge every parameter off its init so zero-initialised pieces (W^Q, ΔW) get
-     * non-trivial gradients and identity-at-init shortcuts are not all we test. */
-    Rng r;
-    rng_seed(&r, 7);
-    for (size_t i = 0; i < m.params.total; i++) m.params.data[i] += (float)(0.05 * rng_normal(&r));
     int B = 2, T = 6, toks[12], tg[12];
     float mask[12];
-    for (int i = 0; i < 12; i++) { toks[i] = (int)rng_below(&r, 7); tg[i] = (int)rng_below(&r, 7); mask[i] = i % 3 ? 1.0f : 0.0f; }
+    grad_check_batch(&m, 7, toks, tg, mask);
 
-    Tape t;
-    tape_init(&t, 1 << 20);
-    memset(m.params.grad, 0, m.params.total * sizeof(float));
-    Tensor *loss = model_forward(&m, &t, toks, B, T, tg, mask, NULL);
-    tape_backward(&t, loss);
-    t.recording = 0;
-    double num = 0, dfd = 0, dtp = 0;
-    for (int pi = 0; pi < m.params.n; pi++) {
-        Param *p = &m.params.p[pi];
-        if (!(p->flags & PARAM_TRAIN)) continue;
-        for (int j = 0; j < p->t.n; j++) {
-            float keep = p->t.data[j];
-            p->t.data[j] = keep + MODEL_H;
-            tape_reset(&t);
-            double lp = model_forward(&m, &t, toks, B, T, tg, mask, NULL)->data[0];
-            p->t.data[j] = keep - MODEL_H;
-            tape_reset(&t);
-            double lm = model_forward(&m, &t, toks, B, T, tg, mask, NULL)->data[0];
-            p->t.data[j] = keep;
-            double fd = (lp - lm) / (2 * MODEL_H), tp = p->t.grad[j];
-            num += (fd - tp) * (fd - tp);
-            dfd += fd * fd;
-            dtp += tp * tp;
-        }
-    }
-    double rel = sqrt(num) / fmax(fmax(sqrt(dfd), sqrt(dtp)), 1e-3);
+    double rel = model_grad_rel_err(&m, toks, tg, mask, B, T, MODEL_H, NULL);
     char name[96];
     snprintf(name, sizeof name, "model %s%s%s%s%s %s%s", preset, extra_key ? " " : "", extra_key ? extra_key : "",
              extra_key ? "=" : "", extra_key ? extra_val : "", causal ? "causal" : "bidir", bias ? " bias" : "");
     printf("  %-34s rel err %.2e (%zu params)\n", name, rel, params_trainable(&m.params));
     CHECK(rel < REL_TOL, "%s: gradient rel err %.3e", name, rel);
-    tape_free(&t);
     model_free(&m);
 }
 
@@ -404,7 +374,7 @@ static double chunk_loss(ChunkCase *k, Tape *t, Tensor *x, int forced, Tensor **
     MomRecord rec = {N, ia, iff, wa, wf, NULL, NULL};
     MomRun run = {forced ? k->force[0] : NULL, forced ? k->force[1] : NULL, 0, 0, forced ? NULL : &rec, 0};
     Tensor *aux = NULL;
-    Tensor *y = mom_forward(&k->s, &k->c, &k->p, &run, t, 0, x, &aux);
+    Tensor *y = mom_forward(&k->s, &k->c, &k->p, &run, t, x, &aux);
     if (!forced) {
         memcpy(k->force[0], ia, sizeof(int) * (size_t)k->s.steps * N * K);
         memcpy(k->force[1], iff, sizeof(int) * (size_t)k->s.steps * N * K);
@@ -431,11 +401,16 @@ static void check_chunk(const char *name, int router, int K, int renorm, int bia
     k->s.n_attn = na; k->s.n_ffn = nf; k->s.steps = 3; k->s.topk = K; k->s.router = (uint8_t)router;
     k->s.rdim = 4; k->s.renorm = (uint8_t)renorm; k->s.tau = 0.7f;
     k->c = (MomModelCfg){.width = 8, .heads = 2, .causal = 1, .bias = bias, .norm = 0, .act = 0, .mlp_ratio = 2};
+    ArchSpec a = {0};
+    arch_default(&a);
+    a.width = 8; a.heads = 2; a.bias = (uint8_t)bias; a.mlp_ratio = 2; a.stack = STACK_MOM; a.mom = k->s;
+    arch_reset_blocks(&a, NULL);
     ParamTable pt = {0};
-    MomIdx ix;
-    mom_declare(&pt, &k->s, &k->c, 0, &ix);
+    ParamBinder bd = {&pt, NULL, 0, 0};
+    mom_pools_declare(&a, &bd, &k->p);
     params_alloc(&pt);
-    mom_resolve(&pt, &k->s, &ix, &k->p);
+    binder_resolve(&bd);
+    arch_free(&a);
     for (size_t i = 0; i < pt.total; i++) pt.data[i] = (float)(0.4 * rng_normal(&rng));
     int B = 2, T = 6, N = B * T, C = 8;
     for (int i = 0; i < N * C; i++) k->r[i] = (float)rng_normal(&rng);

@@ -8,6 +8,7 @@
 
 #include "data.h"
 #include "mom_model.h"
+#include "mom_stack.h"
 #include "rng.h"
 #include "testlib.h"
 #include "train.h"
@@ -25,7 +26,7 @@ static ArchSpec *vanilla_spec(int depth, int bias, int norm)
 static ArchSpec *mom_spec_from(const ArchSpec *v, int na, int nf, int H, int K, int bottom, int anchor, int top)
 {
     ArchSpec *a = calloc(1, sizeof *a);
-    *a = *v;
+    arch_copy(a, v);
     a->stack = STACK_MOM;
     mom_spec_default(&a->mom);
     a->mom.n_attn = na; a->mom.n_ffn = nf; a->mom.steps = H; a->mom.topk = K;
@@ -65,9 +66,9 @@ static void check_diagonal(const char *name, int bias, int norm, int bottom, int
     size_t n = (size_t)B * T * 12;
     float *lv = malloc(sizeof(float) * n), *lm = malloc(sizeof(float) * n), *lf = malloc(sizeof(float) * n);
     logits_of(&v, tok, B, T, lv);
-    m.mom_run.force_diag = 1;
+    model_mom(&m)->run.force_diag = 1;
     logits_of(&m, tok, B, T, lm);
-    m.mom_run.force_diag = 0;
+    model_mom(&m)->run.force_diag = 0;
     logits_of(&m, tok, B, T, lf);
     double worst = 0, free_diff = 0;
     for (size_t i = 0; i < n; i++) {
@@ -81,6 +82,8 @@ static void check_diagonal(const char *name, int bias, int norm, int bottom, int
     free(lv); free(lm); free(lf);
     model_free(&v);
     model_free(&m);
+    arch_free(va);
+    arch_free(ma);
     free(va);
     free(ma);
 }
@@ -121,6 +124,7 @@ static void test_refusals(void)
     ArchSpec *c = calloc(1, sizeof *c);
     CHECK(arch_from_text(c, txt, &e) == 0 && c->stack == STACK_MOM && c->mom.n_attn == 2 && c->mom.topk == 3,
           "round trip of '%s': %s", txt, e.msg);
+    arch_free(va); arch_free(ma); arch_free(b); arch_free(c);
     free(va); free(ma); free(b); free(c);
 }
 
@@ -165,6 +169,8 @@ static void two_phase(float *start, float *end)
     model_free(&v);
     model_free(&m);
     data_close(&d);
+    arch_free(va);
+    arch_free(ma);
     free(va);
     free(ma);
 }

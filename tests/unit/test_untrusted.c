@@ -50,7 +50,7 @@ static void test_counts_past_2_31(void)
     Tensor t;
     tensor_set_shape(&t, 1000000, 8192, 0, 0);
     CHECK(t.n == 8192000000LL, "1e6 x 8192 = %lld", (long long)t.n);
-    ArchSpec *a = malloc(sizeof *a);
+    ArchSpec *a = calloc(1, sizeof *a);
     arch_of(a, "model new depth=1 width=8192 heads=4 ctx=32 vocab=1000000 mlp_ratio=64");
     ParamTable pt;
     memset(&pt, 0, sizeof pt);
@@ -66,6 +66,7 @@ static void test_counts_past_2_31(void)
     CHECK(got == want, "total %lld, expected %lld", (long long)got, (long long)want);
     CHECK(pt.total >= (size_t)want && pt.data == NULL, "counting allocates nothing and pads upward");
     params_free(&pt);
+    arch_free(a);
     free(a);
 }
 
@@ -80,7 +81,7 @@ static void test_budget_covers_the_step(void)
         "model new depth=2 width=32 heads=4 ctx=24 vocab=12; block 1 attn=off",
     };
     for (int k = 0; k < 4; k++) {
-        ArchSpec *a = malloc(sizeof *a);
+        ArchSpec *a = calloc(1, sizeof *a);
         arch_of(a, archs[k]);
         Model m;
         BlError e;
@@ -94,6 +95,7 @@ static void test_budget_covers_the_step(void)
         Trainer tr;
         if (model_build(&m, a, &e) || data_open(&d, &ds, &e) || trainer_init(&tr, &m, &d, &os, 4, &e)) {
             CHECK(0, "%s: %s", archs[k], e.msg);
+            arch_free(a);
             free(a);
             continue;
         }
@@ -110,9 +112,10 @@ static void test_budget_covers_the_step(void)
         trainer_free(&tr);
         data_close(&d);
         model_free(&m);
+        arch_free(a);
         free(a);
     }
-    ArchSpec *a = malloc(sizeof *a);
+    ArchSpec *a = calloc(1, sizeof *a);
     arch_of(a, "model new depth=4096 width=8192 heads=4 ctx=4096 vocab=1000000");
     MemBudget b;
     BlError e;
@@ -120,6 +123,7 @@ static void test_budget_covers_the_step(void)
     int refused = budget_check(&b, "model new", "force=on", &e) != 0;
     CHECK(refused && strstr(e.msg, "needs about") && strstr(e.msg, "available") && strstr(e.msg, "force=on"),
           "refusal names figure, available memory and override: %s", e.msg);
+    arch_free(a);
     free(a);
 }
 
@@ -128,7 +132,7 @@ static void test_budget_covers_the_step(void)
 /* A real checkpoint of a tiny trained model. */
 static void write_real(const char *path)
 {
-    ArchSpec *a = malloc(sizeof *a);
+    ArchSpec *a = calloc(1, sizeof *a);
     arch_of(a, "model new depth=1 width=16 heads=2 ctx=16 vocab=12");
     Model m;
     BlError e;
@@ -149,6 +153,7 @@ static void write_real(const char *path)
     trainer_free(&tr);
     data_close(&d);
     model_free(&m);
+    arch_free(a);
     free(a);
 }
 
