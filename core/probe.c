@@ -310,7 +310,8 @@ static void record_shaped_patterns(Model *m, HookAcc *a, Metrics *mt, long step)
                 }
         }
         snprintf(name, sizeof name, "attn.mixed.%d", l);
-        s = metrics_series(mt, name, H * T, T, "key");
+        /* The x label names the matrix, so a chart can say which it draws. */
+        s = metrics_series(mt, name, H * T, T, bp->gamma ? "key, \u03b1I+\u03b2A\u2212\u03b3C" : "key, \u03b1I+\u03b2A");
         s->keep_last = 1;
         series_append(s, step, mixed);
         series_set_labels(s, labels, T);

@@ -64,6 +64,7 @@ const VerbKey verb_keys_set[] = {
 
 const char *const verb_probe_words[] = {"rank", "updates", "grads", "lnin", "attn", "scalars", "router", "knockout", "modules",
                                        "all", "off", NULL};
+static const char *const scale_names[] = {"fixed", "auto", NULL};
 
 const VerbKey verb_keys_probe[] = {
     {"every", VK_INT, NULL, 1, 1e9, "", "also probe every N steps while training (and now)"},
@@ -76,7 +77,8 @@ const VerbKey verb_keys_show[] = {
     {"head", VK_INT, NULL, -1, 255, "0", "attention: which head (-1: all)"},
     {"runs", VK_STR, NULL, 0, 0, "current", "runs to overlay: A,B or all"},
     {"log", VK_ENUM, onoff_names, 0, 0, "chart's", "log-scale y axis"},
-    {"mixed", VK_ENUM, onoff_names, 0, 0, "off", "attention: the whole aI+bA-gC of shaped blocks"},
+    {"mixed", VK_ENUM, onoff_names, 0, 0, "where recorded", "attention: on the block's whole aI+bA-gC (aI+bA: value-skip), off the softmax part A"},
+    {"scale", VK_ENUM, scale_names, 0, 0, "fixed", "heatmaps of bounded values (cosine, attention): fixed 0..1 / -1..1, or auto (fit the data)"},
     {"width", VK_INT, NULL, 20, 400, "terminal", "columns of a chart drawn as text"},
     {"height", VK_INT, NULL, 6, 200, "20", "rows of a chart drawn as text"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
@@ -90,7 +92,8 @@ const VerbKey verb_keys_export[] = {
     {"runs", VK_STR, NULL, 0, 0, "current", "runs to overlay: A,B or all"},
     {"log", VK_ENUM, onoff_names, 0, 0, "chart's", "log-scale y axis"},
     {"smooth", VK_FLOAT, NULL, 0, 0.999, "0", "loss: debiased EMA smoothing factor"},
-    {"mixed", VK_ENUM, onoff_names, 0, 0, "off", "attention: the whole aI+bA-gC of shaped blocks"},
+    {"mixed", VK_ENUM, onoff_names, 0, 0, "where recorded", "attention: on the block's whole aI+bA-gC (aI+bA: value-skip), off the softmax part A"},
+    {"scale", VK_ENUM, scale_names, 0, 0, "fixed", "heatmaps of bounded values (cosine, attention): fixed 0..1 / -1..1, or auto (fit the data)"},
     {"width", VK_INT, NULL, 240, 4096, "1200", "image width in pixels"},
     {"height", VK_INT, NULL, 240, 4096, "800", "image height in pixels"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
@@ -288,6 +291,15 @@ const Verb verb_table[] = {
      "its log. Quote text that holds '=', ';' or '#'.",
      "note The rank pane turns yellow where tokens collapse\n"
      "note \"Try: block all beta.ff~=0.1\"", NULL},
+    {"focus", NULL, 0, WORD_CHOICE, 1, 1, "PANE", NULL, -1, verb_focus,
+     "focus PANE",
+     "in the dashboard, zoom the pane a scene talks about",
+     "Zooms one pane of the dashboard (arch, loss, rank, grads, attn, scalars, log),\n"
+     "`focus chart` the chart the last `show` drew, `focus all` every pane again.\n"
+     "Scenes use it before a note about that pane. Batch mode and the plain prompt\n"
+     "have no panes: there it does nothing.",
+     "focus rank\n"
+     "focus all", tui_pane_names},
     {"wait", NULL, 0, WORD_NONE, 0, 0, NULL, verb_keys_wait, -1, verb_wait,
      "wait [step=N]",
      "hold the next commands until background training gets there",

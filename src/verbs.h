@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "out.h"
+#include "tui.h"
 #include "workspace.h"
 
 typedef enum { VK_INT, VK_FLOAT, VK_ENUM, VK_STR, VK_FILE, VK_U64, VK_AUTOINT } VkType;
@@ -49,6 +50,12 @@ typedef struct VerbCtx {
      * TUI trains in the background; elsewhere there is nothing to wait for. */
     int        wait_set;
     long       wait_step;
+    /* Set by `note`, `focus` and (in the dashboard) `show CHART`: what the
+     * screen should show; the worker publishes them (seq is its business). */
+    int        note_set;
+    char       note[512];
+    int        cue_set;
+    TuiCue     cue;
 } VerbCtx;
 
 typedef int (*VerbFn)(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
@@ -113,6 +120,7 @@ int verb_mom(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 void verb_mom_summary(Out *o, Metrics *mt, unsigned mask);
 /* `arch` for a MoM: pools, routers, a step's equations, one token's path. */
 void verb_mom_draw(Out *o, Run *r);
+int verb_focus(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 
 /* Key tables of the verbs that have their own keys (for help and completion). */
 extern const VerbKey verb_keys_force[];

@@ -44,5 +44,6 @@ int verb_chart_args(VerbCtx *vc, const Cmd *c, ChartRun *runs, int cap, int *n, 
     if ((a = cmd_arg(c, "log"))) o->log_y = !strcmp(a->value, "on");
     if ((a = cmd_arg(c, "smooth"))) o->smooth = atof(a->value);
     if ((a = cmd_arg(c, "mixed"))) o->mixed = !strcmp(a->value, "on");
+    if ((a = cmd_arg(c, "scale"))) o->scale_auto = !strcmp(a->value, "auto");
     return 0;
 }

@@ -208,6 +208,18 @@ static int show_chart(VerbCtx *vc, const Cmd *c, const char *name, BlError *e)
     if (verb_chart_args(vc, c, runs, 16, &n, &o, e)) return -1;
     Chart *ch = chart_from_metrics(name, runs, n, &o, e);
     if (!ch) return -1;
+    if (vc->worker) {
+        /* The dashboard draws the chart live, zoomed, instead of text in its log. */
+        memset(&vc->cue, 0, sizeof vc->cue);
+        snprintf(vc->cue.pane, sizeof vc->cue.pane, "chart");
+        snprintf(vc->cue.chart, sizeof vc->cue.chart, "%s", name);
+        for (int i = 0; i < n && i < TUI_MAX_RUNS; i++) vc->cue.runs[vc->cue.nruns++] = runs[i].color;
+        vc->cue.opts = o;
+        vc->cue_set = 1;
+        out_printf(vc->out, "show %s: %s (Esc returns to the panes)\n", name, ch->title);
+        chart_free(ch);
+        return 0;
+    }
     const CmdArg *wa = cmd_arg(c, "width"), *ha = cmd_arg(c, "height");
     int w = wa ? atoi(wa->value) : 100, h = ha ? atoi(ha->value) : 24;
     TermCanvas *cv = tcanvas_new(w, h);

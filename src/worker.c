@@ -118,6 +118,9 @@ static void publish(Worker *w)
         t->val = r->has_val ? r->val : NAN;
         t->ms_step = job ? job->step_ms : 0;
     }
+    snprintf(s->note, sizeof s->note, "%s", w->note);
+    s->scene_ended = w->scene_ended;
+    s->cue = w->cue;
     s->paused = w->paused;
     s->busy = w->busy;
     s->quit = w->quit;
@@ -192,6 +195,17 @@ static void run_next(Worker *w, WorkerScript *s)
     if (w->vc.quit) w->quit = 1;
     w->vc.quit = 0;
     if (failed || stopped) s->next = s->list.n;   /* a failure ends its line or scene, as in batch */
+    if (w->vc.note_set) {
+        snprintf(w->note, sizeof w->note, "%s", w->vc.note);
+        w->scene_ended = 0;
+        w->vc.note_set = 0;
+    }
+    if (w->vc.cue_set) {
+        unsigned long seq = w->cue.seq + 1;
+        w->cue = w->vc.cue;
+        w->cue.seq = seq;
+        w->vc.cue_set = 0;
+    }
     if (w->vc.wait_set) {
         s->hold = 1;
         s->hold_step = w->vc.wait_step;
@@ -209,10 +223,26 @@ static void run_next(Worker *w, WorkerScript *s)
 /* Runs the next command of the script at the head of a queue, or drops the
  * head when it is finished; called and returns with mu held. Returns 0 when
  * the queue had nothing to do (empty, or held by `wait`). */
+/* Commands that read what training produces. In a scene they wait for the
+ * training under way to end, so a scene plays the same as in batch mode,
+ * where `train` returns when it is done. */
+static int reads_results(const Cmd *c)
+{
+    static const char *const readers[] = {"show", "export", "probe", "sample", "report", "sweep", NULL};
+    for (int i = 0; readers[i]; i++)
+        if (!strcmp(c->verb.text, readers[i])) return 1;
+    return !strcmp(c->verb.text, "run") && c->n_words && !strcmp(c->words[0].text, "list");
+}
+
 static int next_script(Worker *w, WorkerScript **head, WorkerScript **tail)
 {
     WorkerScript *s = *head;
     if (!s || held(w, s)) return 0;
+    if (s->next < s->list.n && s->source[0] && w->njobs && reads_results(&s->list.cmds[s->next])) {
+        s->hold = 1;   /* as a `wait` would: until training ends */
+        s->hold_step = -1;
+        return 0;
+    }
     if (s->next < s->list.n) {
         run_next(w, s);
         return 1;
@@ -220,7 +250,10 @@ static int next_script(Worker *w, WorkerScript **head, WorkerScript **tail)
     *head = s->after;
     if (*tail == s) *tail = NULL;
     s->after = NULL;
-    if (s->said_end) tui_log_printf(w->log, TUI_LOG_INFO, "end of scene %s\n", s->source);
+    if (s->said_end) {
+        tui_log_printf(w->log, TUI_LOG_INFO, "end of scene %s\n", s->source);
+        w->scene_ended = 1;
+    }
     script_free(s);
     publish(w);
     return 1;

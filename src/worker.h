@@ -52,6 +52,9 @@ typedef struct Worker {
     int             interrupt, exit, quit;
     int             busy;
     char            running[96];    /* the command being run */
+    char            note[512];      /* the last note (the notes strip) */
+    int             scene_ended;    /* the scene that wrote it has ended */
+    TuiCue          cue;            /* the last `focus` / `show` cue */
     TuiSnapshot     snap;           /* published for the UI */
     char           *arch;           /* the current run's arch text (owned) */
 } Worker;

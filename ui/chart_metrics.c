@@ -13,6 +13,7 @@ void chart_opts_default(ChartOpts *o)
 {
     memset(o, 0, sizeof *o);
     o->log_y = -1;
+    o->mixed = -1;
 }
 
 static int want_log(const ChartOpts *o, int dflt) { return o->log_y < 0 ? dflt : o->log_y; }
@@ -20,6 +21,7 @@ static int want_log(const ChartOpts *o, int dflt) { return o->log_y < 0 ? dflt :
 /* Reads series `name` of a run under its lock into fresh arrays. */
 typedef struct Snap {
     int     n, len, rows, cols;
+    char    xlabel[24];
     long   *steps;
     float  *values;
     char  **labels;
@@ -35,6 +37,7 @@ static int snap(Metrics *mt, const char *name, Snap *s)
         s->len = se->len;
         s->rows = se->rows;
         s->cols = se->cols;
+        snprintf(s->xlabel, sizeof s->xlabel, "%s", se->xlabel);
         s->steps = xmalloc(sizeof(long) * (size_t)se->n);
         s->values = xmalloc(sizeof(float) * (size_t)se->n * se->len);
         memcpy(s->steps, se->steps, sizeof(long) * (size_t)se->n);
@@ -223,27 +226,37 @@ static Chart *attention_panel(const Snap *s, int head, int T, const char *title)
     return c;
 }
 
+/* The attention pane shows what the block computes: the whole mixing matrix
+ * αI + βA − γC of a shaped block (αI + βA for value-skip) where the probe
+ * recorded it, else the softmax part A. mixed=off (the `a` key) asks for A. */
 static Chart *attention_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
     char series[48];
-    snprintf(series, sizeof series, "%s%d", o->mixed ? "attn.mixed." : "attn.", o->layer);
     Snap s;
-    if (!snap(runs[0].metrics, series, &s))
-        return missing(e, series, o->mixed ? "only shaped or value-skip blocks record the mixed matrix; run `probe attn`"
-                                           : "run `probe attn` (layer= picks a block)");
+    int mixed = o->mixed != 0;
+    snprintf(series, sizeof series, "attn.mixed.%d", o->layer);
+    if (!mixed || !snap(runs[0].metrics, series, &s)) {
+        if (o->mixed > 0)
+            return missing(e, series, "only shaped or value-skip blocks record the mixed matrix; run `probe attn`");
+        mixed = 0;
+        snprintf(series, sizeof series, "attn.%d", o->layer);
+        if (!snap(runs[0].metrics, series, &s)) return missing(e, series, d->how);
+    }
     int T = s.cols, H = s.rows / T;
     /* The softmax part A is a probability (0..1); the mixed matrix is signed. */
     static const ChartDef mixed_scale = {.flags = CHART_DEF_SIGNED};
-    const ChartDef *sd = o->mixed ? &mixed_scale : d;
-    const char *vlabel = o->mixed ? "weight" : "probability";
-    int causal = 1;   /* above-diagonal probabilities are exactly 0 in causal models */
+    const ChartDef *sd = mixed ? &mixed_scale : d;
+    const char *formula = strstr(s.xlabel, ", ") ? strstr(s.xlabel, ", ") + 2 : "\u03b1I+\u03b2A\u2212\u03b3C";
+    const char *vlabel = mixed ? "weight" : "probability";
+    int causal = 1;   /* above-diagonal entries are exactly 0 in causal models */
     const float *rec = s.values + (size_t)(s.n - 1) * s.len;
     for (int i = 0; i < T && causal; i++)
         for (int j = i + 1; j < T; j++)
             if (rec[(size_t)i * T + j] != 0.0f) { causal = 0; break; }
-    char title[160], what[96];
-    snprintf(what, sizeof what, "%s layer %d%s", o->mixed ? "mixed attention aI+bA-gC" : "attention", o->layer,
-             o->head >= 0 ? "" : ", all heads");
+    char title[160], what[112], kind[64];
+    if (mixed) snprintf(kind, sizeof kind, "attention %s", formula);
+    else snprintf(kind, sizeof kind, "attention softmax A");
+    snprintf(what, sizeof what, "%s, layer %d%s", kind, o->layer, o->head >= 0 ? "" : ", all heads");
     title_for(runs, 1, what, title, sizeof title);
     Chart *c;
     if (o->head < 0) {
@@ -268,7 +281,7 @@ static Chart *attention_chart(const ChartDef *d, const ChartRun *runs, int n, co
         if (causal) chart_heatmap_mask_causal(c);
         set_scale(c, sd, o, vlabel);
     }
-    char sub[64];
+    char sub[96];
     snprintf(sub, sizeof sub, "probe sequence 0 at step %ld%s", s.steps[s.n - 1], causal ? "; causal" : "");
     chart_set_subtitle(c, sub);
     snap_free(&s);

@@ -1021,6 +1021,16 @@ static int hm_plan(const Ctx *cx, const Chart *c, const Chart *value_src, Rect r
             if (h->ph < 1) h->ph = 1;
             h->pw = h->ph * q;
         }
+        /* Every key labelled where the width allows: wider units than square
+         * rather than every other label (attention maps of short sequences). */
+        if (c->col_labels) {
+            int maxl = 0;
+            for (int j = 0; j < c->cols; j++) {
+                int l = text_len(cx, c->col_labels[j]);
+                if (l > maxl) maxl = l;
+            }
+            if (h->pw < c->cols * (maxl + 2) && c->cols * (maxl + 2) <= PX) h->pw = c->cols * (maxl + 2);
+        }
     } else {
         h->pw = fit_units(PX, c->cols);
         h->ph = fit_units(PY, c->rows);

@@ -12,16 +12,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *const tui_pane_names[] = {
+    [PANE_ARCH] = "arch", [PANE_LOSS] = "loss", [PANE_RANK] = "rank", [PANE_GRADS] = "grads",
+    [PANE_ATTN] = "attn", [PANE_SCALARS] = "scalars", [PANE_LOG] = "log", [PANE_CHART] = "chart",
+    [PANE_CHART + 1] = "all", [PANE_CHART + 2] = NULL,
+};
+
+#define SLOT(name, all) {.chart = (name), .overlay = (all), .log_y = -1}
+
 static void panes_init(Tui *t)
 {
     Pane *p = t->pane;
-    p[PANE_ARCH] = (Pane){"architecture", {{0}}, 0};
-    p[PANE_LOSS] = (Pane){"loss", {{"loss", 1, -1, 0, 0, 0}}, 1};
-    p[PANE_RANK] = (Pane){"rank collapse", {{"rank.map", 0, -1, 0, 0, 0}, {"rank", 1, -1, 0, 0, 0}}, 2};
-    p[PANE_GRADS] = (Pane){"gradients, updates", {{"grads", 1, -1, 0, 0, 0}, {"ratio", 0, -1, 0, 0, 0}}, 2};
-    p[PANE_ATTN] = (Pane){"attention", {{"attn", 0, -1, 0, 0, 0}}, 1};
-    p[PANE_SCALARS] = (Pane){"scalar gains", {{"scalars", 0, -1, 0, 0, 0}}, 1};
-    p[PANE_LOG] = (Pane){"log", {{0}}, 0};
+    p[PANE_ARCH] = (Pane){.title = "architecture"};
+    p[PANE_LOSS] = (Pane){.title = "loss", .slot = {SLOT("loss", 1)}, .nslots = 1};
+    p[PANE_RANK] = (Pane){.title = "rank collapse", .slot = {SLOT("rank.map", 0), SLOT("rank", 1)}, .nslots = 2};
+    p[PANE_GRADS] = (Pane){.title = "gradients, updates", .slot = {SLOT("grads", 1), SLOT("ratio", 0)}, .nslots = 2};
+    p[PANE_ATTN] = (Pane){.title = "attention", .slot = {SLOT("attn", 0)}, .nslots = 1};
+    p[PANE_SCALARS] = (Pane){.title = "scalar gains", .slot = {SLOT("scalars", 0)}, .nslots = 1};
+    p[PANE_LOG] = (Pane){.title = "log"};
+    p[PANE_CHART] = (Pane){.title = "chart"};   /* filled by a `show` cue */
 }
 
 void tui_sync_router_pane(Tui *t)
@@ -30,8 +39,8 @@ void tui_sync_router_pane(Tui *t)
     if (mom == t->mom) return;
     t->mom = mom;
     t->layer = 0;
-    if (mom) t->pane[PANE_ATTN] = (Pane){"router", {{"router.map", 0, -1, 0, 0, 0}, {"router.step", 0, -1, 0, 0, 0}}, 2};
-    else t->pane[PANE_ATTN] = (Pane){"attention", {{"attn", 0, -1, 0, 0, 0}}, 1};
+    if (mom) t->pane[PANE_ATTN] = (Pane){.title = "router", .slot = {SLOT("router.map", 0), SLOT("router.step", 0)}, .nslots = 2};
+    else t->pane[PANE_ATTN] = (Pane){.title = "attention", .slot = {SLOT("attn", 0)}, .nslots = 1};
 }
 
 /* ---- keys -------------------------------------------------------------------------------- */
@@ -142,14 +151,43 @@ static void key(Tui *t, int ch)
 
 /* ---- the loop ------------------------------------------------------------------------------ */
 
+/* A scene's `focus PANE` or `show CHART`: zoom that pane, or the chart. */
+static void apply_cue(Tui *t, const TuiCue *c)
+{
+    int p = -1;
+    for (int i = 0; tui_pane_names[i]; i++)
+        if (!strcmp(tui_pane_names[i], c->pane)) p = i;
+    if (p < 0) return;
+    if (p == PANE_CHART && c->chart[0]) {
+        t->view = *c;
+        snprintf(t->view_title, sizeof t->view_title, "chart: %s", c->chart);
+        t->pane[PANE_CHART] = (Pane){t->view_title, {{.chart = t->view.chart, .log_y = -1, .cue = 1}}, 1};
+    }
+    if (p == PANE_CHART && !t->pane[PANE_CHART].nslots) return;   /* nothing shown yet */
+    if (p >= PANE_N) {   /* "all" */
+        t->zoom = -1;
+    } else {
+        t->focus = p;
+        t->zoom = p;
+        t->typing = 0;
+    }
+    tui_relayout(t);
+}
+
 static void refresh_snapshot(Tui *t, int *dirty)
 {
     TuiSnapshot s;
     t->host->snapshot(t->host->ctx, &s);
     if (s.quit) t->snap.quit = 1;   /* Ctrl-D says so without a new version */
     if (s.version != t->seen_version) {
+        int note_changed = strcmp(t->snap.note, s.note) != 0 || t->snap.scene_ended != s.scene_ended;
         t->snap = s;
         t->seen_version = s.version;
+        if (s.cue.seq != t->seen_cue) {
+            t->seen_cue = s.cue.seq;
+            apply_cue(t, &s.cue);
+        }
+        if (note_changed) tui_relayout(t);
         free(t->arch);
         t->arch = t->host->arch_text(t->host->ctx);
         tui_sync_router_pane(t);

@@ -11,6 +11,7 @@
  *
  * Contents:
  *   TuiRun, TuiSnapshot   what the host says about its runs and its engine
+ *   TuiCue                a scene's "look at this pane / chart now"
  *   TuiHost               the callbacks
  *   tui_run               opens the screen, runs the event loop, restores the terminal
  *   tui_terminal_restore  for the host's fatal paths (safe to call twice) */
@@ -19,6 +20,7 @@
 
 #include <signal.h>
 
+#include "chart_metrics.h"
 #include "metrics.h"
 #include "tui_log.h"
 
@@ -35,6 +37,21 @@ typedef struct TuiRun {
     double   ms_step;       /* wall time of the last step, ms (0: none) */
 } TuiRun;
 
+/* A cue from a scene (or a typed command) to the screen: `focus PANE` zooms a
+ * pane ("all": every pane again); `show CHART` shows that chart zoomed, pane
+ * "chart". seq changes with each cue, so the screen acts on it once. */
+typedef struct TuiCue {
+    unsigned long seq;
+    char          pane[16];
+    char          chart[32];              /* pane "chart": which chart */
+    int           runs[TUI_MAX_RUNS];     /* its runs, as indexes into TuiSnapshot.runs */
+    int           nruns;
+    ChartOpts     opts;
+} TuiCue;
+
+/* The panes `focus` names, in PaneId order, then "all" and "chart"; NULL-terminated. */
+extern const char *const tui_pane_names[];
+
 typedef struct TuiSnapshot {
     TuiRun        runs[TUI_MAX_RUNS];
     int           nruns;
@@ -42,6 +59,9 @@ typedef struct TuiSnapshot {
     int           busy;            /* a command is running */
     char          activity[160];   /* what the engine does: "probe rank", "scene tour.bl 5/23: waiting for step 200" */
     int           quit;            /* `quit` ran, or Ctrl-D on an empty line: leave */
+    char          note[512];       /* the scene's current note (the notes strip); "" none */
+    int           scene_ended;     /* the scene that wrote note has ended */
+    TuiCue        cue;
     unsigned long version;         /* changes when anything here or the arch text changed */
 } TuiSnapshot;
 

@@ -124,6 +124,38 @@ static void draw_status(Tui *t)
     if (x + 2 + hw < r->w) bar_text(t, r->w - hw - 1, hint, bar);
 }
 
+/* ---- the notes strip ------------------------------------------------------------------ */
+
+static void count_row(Tui *t, void *ctx, const char *row, int first) { ++*(int *)ctx; }
+
+static void note_text(const Tui *t, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "\u00bb %s%s", t->snap.note, t->snap.scene_ended ? "  (end of scene)" : "");
+}
+
+int tui_note_rows(Tui *t, int w)
+{
+    if (!t->snap.note[0] || w < 8) return 0;
+    char s[600];
+    note_text(t, s, sizeof s);
+    int n = 0;
+    tui_wrap(t, s, w - 2, 2, 3, count_row, &n);
+    return n < 1 ? 1 : n > 3 ? 3 : n;
+}
+
+/* The scene's current note, wrapped, on rows of its own: it never scrolls away. */
+static void draw_note(Tui *t)
+{
+    const TuiRect *r = &t->lay.note;
+    if (r->h <= 0) return;
+    Ink k = tui_ink(t, INK_NOTE);
+    tcanvas_fill(t->cv, r->x, r->y, r->w, r->h, " ", k.fg, k.bg, 0);
+    char s[600];
+    note_text(t, s, sizeof s);
+    TuiRows rows = {r->x + 1, r->y, r->w - 2, r->h, 0, k};
+    tui_wrap(t, s, r->w - 2, 2, r->h, tui_rows_put, &rows);
+}
+
 /* The command line; returns the cursor's column, or -1 to hide it. */
 static int draw_input(Tui *t)
 {
@@ -245,6 +277,7 @@ int tui_draw(Tui *t)
     draw_frames(t);
     for (int p = 0; p < PANE_N; p++)
         if (t->lay.frame[p].w > 0) tui_draw_pane(t, p);
+    draw_note(t);
     draw_status(t);
     int cx = draw_input(t);
     if (t->help) {

@@ -15,7 +15,9 @@
 #define TUI_MIN_W 80
 #define TUI_MIN_H 24
 
-typedef enum { PANE_ARCH, PANE_LOSS, PANE_RANK, PANE_GRADS, PANE_ATTN, PANE_SCALARS, PANE_LOG, PANE_N } PaneId;
+/* PANE_CHART has no place on the grid: it shows, zoomed, the chart a `show`
+ * in a scene asked for (tui_pane_names in tui.h names them for `focus`). */
+typedef enum { PANE_ARCH, PANE_LOSS, PANE_RANK, PANE_GRADS, PANE_ATTN, PANE_SCALARS, PANE_LOG, PANE_CHART, PANE_N } PaneId;
 
 /* One chart in a pane; a pane holds up to two (rank: the map and the line). */
 typedef struct ChartSlot {
@@ -24,6 +26,7 @@ typedef struct ChartSlot {
     int         log_y;      /* -1: the chart's default; 0 / 1 after `y` */
     int         freeze;     /* `f`: the value axis fixed at [lo, hi] */
     double      lo, hi;
+    int         cue;        /* 1: runs and options from the last `show` cue (Tui.view) */
 } ChartSlot;
 
 typedef struct Pane {
@@ -39,6 +42,7 @@ typedef struct TuiRect {
 typedef struct TuiLayout {
     int     too_small;
     TuiRect frame[PANE_N];  /* frames share their edges; empty (w = 0) when hidden by a zoom */
+    TuiRect note;           /* the notes strip over the status bar (h = 0: no note) */
     TuiRect status, input;
 } TuiLayout;
 
@@ -63,11 +67,16 @@ typedef struct Tui {
     int               layer, head;  /* attention pane; head -1: all heads */
     int               mom;          /* the current run is a MoM: the attention pane is the router pane */
     int               mom_kind;     /* router pane: 0 attention and FFN, 1 attention, 2 FFN ({ }); layer = step ([ ]) */
+    int               attn_softmax; /* `a`: the softmax part A instead of the block's whole matrix */
     double            smooth;       /* loss EMA factor */
     char              flash[200];   /* a one-line message in the status bar (cleared by the next key or in 5 s) */
     double            flash_at;
     char              prompt0[64];  /* the prompt of an idle line (readline shows its own while searching) */
     TermStyle         style;
+    TuiCue            view;         /* the chart PANE_CHART shows */
+    char              view_title[64];
+    unsigned long     seen_cue;
+    int               note_rows;    /* rows the current note takes in the strip (0: none) */
 } Tui;
 
 /* tui_text.c: colour roles and text on the canvas. */
@@ -97,17 +106,19 @@ typedef struct TuiRows {
 } TuiRows;
 void tui_rows_put(Tui *t, void *ctx, const char *row, int first);
 
-/* tui_layout.c */
-void tui_layout(int w, int h, int zoom, TuiLayout *l);
 /* tui.c: the attention pane, or the router pane when the current run is a MoM. */
 void tui_sync_router_pane(Tui *t);
 
+/* note_rows: rows for the notes strip above the status bar (0: none). */
+void tui_layout(int w, int h, int zoom, int note_rows, TuiLayout *l);
 /* The pane under a screen position, or -1. */
 int  tui_layout_hit(const TuiLayout *l, int x, int y);
 
 /* tui_draw.c: the whole frame into t->cv; returns the cursor column in the
  * command line (or -1 when the cursor is hidden). */
 int  tui_draw(Tui *t);
+/* Rows the notes strip needs for the current note at width w (0..3). */
+int  tui_note_rows(Tui *t, int w);
 
 /* tui_panes.c: one pane's contents and its title (with a badge at the right). */
 void tui_draw_pane(Tui *t, int p);

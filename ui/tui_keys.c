@@ -17,7 +17,8 @@ void tui_say(Tui *t, const char *msg)
 void tui_relayout(Tui *t)
 {
     tui_screen_resize(&t->scr);
-    tui_layout(t->scr.w, t->scr.h, t->zoom, &t->lay);
+    t->note_rows = tui_note_rows(t, t->scr.w);
+    tui_layout(t->scr.w, t->scr.h, t->zoom, t->note_rows, &t->lay);
     if (!t->cv || t->cv->w != t->scr.w || t->cv->h != t->scr.h) {
         tcanvas_free(t->cv);
         t->cv = tcanvas_new(t->scr.w, t->scr.h);
@@ -43,6 +44,7 @@ static const TuiRun *current(const Tui *t)
 static void focus_step(Tui *t, int d)
 {
     t->focus = (t->focus + d + PANE_N) % PANE_N;
+    if (t->focus == PANE_CHART && (!t->pane[PANE_CHART].nslots || t->zoom < 0)) t->focus = (t->focus + d + PANE_N) % PANE_N;
     if (t->zoom >= 0) t->zoom = t->focus;   /* a zoomed view pages through the panes */
     tui_relayout(t);
 }
@@ -248,6 +250,12 @@ static void key_step(Tui *t, int ch) { t->host->control(t->host->ctx, TUI_STEP_O
 static void key_layer(Tui *t, int ch) { pick(t, ch == '[' || ch == KEY_UP ? -1 : 1, 0); }
 static void key_head(Tui *t, int ch) { pick(t, 0, ch == '{' || ch == KEY_LEFT ? -1 : 1); }
 static void key_log_y(Tui *t, int ch) { toggle_log(t); }
+static void key_attn_part(Tui *t, int ch)
+{
+    t->attn_softmax = !t->attn_softmax;
+    tui_say(t, t->attn_softmax ? "attention: the softmax part A (A again: the whole matrix the block computes)"
+                               : "attention: what the block computes (aI+bA-gC where shaped; A: the softmax part alone)");
+}
 static void key_freeze(Tui *t, int ch) { toggle_freeze(t); }
 static void key_export(Tui *t, int ch) { tui_export(t); }
 static void key_type(Tui *t, int ch) { t->typing = 1; }
@@ -271,6 +279,7 @@ const TuiKey tui_keys[] = {
      .where = TUI_KEY_EMPTY_LINE},
     {.code = {'{', '}', KEY_LEFT, KEY_RIGHT}, .keys = "{ }, Left Right", .does = "head / MoM kind",
      .act = key_head, .where = TUI_KEY_EMPTY_LINE},
+    {.code = {'A'}, .keys = "A", .does = "attention A / whole", .act = key_attn_part},
     {.code = {'y'}, .keys = "y", .does = "log / linear y", .act = key_log_y},
     {.code = {'f'}, .keys = "f", .does = "freeze the y scale", .act = key_freeze},
     {.code = {'e'}, .keys = "e", .does = "export PNG + CSV", .act = key_export},

@@ -12,7 +12,7 @@ static int log_rows(int h)
     return n < 4 ? 4 : n > 12 ? 12 : n;
 }
 
-void tui_layout(int w, int h, int zoom, TuiLayout *l)
+void tui_layout(int w, int h, int zoom, int note_rows, TuiLayout *l)
 {
     memset(l, 0, sizeof *l);
     if (w < TUI_MIN_W || h < TUI_MIN_H) {
@@ -21,10 +21,14 @@ void tui_layout(int w, int h, int zoom, TuiLayout *l)
     }
     l->input = (TuiRect){0, h - 1, w, 1};
     l->status = (TuiRect){0, h - 2, w, 1};
+    /* A scene's note gets rows of its own over the status bar, taken from the
+     * panes, so it stays readable however much the log scrolls (80x24 too). */
+    l->note = (TuiRect){0, h - 2 - note_rows, w, note_rows};
+    int bottom = h - 2 - note_rows;
     int logn = log_rows(h);
-    int log_top = h - 2 - logn - 1;   /* the log's top edge, shared with the panes' bottom edges */
+    int log_top = bottom - logn - 1;   /* the log's top edge, shared with the panes' bottom edges */
     if (zoom == PANE_LOG) {
-        l->frame[PANE_LOG] = (TuiRect){0, 0, w, h - 2};
+        l->frame[PANE_LOG] = (TuiRect){0, 0, w, bottom};
         return;
     }
     l->frame[PANE_LOG] = (TuiRect){0, log_top, w, logn + 1};

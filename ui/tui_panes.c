@@ -38,7 +38,12 @@ static const TuiRun *current_run(const Tui *t)
 int tui_slot_runs(const Tui *t, const ChartSlot *s, ChartRun *runs, int cap)
 {
     int n = 0;
-    if (s->overlay) {
+    if (s->cue) {
+        for (int i = 0; i < t->view.nruns && n < cap; i++) {
+            int k = t->view.runs[i];
+            if (k >= 0 && k < t->snap.nruns) runs[n++] = (ChartRun){t->snap.runs[k].name, t->snap.runs[k].metrics, t->snap.runs[k].color};
+        }
+    } else if (s->overlay) {
         for (int i = 0; i < t->snap.nruns && n < cap; i++, n++)
             runs[n] = (ChartRun){t->snap.runs[i].name, t->snap.runs[i].metrics, t->snap.runs[i].color};
     } else {
@@ -51,10 +56,16 @@ int tui_slot_runs(const Tui *t, const ChartSlot *s, ChartRun *runs, int cap)
 void tui_slot_opts(const Tui *t, const ChartSlot *s, ChartOpts *o)
 {
     chart_opts_default(o);
+    if (s->cue) {
+        *o = t->view.opts;
+        if (s->log_y >= 0) o->log_y = s->log_y;
+        return;
+    }
     o->layer = t->layer;
     o->head = t->head;
     o->mom_kind = t->mom_kind;
     o->log_y = s->log_y;
+    if (t->attn_softmax) o->mixed = 0;
     if (!strcmp(s->chart, "loss")) o->smooth = t->smooth;
 }
 
@@ -100,6 +111,7 @@ static void pane_badge(const Tui *t, int p, char *buf, size_t cap)
     } else if (p == PANE_ATTN) {
         if (t->head < 0) k += (size_t)snprintf(buf + k, cap - k, "layer %d, all heads", t->layer);
         else k += (size_t)snprintf(buf + k, cap - k, "layer %d head %d", t->layer, t->head);
+        if (t->attn_softmax && k < cap) k += (size_t)snprintf(buf + k, cap - k, ", softmax A");
     }
     for (int i = 0; i < pn->nslots && k < cap; i++) {
         if (pn->slot[i].log_y >= 0) k += (size_t)snprintf(buf + k, cap - k, "%s%s", k ? ", " : "", pn->slot[i].log_y ? "log y" : "linear y");
@@ -292,22 +304,11 @@ static void draw_log(Tui *t)
             }
         }
     }
-    /* The newest note stays in sight: pinned to the top row once the lines
-     * after it have pushed it out (a scene's hint outlives the training log). */
-    long nb = 0;
-    char *note = t->log_back == 0 ? tui_log_last_note(t->host->log, &nb) : NULL;
-    /* Line i of lines[] is n-1-i lines back; the oldest one shown may be cut. */
-    int pin = note && nrows == h && nb >= (long)(n - 1 - oldest);
+    /* (The current note has a strip of its own under the log: tui_draw.c.) */
     for (int i = 0; i < nrows; i++) {
-        if (!(pin && i == nrows - 1)) tui_text(t, x, y + h - 1 - i, w, rows[i], inks[i]);
+        tui_text(t, x, y + h - 1 - i, w, rows[i], inks[i]);
         free(rows[i]);
     }
-    if (pin) {
-        Ink k = tui_ink(t, INK_NOTE);
-        k.attr |= TUI_ATTR_UNDERLINE;
-        tui_text(t, x, y, w, note, k);
-    }
-    free(note);
     for (int i = 0; i < n; i++) free(lines[i]);
     char badge[96] = "";
     /* The last command's output starts above the view: say where the rest is. */

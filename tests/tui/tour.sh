@@ -11,8 +11,10 @@ shows "run A trains" "A ▸ "
 shows "run B trains alongside" "B ▸ "
 shows "the status bar follows the scene" "tour.bl "
 shows "the loss pane overlays both runs" "runs A vs B · loss"
-shows "the rank line overlays both runs" "runs A vs B · mean token cosine"
+# The tour zooms the rank pane (focus rank) once both runs reach step 100.
+PATIENCE=${TOUR_PATIENCE:-240} shows "the tour zooms the rank pane; its line overlays both runs" "runs A vs B · mean token cosine"
 shows "the single-run panes show the current run" "run A · mean token cosine, layer x step"
+shows "the notes strip holds the current note" "» Rank collapse, run A"
 keys '?'
 shows "keys answer while the tour trains" "blocklab dashboard: help"
 keys Escape

@@ -234,7 +234,8 @@ static void test_spike_alarm(void)
     CHECK(health_step(&h, 9.0, 1.0, &zl, &zg) == 1 && zl > 6, "a loss jump 2 -> 9 was not flagged (z %.1f)", zl);
     CHECK(health_step(&h, 9.5, 1.0, &zl, &zg) == 0, "one event flagged twice");
     for (int i = 0; i < 60; i++) health_step(&h, 1.8 + 0.01 * (i % 3), 1.0 + 0.05 * (i % 5), &zl, &zg);
-    CHECK(health_step(&h, 1.8, 40.0, &zl, &zg) == 1 && zg > 6, "a grad-norm jump was not flagged (z %.1f)", zg);
+    /* A grad-norm burst with a steady loss heals by itself in Adam runs: measured, not an alarm. */
+    CHECK(health_step(&h, 1.8, 40.0, &zl, &zg) == 0 && zg > 6, "a grad-norm jump alone was flagged (or not measured: z %.1f)", zg);
     /* Near-zero loss: tiny absolute wiggles are not spikes. */
     Health q;
     health_init(&q);
