@@ -88,7 +88,7 @@ same "two-phase run is deterministic" "$(printf '%s' "$first" | cut -d' ' -f1-6)
 same "the scene runs" "$?" 0
 echo "scene knock-out direction (reported, not asserted):"
 grep 'knockout:' "$TMP/scene" | sed 's/^/  /'
-for f in B-router-init B-router.map B-router.usage B-knockout B-modules.sim C-router.map A-B-C-D-E-loss; do
+for f in mom-router-init mom-B-router-map mom-B-router-usage mom-B-knockout mom-B-modules-sim mom-C-router-map mom-loss; do
     check "the scene exports $f.png" test -s "$TMP/$f.png"
 done
 check "phase 2 with renorm=off ends below the vanilla start" grep -q '^step 200/200  loss 0\.0' "$TMP/scene"
