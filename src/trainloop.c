@@ -32,7 +32,10 @@ static void settings(Out *o, const Run *r, const TrainCfg *cfg, long start, long
         out_printf(o, "  mom        %d attn + %d ffn modules, %d steps, top-%d, %s router, tau %g, %s, aux %g\n", a->mom.n_attn,
                    a->mom.n_ffn, a->mom.steps, a->mom.topk, a->mom.router == ROUTER_GRU ? "gru" : "mlp", (double)a->mom.tau,
                    a->mom.renorm ? "renormalised" : "raw weights", (double)a->mom.aux);
-    if (is_task(d->kind))
+    if (is_task(d->kind) && d->min_length > 0 && d->min_length < d->length)
+        out_printf(o, "  data       %s, %d symbols, lengths %d..%d, seed %llu\n", data_kind_name(d->kind), d->symbols,
+                   d->min_length, d->length, (unsigned long long)d->seed);
+    else if (is_task(d->kind))
         out_printf(o, "  data       %s, %d symbols, length %d, seed %llu\n", data_kind_name(d->kind), d->symbols, d->length,
                    (unsigned long long)d->seed);
     else
