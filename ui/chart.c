@@ -750,6 +750,14 @@ static void minor_ticks(ChartScale *s)
     }
 }
 
+static int x_integral(const Chart *c)
+{
+    for (int i = 0; i < c->nseries; i++)
+        for (int k = 0; k < c->series[i].n; k++)
+            if (c->series[i].x[k] != floor(c->series[i].x[k])) return 0;
+    return 1;
+}
+
 int chart_scale(const Chart *c, int axis, int max_ticks, unsigned flags, ChartScale *s)
 {
     memset(s, 0, sizeof *s);
@@ -795,6 +803,13 @@ int chart_scale(const Chart *c, int axis, int max_ticks, unsigned flags, ChartSc
     s->lo = r.lo;
     s->hi = r.hi;
     s->n = chart_nice_ticks(s->lo, s->hi, s->log, max_ticks, s->tick, CHART_MAX_TICKS);
+    /* An x of whole numbers only (layers, blocks, steps) gets no "0.5" ticks. */
+    if (c->kind == CHART_LINE && axis == CHART_AXIS_X && !s->log && x_integral(c)) {
+        int k = 0;
+        for (int i = 0; i < s->n; i++)
+            if (s->tick[i] == floor(s->tick[i])) s->tick[k++] = s->tick[i];
+        s->n = k;
+    }
     chart_format_ticks(s->tick, s->n, s->log, flags, s->label);
     minor_ticks(s);
     return 0;
