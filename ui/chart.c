@@ -42,6 +42,7 @@ static ChartSeries *push_series(Chart *c, const char *name, int color, int n)
     ChartSeries *s = &c->series[c->nseries++];
     s->name = dup_or_empty(name);
     s->color = color;
+    s->style = 0;
     s->n = n;
     s->x = NULL;
     s->y = xmalloc((size_t)(n > 0 ? n : 1) * sizeof *s->y);
@@ -58,6 +59,11 @@ int chart_add_series(Chart *c, const char *name, int color, const double *x, con
         s->y[i] = y[i];
     }
     return c->nseries - 1;
+}
+
+void chart_series_style(Chart *c, int i, unsigned style)
+{
+    if (c && i >= 0 && i < c->nseries) c->series[i].style = style;
 }
 
 int chart_add_guide(Chart *c, double y, const char *label)

@@ -200,6 +200,8 @@ static const char *bar_fill(const Ctx *cx, const Chart *c, int s)
 static const char *legend_swatch(const Ctx *cx, const Chart *c, int s)
 {
     if (c->kind == CHART_BAR) return bar_fill(cx, c, s);
+    if (line_braille(cx, c) && (c->series[s].style & CHART_STYLE_MARKERS)) return "\u2022";
+    if (line_braille(cx, c) && (c->series[s].style & CHART_STYLE_DASHED)) return "\u254d";
     if (line_braille(cx, c)) return SWATCH;
     return MARKS[s % NMARKS];
 }
@@ -525,7 +527,9 @@ static int clip_segment(double *x0, double *y0, double *x1, double *y1, double x
     return 1;
 }
 
-static void dots_segment(Dots *d, double fx0, double fy0, double fx1, double fy1, int owner)
+/* A segment of dots; *dash >= 0 counts dots along a dashed line (4 on, 3 off),
+ * carried from segment to segment so the pattern runs on; NULL: solid. */
+static void dots_segment(Dots *d, double fx0, double fy0, double fx1, double fy1, int owner, int *dash)
 {
     double xmax = d->w * d->xres - 0.51, ymax = d->h * d->yres - 0.51;
     if (!clip_segment(&fx0, &fy0, &fx1, &fy1, xmax, ymax)) return;
@@ -533,7 +537,7 @@ static void dots_segment(Dots *d, double fx0, double fy0, double fx1, double fy1
     int dx = abs(x1 - x0), sx = x0 < x1 ? 1 : -1, dy = -abs(y1 - y0), sy = y0 < y1 ? 1 : -1;
     int err = dx + dy;
     for (;;) {
-        dots_set(d, x0, y0, owner);
+        if (!dash || (*dash)++ % 7 < 4) dots_set(d, x0, y0, owner);
         if (x0 == x1 && y0 == y1) break;
         int e2 = 2 * err;
         if (e2 >= dy) { err += dy; x0 += sx; }
@@ -542,10 +546,12 @@ static void dots_segment(Dots *d, double fx0, double fy0, double fx1, double fy1
 }
 
 /* One series: segments between neighbouring drawable points, so a NaN, an
- * infinity or a value off a log axis leaves a gap; a lone point is one dot. */
+ * infinity or a value off a log axis leaves a gap; a lone point is one dot.
+ * Dashed series skip dots in a pattern; markers are a 2 x 2 block of dots. */
 static void dots_series(Dots *d, const XY *f, const ChartSeries *s, int owner)
 {
-    int have = 0;
+    int have = 0, dash = 0;
+    int *dp = (s->style & CHART_STYLE_DASHED) && d->xres == 2 ? &dash : NULL;
     double px = 0, py = 0;
     for (int k = 0; k < s->n; k++) {
         double x = dot_xf(f, s->x[k]), y = dot_yf(f, s->y[k]);
@@ -553,7 +559,12 @@ static void dots_series(Dots *d, const XY *f, const ChartSeries *s, int owner)
             have = 0;
             continue;
         }
-        dots_segment(d, have ? px : x, have ? py : y, x, y, owner);
+        dots_segment(d, have ? px : x, have ? py : y, x, y, owner, dp);
+        if (s->style & CHART_STYLE_MARKERS) {
+            int mx = (int)lround(x), my = (int)lround(y);
+            for (int j = 0; j < 2; j++)
+                for (int i = 0; i < 2; i++) dots_set(d, mx - 1 + i, my - 1 + j, owner);
+        }
         have = 1;
         px = x;
         py = y;
