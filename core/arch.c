@@ -5,6 +5,7 @@
 #include "json.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -27,48 +28,84 @@ static const char *const proj_kinds[] = {"learned", "id", NULL};
 static const char *const shape_kinds[] = {"off", "on", "vskip", NULL};
 static const char *const mlp_kinds[] = {"on", "off", NULL};   /* or a ratio */
 
-/* The one key table: drives setting, help, completion and the text form. */
-const ArchKey arch_keys[] = {
-    {"depth", 0, KEY_INT, NULL, 1, ARCH_MAX_DEPTH, "number of blocks"},
-    {"width", 0, KEY_INT, NULL, 2, 8192, "model width d (a multiple of heads)"},
-    {"heads", 0, KEY_INT, NULL, 1, 256, "attention heads"},
-    {"ctx", 0, KEY_INT, NULL, 1, 4096, "context length T"},
-    {"vocab", 0, KEY_INT, NULL, 2, 1000000, "vocabulary size (data sets it when larger)"},
-    {"mlp_ratio", 0, KEY_FLOAT, NULL, 0.125, 64, "MLP hidden width / width"},
-    {"bias", 0, KEY_BOOL, onoff, 0, 1, "biases on every linear and norm"},
-    {"causal", 0, KEY_BOOL, onoff, 0, 1, "on: decoder (GPT); off: encoder with per-position targets"},
-    {"norm", 0, KEY_ENUM, norm_kinds, 0, 2, "norm kind of every norm layer"},
-    {"act", 0, KEY_ENUM, act_kinds, 0, 1, "MLP activation"},
-    {"pos", 0, KEY_ENUM, pos_kinds, 0, 2, "position embedding"},
-    {"init", 0, KEY_ENUM, init_kinds, 0, 1, "weight init: N(0, 0.02^2) or Xavier-normal"},
-    {"tie", 0, KEY_BOOL, onoff, 0, 1, "output head tied to the token embedding"},
-    {"seed", 0, KEY_U64, NULL, 0, 1.8e19, "parameter init seed"},
-    {"preset", 0, KEY_PRESET, arch_preset_names, 0, 0, "block preset every block starts from"},
+/* Keys that are not one field. */
+static GainSpec fixed(float v);
+static void set_depth(ArchSpec *a, BlockSpec *b, int c, double v) { a->depth = (int)v; arch_fit(a); }
+static void set_mlp(ArchSpec *a, BlockSpec *b, int c, double v)
+{
+    if (c >= 0) b->mlp = c == 0;   /* on | off */
+    else { b->mlp = 1; b->mlp_ratio = (float)v; }
+}
+static void get_mlp(const ArchSpec *a, const BlockSpec *b, char *buf, int cap);
+static void set_block_norm(ArchSpec *a, BlockSpec *b, int c, double v)
+{
+    b->norm = c != 2;
+    if (c != 2) b->normpos = (uint8_t)c;
+}
+static void get_block_norm(const ArchSpec *a, const BlockSpec *b, char *buf, int cap)
+{
+    snprintf(buf, (size_t)cap, "%s", b->norm ? block_norms[b->normpos] : "off");
+}
+static void set_skip_attn(ArchSpec *a, BlockSpec *b, int c, double v) { b->alpha_sa = fixed((float)c); }
+static void set_skip_mlp(ArchSpec *a, BlockSpec *b, int c, double v) { b->alpha_ff = fixed((float)c); }
+static void get_nothing(const ArchSpec *a, const BlockSpec *b, char *buf, int cap) { buf[0] = 0; }   /* shown as alpha.* */
 
-    {"preset", 1, KEY_PRESET, arch_preset_names, 0, 0, "apply a preset to the blocks"},
-    {"attn", 1, KEY_ENUM, attn_kinds, 0, 1, "attention sub-block: mha or off"},
-    {"mlp", 1, KEY_ENUM, mlp_kinds, 0.125, 64, "MLP sub-block: on, off, or a hidden ratio"},
-    {"layout", 1, KEY_ENUM, layouts, 0, 1, "sequential (Eq. 1) or parallel (Eq. 7)"},
-    {"norm", 1, KEY_ENUM, block_norms, 0, 2, "pre-norm, post-norm, or no norm"},
-    {"skip.attn", 1, KEY_BOOL, onoff, 0, 1, "attention skip (alpha.sa = 1 or 0)"},
-    {"skip.mlp", 1, KEY_BOOL, onoff, 0, 1, "MLP skip (alpha.ff = 1 or 0)"},
-    {"value", 1, KEY_ENUM, value_kinds, 0, 2, "W^V: learned, identity, or I + dW (Eq. 6)"},
-    {"proj", 1, KEY_ENUM, proj_kinds, 0, 1, "W^P: learned or identity"},
-    {"shape", 1, KEY_ENUM, shape_kinds, 0, 2, "shaped attention aI+bA-gC (Eq. 5), or value-skip aI+bA (Eq. 4)"},
-    {"act", 1, KEY_ENUM, act_kinds, 0, 1, "MLP activation of these blocks"},
-    {"alpha.sa", 1, KEY_GAIN, NULL, -1e6, 1e6, "attention skip gain"},
-    {"beta.sa", 1, KEY_GAIN, NULL, -1e6, 1e6, "attention branch gain"},
-    {"alpha.ff", 1, KEY_GAIN, NULL, -1e6, 1e6, "MLP skip gain"},
-    {"beta.ff", 1, KEY_GAIN, NULL, -1e6, 1e6, "MLP branch gain"},
-    {"alpha.v", 1, KEY_GAIN, NULL, -1e6, 1e6, "value=resid: identity gain"},
-    {"beta.v", 1, KEY_GAIN, NULL, -1e6, 1e6, "value=resid: delta gain"},
-    {"alpha.attn", 1, KEY_GAIN, NULL, -1e6, 1e6, "shaped/value-skip identity gain (per head)"},
-    {"beta.attn", 1, KEY_GAIN, NULL, -1e6, 1e6, "shaped/value-skip softmax gain (per head)"},
-    {"gamma.attn", 1, KEY_GAIN, NULL, -1e6, 1e6, "shaped centering gain (per head)"},
-    {"init.gain", 1, KEY_FLOAT, NULL, 1e-6, 1e6, "Xavier gain on V, P, W_in, W_out (DeepNorm beta)"},
-    {"init.div", 1, KEY_FLOAT, NULL, 1e-6, 1e9, "divide every weight of the block at init"},
-    {"xavier", 1, KEY_BOOL, onoff, 0, 1, "Xavier-normal init for these blocks"},
-    {NULL, 0, 0, NULL, 0, 0, NULL},
+static const uint8_t value_codes[] = {VALUE_LEARNED, VALUE_ID, VALUE_RESID};   /* learned, id, resid */
+static const uint8_t learned_id_codes[] = {1, 0};                           /* learned, id */
+
+#define M(f) .block = 0, .off = offsetof(ArchSpec, f)
+#define B(f) .block = 1, .off = offsetof(BlockSpec, f)
+#define GAIN_KEY(n, f, h) {.name = n, B(f), .type = KEY_GAIN, .min = -1e6, .max = 1e6, .help = h}
+
+/* The one key table: drives setting, printing, the text form (and so the
+ * checkpoint metadata), help and completion. */
+const ArchKey arch_keys[] = {
+    {.name = "depth", M(depth), .type = KEY_INT, .min = 1, .max = ARCH_MAX_DEPTH, .set = set_depth, .help = "number of blocks"},
+    {.name = "width", M(width), .type = KEY_INT, .min = 2, .max = 8192, .help = "model width d (a multiple of heads)"},
+    {.name = "heads", M(heads), .type = KEY_INT, .min = 1, .max = 256, .help = "attention heads"},
+    {.name = "ctx", M(ctx), .type = KEY_INT, .min = 1, .max = 4096, .help = "context length T"},
+    {.name = "vocab", M(vocab), .type = KEY_INT, .min = 2, .max = 1000000, .help = "vocabulary size (data sets it when larger)"},
+    {.name = "mlp_ratio", M(mlp_ratio), .type = KEY_FLOAT, .min = 0.125, .max = 64, .help = "MLP hidden width / width"},
+    {.name = "bias", M(bias), .type = KEY_BOOL, .values = onoff, .max = 1, .help = "biases on every linear and norm"},
+    {.name = "causal", M(causal), .type = KEY_BOOL, .values = onoff, .max = 1, .help = "on: decoder (GPT); off: encoder with per-position targets"},
+    {.name = "norm", M(norm), .type = KEY_ENUM, .values = norm_kinds, .max = 2, .help = "norm kind of every norm layer"},
+    {.name = "act", M(act), .type = KEY_ENUM, .values = act_kinds, .max = 1, .help = "MLP activation"},
+    {.name = "pos", M(pos), .type = KEY_ENUM, .values = pos_kinds, .max = 2, .help = "position embedding"},
+    {.name = "init", M(init), .type = KEY_ENUM, .values = init_kinds, .max = 1, .help = "weight init: N(0, 0.02^2) or Xavier-normal"},
+    {.name = "tie", M(tie), .type = KEY_BOOL, .values = onoff, .max = 1, .help = "output head tied to the token embedding"},
+    {.name = "seed", M(seed), .type = KEY_U64, .max = 1.8e19, .help = "parameter init seed"},
+    {.name = "preset", M(preset), .type = KEY_PRESET, .values = arch_preset_names, .help = "block preset every block starts from"},
+
+    {.name = "preset", B(preset), .type = KEY_PRESET, .values = arch_preset_names, .help = "apply a preset to the blocks"},
+    {.name = "attn", B(attn), .type = KEY_ENUM, .values = attn_kinds, .max = 1, .help = "attention sub-block: mha or off"},
+    {.name = "mlp", B(mlp), .type = KEY_ENUM, .values = mlp_kinds, .min = 0.125, .max = 64, .number_too = 1,
+     .set = set_mlp, .get = get_mlp, .help = "MLP sub-block: on, off, or a hidden ratio"},
+    {.name = "layout", B(layout), .type = KEY_ENUM, .values = layouts, .max = 1, .help = "sequential (Eq. 1) or parallel (Eq. 7)"},
+    {.name = "norm", B(norm), .type = KEY_ENUM, .values = block_norms, .max = 2, .set = set_block_norm, .get = get_block_norm,
+     .help = "pre-norm, post-norm, or no norm"},
+    {.name = "skip.attn", B(alpha_sa), .type = KEY_BOOL, .values = onoff, .max = 1, .set = set_skip_attn, .get = get_nothing,
+     .help = "attention skip (alpha.sa = 1 or 0)"},
+    {.name = "skip.mlp", B(alpha_ff), .type = KEY_BOOL, .values = onoff, .max = 1, .set = set_skip_mlp, .get = get_nothing,
+     .help = "MLP skip (alpha.ff = 1 or 0)"},
+    {.name = "value", B(value), .type = KEY_ENUM, .values = value_kinds, .max = 2, .codes = value_codes,
+     .help = "W^V: learned, identity, or I + dW (Eq. 6)"},
+    {.name = "proj", B(proj), .type = KEY_ENUM, .values = proj_kinds, .max = 1, .codes = learned_id_codes, .help = "W^P: learned or identity"},
+    {.name = "shape", B(shape), .type = KEY_ENUM, .values = shape_kinds, .max = 2,
+     .help = "shaped attention aI+bA-gC (Eq. 5), or value-skip aI+bA (Eq. 4)"},
+    {.name = "act", B(act), .type = KEY_ENUM, .values = act_kinds, .max = 1, .help = "MLP activation of these blocks"},
+    GAIN_KEY("alpha.sa", alpha_sa, "attention skip gain"),
+    GAIN_KEY("beta.sa", beta_sa, "attention branch gain"),
+    GAIN_KEY("alpha.ff", alpha_ff, "MLP skip gain"),
+    GAIN_KEY("beta.ff", beta_ff, "MLP branch gain"),
+    GAIN_KEY("alpha.v", alpha_v, "value=resid: identity gain"),
+    GAIN_KEY("beta.v", beta_v, "value=resid: delta gain"),
+    GAIN_KEY("alpha.attn", attn_alpha, "shaped/value-skip identity gain (per head)"),
+    GAIN_KEY("beta.attn", attn_beta, "shaped/value-skip softmax gain (per head)"),
+    GAIN_KEY("gamma.attn", attn_gamma, "shaped centering gain (per head)"),
+    {.name = "init.gain", B(init_gain), .type = KEY_FLOAT, .min = 1e-6, .max = 1e6, .help = "Xavier gain on V, P, W_in, W_out (DeepNorm beta)"},
+    {.name = "init.div", B(init_div), .type = KEY_FLOAT, .min = 1e-6, .max = 1e9, .help = "divide every weight of the block at init"},
+    {.name = "xavier", B(xavier), .type = KEY_BOOL, .values = onoff, .max = 1, .help = "Xavier-normal init for these blocks"},
+    {.name = NULL},
 };
 
 const ArchKey *arch_key_find(const char *name)
@@ -128,6 +165,7 @@ static int preset_one(const ArchSpec *a, BlockSpec *b, const char *name, int l)
         b->attn_beta = trained(0.0f);
         b->alpha_sa = fixed(0.0f);                    /* no attention skip */
     } else if (strcmp(name, "sas") == 0 || strcmp(name, "sasp") == 0) {
+        int parallel = strcmp(name, "sasp") == 0;
         /* SAS §4.2 (A.8) and §4.3 (A.9): shaped attention, V = P = I but layer 1's
          * value I + dW, no attention skip; beta_SA = 1, beta_FF = 0.1 trainable. */
         b->shape = 1;
@@ -136,7 +174,7 @@ static int preset_one(const ArchSpec *a, BlockSpec *b, const char *name, int l)
         b->alpha_sa = fixed(0.0f);
         b->beta_sa = trained(1.0f);
         b->beta_ff = trained(0.1f);
-        if (name[3] == 'p') {
+        if (parallel) {
             b->layout = LAYOUT_PARALLEL;              /* alpha_comb = 0: no skips at all */
         } else {
             b->alpha_ff = trained(1.0f);              /* MLP keeps its skip, trainable in code */
@@ -276,6 +314,50 @@ static int parse_choice(const ArchKey *k, const char *s, int *out, BlError *e)
     return 0;
 }
 
+/* Parses value for key k: an enum/bool choice into *c (-1 for a number where
+ * the key takes one too), a number into *v. */
+static int parse_value(const ArchKey *k, const char *value, int *c, double *v, BlError *e)
+{
+    *c = -1;
+    *v = 0;
+    if (k->type == KEY_PRESET) return check_preset(value, e);
+    if (k->number_too) {
+        *c = enum_index(k->values, value);
+        if (*c < 0 && parse_number(k, value, v, NULL)) {
+            char list[160];
+            enum_list(k->values, list, sizeof list);
+            return bl_fail(e, "%s=%s: expected %s, or a number from %g to %g", k->name, value, list, k->min, k->max);
+        }
+        return 0;
+    }
+    if (k->type == KEY_ENUM || k->type == KEY_BOOL) return parse_choice(k, value, c, e);
+    if (k->type == KEY_U64) {
+        char *end;
+        errno = 0;
+        unsigned long long u = strtoull(value, &end, 10);
+        if (end == value || *end || errno || value[0] == '-')
+            return bl_fail(e, "%s=%s: expected a whole number >= 0", k->name, value);
+        *v = (double)u;   /* exact below 2^53; the field is set from the text again */
+        return 0;
+    }
+    return parse_number(k, value, v, e);
+}
+
+/* Writes a parsed value into the field at base + k->off. */
+static void put_field(const ArchKey *k, void *base, int c, double v, int trainable, const char *value)
+{
+    void *f = (char *)base + k->off;
+    switch (k->type) {
+    case KEY_INT: *(int *)f = (int)v; break;
+    case KEY_FLOAT: *(float *)f = (float)v; break;
+    case KEY_ENUM:
+    case KEY_BOOL: *(uint8_t *)f = k->codes ? k->codes[c] : (uint8_t)c; break;
+    case KEY_GAIN: ((GainSpec *)f)->value = (float)v; ((GainSpec *)f)->trainable = (uint8_t)trainable; break;
+    case KEY_U64: *(uint64_t *)f = strtoull(value, NULL, 10); break;
+    case KEY_PRESET: snprintf((char *)f, 16, "%s", value); break;
+    }
+}
+
 int arch_set_model(ArchSpec *a, const char *key, const char *value, BlError *e)
 {
     const ArchKey *k = key_in_scope(key, 0);
@@ -283,84 +365,12 @@ int arch_set_model(ArchSpec *a, const char *key, const char *value, BlError *e)
         if (key_in_scope(key, 1)) return bl_fail(e, "'%s' is a block key: use `block all %s=...`", key, key);
         return bl_fail(e, "unknown model key '%s' (see `help model`)", key);
     }
-    double v = 0;
-    int c = 0;
-    if (k->type == KEY_PRESET) {
-        if (check_preset(value, e)) return -1;
-        snprintf(a->preset, sizeof a->preset, "%s", value);
-        return 0;
-    }
-    if (k->type == KEY_U64) {
-        char *end;
-        errno = 0;
-        unsigned long long u = strtoull(value, &end, 10);
-        if (end == value || *end || errno || value[0] == '-')
-            return bl_fail(e, "seed=%s: expected a whole number >= 0", value);
-        a->seed = u;
-        return 0;
-    }
-    if (k->type == KEY_ENUM || k->type == KEY_BOOL) {
-        if (parse_choice(k, value, &c, e)) return -1;
-    } else if (parse_number(k, value, &v, e)) {
-        return -1;
-    }
-    if (!strcmp(key, "depth")) a->depth = (int)v, arch_fit(a);
-    else if (!strcmp(key, "width")) a->width = (int)v;
-    else if (!strcmp(key, "heads")) a->heads = (int)v;
-    else if (!strcmp(key, "ctx")) a->ctx = (int)v;
-    else if (!strcmp(key, "vocab")) a->vocab = (int)v;
-    else if (!strcmp(key, "mlp_ratio")) a->mlp_ratio = (float)v;
-    else if (!strcmp(key, "bias")) a->bias = (uint8_t)c;
-    else if (!strcmp(key, "causal")) a->causal = (uint8_t)c;
-    else if (!strcmp(key, "norm")) a->norm = (uint8_t)c;
-    else if (!strcmp(key, "act")) a->act = (uint8_t)c;
-    else if (!strcmp(key, "pos")) a->pos = (uint8_t)c;
-    else if (!strcmp(key, "init")) a->init = (uint8_t)c;
-    else if (!strcmp(key, "tie")) a->tie = (uint8_t)c;
+    int c;
+    double v;
+    if (parse_value(k, value, &c, &v, e)) return -1;
+    if (k->set) k->set(a, NULL, c, v);
+    else put_field(k, a, c, v, 0, value);
     return 0;
-}
-
-static GainSpec *gain_field(BlockSpec *b, const char *key)
-{
-    if (!strcmp(key, "alpha.sa")) return &b->alpha_sa;
-    if (!strcmp(key, "beta.sa")) return &b->beta_sa;
-    if (!strcmp(key, "alpha.ff")) return &b->alpha_ff;
-    if (!strcmp(key, "beta.ff")) return &b->beta_ff;
-    if (!strcmp(key, "alpha.v")) return &b->alpha_v;
-    if (!strcmp(key, "beta.v")) return &b->beta_v;
-    if (!strcmp(key, "alpha.attn")) return &b->attn_alpha;
-    if (!strcmp(key, "beta.attn")) return &b->attn_beta;
-    if (!strcmp(key, "gamma.attn")) return &b->attn_gamma;
-    return NULL;
-}
-
-/* Sets one already-parsed key on one block. */
-static void block_apply(const ArchSpec *a, BlockSpec *b, int l, const ArchKey *k, int c, double v, int trainable,
-                        const char *value)
-{
-    const char *key = k->name;
-    GainSpec *g = gain_field(b, key);
-    if (g) { g->value = (float)v; g->trainable = (uint8_t)trainable; }
-    else if (!strcmp(key, "preset")) preset_one(a, b, value, l);
-    else if (!strcmp(key, "attn")) b->attn = (uint8_t)c;
-    else if (!strcmp(key, "mlp")) {
-        if (c >= 0) b->mlp = c == 0;
-        else { b->mlp = 1; b->mlp_ratio = (float)v; }
-    }
-    else if (!strcmp(key, "layout")) b->layout = (uint8_t)c;
-    else if (!strcmp(key, "norm")) {
-        b->norm = c != 2;
-        if (c != 2) b->normpos = (uint8_t)c;
-    }
-    else if (!strcmp(key, "skip.attn")) b->alpha_sa = fixed((float)c);
-    else if (!strcmp(key, "skip.mlp")) b->alpha_ff = fixed((float)c);
-    else if (!strcmp(key, "value")) b->value = c == 0 ? 1 : c == 1 ? 0 : 2;
-    else if (!strcmp(key, "proj")) b->proj = c == 0;
-    else if (!strcmp(key, "shape")) b->shape = (uint8_t)c;
-    else if (!strcmp(key, "act")) b->act = (uint8_t)c;
-    else if (!strcmp(key, "init.gain")) b->init_gain = (float)v;
-    else if (!strcmp(key, "init.div")) b->init_div = (float)v;
-    else if (!strcmp(key, "xavier")) b->xavier = (uint8_t)c;
 }
 
 int arch_set_block(ArchSpec *a, int lo, int hi, const char *key, const char *value, int trainable, BlError *e)
@@ -374,20 +384,15 @@ int arch_set_block(ArchSpec *a, int lo, int hi, const char *key, const char *val
         return bl_fail(e, "blocks %d..%d do not exist (the model has blocks 0..%d)", lo, hi, a->depth - 1);
     if (trainable && k->type != KEY_GAIN)
         return bl_fail(e, "%s~=%s: only scalar gains can be made trainable with ~=", key, value);
-    int c = -1;
-    double v = 0;
-    if (k->type == KEY_PRESET) {
-        if (check_preset(value, e)) return -1;
-    } else if (k->type == KEY_ENUM && k->values == mlp_kinds) {
-        c = enum_index(mlp_kinds, value);
-        if (c < 0 && parse_number(k, value, &v, NULL))
-            return bl_fail(e, "mlp=%s: expected on, off, or a hidden ratio from 0.125 to 64", value);
-    } else if (k->type == KEY_ENUM || k->type == KEY_BOOL) {
-        if (parse_choice(k, value, &c, e)) return -1;
-    } else if (parse_number(k, value, &v, e)) {
-        return -1;
+    int c;
+    double v;
+    if (parse_value(k, value, &c, &v, e)) return -1;
+    for (int l = lo; l <= hi; l++) {
+        BlockSpec *b = &a->blocks[l];
+        if (k->type == KEY_PRESET) preset_one(a, b, value, l);
+        else if (k->set) k->set(a, b, c, v);
+        else put_field(k, b, c, v, trainable, value);
     }
-    for (int l = lo; l <= hi; l++) block_apply(a, &a->blocks[l], l, k, c, v, trainable, value);
     return 0;
 }
 
@@ -415,48 +420,43 @@ int arch_validate(const ArchSpec *a, BlError *e)
 
 static void fmt_float(float v, char *buf, int cap) { snprintf(buf, (size_t)cap, "%.6g", (double)v); }
 
-void arch_key_value(const ArchSpec *a, const ArchKey *k, int l, char *buf, int cap)
+static void get_mlp(const ArchSpec *a, const BlockSpec *b, char *buf, int cap)
 {
-    const char *key = k->name;
-    if (l < 0) {
-        if (!strcmp(key, "depth")) snprintf(buf, (size_t)cap, "%d", a->depth);
-        else if (!strcmp(key, "width")) snprintf(buf, (size_t)cap, "%d", a->width);
-        else if (!strcmp(key, "heads")) snprintf(buf, (size_t)cap, "%d", a->heads);
-        else if (!strcmp(key, "ctx")) snprintf(buf, (size_t)cap, "%d", a->ctx);
-        else if (!strcmp(key, "vocab")) snprintf(buf, (size_t)cap, "%d", a->vocab);
-        else if (!strcmp(key, "mlp_ratio")) fmt_float(a->mlp_ratio, buf, cap);
-        else if (!strcmp(key, "bias")) snprintf(buf, (size_t)cap, "%s", onoff[a->bias]);
-        else if (!strcmp(key, "causal")) snprintf(buf, (size_t)cap, "%s", onoff[a->causal]);
-        else if (!strcmp(key, "norm")) snprintf(buf, (size_t)cap, "%s", norm_kinds[a->norm]);
-        else if (!strcmp(key, "act")) snprintf(buf, (size_t)cap, "%s", act_kinds[a->act]);
-        else if (!strcmp(key, "pos")) snprintf(buf, (size_t)cap, "%s", pos_kinds[a->pos]);
-        else if (!strcmp(key, "init")) snprintf(buf, (size_t)cap, "%s", init_kinds[a->init]);
-        else if (!strcmp(key, "tie")) snprintf(buf, (size_t)cap, "%s", onoff[a->tie]);
-        else if (!strcmp(key, "seed")) snprintf(buf, (size_t)cap, "%llu", (unsigned long long)a->seed);
-        else if (!strcmp(key, "preset")) snprintf(buf, (size_t)cap, "%s", a->preset);
-        else buf[0] = 0;
+    if (!b->mlp) snprintf(buf, (size_t)cap, "off");
+    else fmt_float(b->mlp_ratio, buf, cap);
+}
+
+/* The printable value of k on a (model keys) or b (block keys). */
+static void key_print(const ArchSpec *a, const BlockSpec *b, const ArchKey *k, char *buf, int cap)
+{
+    if (k->get) { k->get(a, b, buf, cap); return; }
+    const void *f = (const char *)(k->block ? (const void *)b : (const void *)a) + k->off;
+    int code;
+    switch (k->type) {
+    case KEY_INT: snprintf(buf, (size_t)cap, "%d", *(const int *)f); return;
+    case KEY_FLOAT: fmt_float(*(const float *)f, buf, cap); return;
+    case KEY_GAIN: fmt_float(((const GainSpec *)f)->value, buf, cap); return;
+    case KEY_U64: snprintf(buf, (size_t)cap, "%llu", (unsigned long long)*(const uint64_t *)f); return;
+    case KEY_PRESET: snprintf(buf, (size_t)cap, "%s", (const char *)f); return;
+    case KEY_ENUM:
+    case KEY_BOOL:
+        code = *(const uint8_t *)f;
+        for (int i = 0; k->values[i]; i++)
+            if ((k->codes ? k->codes[i] : i) == code) { snprintf(buf, (size_t)cap, "%s", k->values[i]); return; }
+        snprintf(buf, (size_t)cap, "%d", code);
         return;
     }
-    const BlockSpec *b = &a->blocks[l];
-    GainSpec *g = gain_field((BlockSpec *)b, key);
-    if (g) fmt_float(g->value, buf, cap);
-    else if (!strcmp(key, "preset")) snprintf(buf, (size_t)cap, "%s", b->preset);
-    else if (!strcmp(key, "attn")) snprintf(buf, (size_t)cap, "%s", attn_kinds[b->attn]);
-    else if (!strcmp(key, "mlp")) {
-        if (!b->mlp) snprintf(buf, (size_t)cap, "off");
-        else fmt_float(b->mlp_ratio, buf, cap);
-    }
-    else if (!strcmp(key, "layout")) snprintf(buf, (size_t)cap, "%s", layouts[b->layout]);
-    else if (!strcmp(key, "norm")) snprintf(buf, (size_t)cap, "%s", b->norm ? block_norms[b->normpos] : "off");
-    else if (!strcmp(key, "skip.attn") || !strcmp(key, "skip.mlp")) buf[0] = 0;   /* shown as alpha.* */
-    else if (!strcmp(key, "value")) snprintf(buf, (size_t)cap, "%s", b->value == 1 ? "learned" : b->value == 0 ? "id" : "resid");
-    else if (!strcmp(key, "proj")) snprintf(buf, (size_t)cap, "%s", b->proj ? "learned" : "id");
-    else if (!strcmp(key, "shape")) snprintf(buf, (size_t)cap, "%s", shape_kinds[b->shape]);
-    else if (!strcmp(key, "act")) snprintf(buf, (size_t)cap, "%s", act_kinds[b->act]);
-    else if (!strcmp(key, "init.gain")) fmt_float(b->init_gain, buf, cap);
-    else if (!strcmp(key, "init.div")) fmt_float(b->init_div, buf, cap);
-    else if (!strcmp(key, "xavier")) snprintf(buf, (size_t)cap, "%s", onoff[b->xavier]);
-    else buf[0] = 0;
+}
+
+void arch_key_value(const ArchSpec *a, const ArchKey *k, int l, char *buf, int cap)
+{
+    if ((l < 0) != (k->block == 0)) { buf[0] = 0; return; }
+    key_print(a, l < 0 ? NULL : &a->blocks[l], k, buf, cap);
+}
+
+static GainSpec *gain_of(BlockSpec *b, const ArchKey *k)
+{
+    return k->type == KEY_GAIN ? (GainSpec *)((char *)b + k->off) : NULL;
 }
 
 /* The block keys on which block l differs from a fresh copy of its own preset
@@ -470,15 +470,11 @@ static void block_diff(const ArchSpec *a, int l, char *buf, int cap)
     buf[0] = 0;
     if (strcmp(b->preset, a->preset)) k += snprintf(buf + k, (size_t)(cap - k), " preset=%s", b->preset);
     for (const ArchKey *key = arch_keys; key->name && k < cap; key++) {
-        if (!key->block || key->type == KEY_PRESET || !strncmp(key->name, "skip.", 5)) continue;
+        if (!key->block || key->type == KEY_PRESET || key->get == get_nothing) continue;
         char v1[48], v2[48];
-        arch_key_value(a, key, l, v1, sizeof v1);
-        /* Evaluate the same key on the reference block through a one-block view. */
-        const BlockSpec saved = *b;
-        ((ArchSpec *)a)->blocks[l] = ref;
-        arch_key_value(a, key, l, v2, sizeof v2);
-        ((ArchSpec *)a)->blocks[l] = saved;
-        GainSpec *g = gain_field((BlockSpec *)b, key->name), *gr = gain_field(&ref, key->name);
+        key_print(a, b, key, v1, sizeof v1);
+        key_print(a, &ref, key, v2, sizeof v2);
+        GainSpec *g = gain_of((BlockSpec *)b, key), *gr = gain_of(&ref, key);
         int differs = strcmp(v1, v2) != 0 || (g && g->trainable != gr->trainable);
         if (differs) k += snprintf(buf + k, (size_t)(cap - k), " %s%s=%s", key->name, g && g->trainable ? "~" : "", v1);
     }

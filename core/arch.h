@@ -93,15 +93,29 @@ int  arch_reset_blocks(ArchSpec *a, BlError *e);
 float arch_deepnorm_alpha(int n_layers);
 float arch_deepnorm_beta(int n_layers);
 
-/* Key table: every settable key, its scope and its values (for help/completion). */
+/* The one key table: every settable key, its scope, type, values and range,
+ * and where it lives. Setting (model new, block, arch text, checkpoints),
+ * printing (arch, the checkpoint's arch text), help and completion all read
+ * these rows; a key is one row. A key that is one field is read and written
+ * through `off` by its type; the few that are not one field (depth grows the
+ * block array; a block's norm is pre/post/off over two fields; skip.* set a
+ * gain) have their own set/get. */
 typedef enum { KEY_INT, KEY_FLOAT, KEY_ENUM, KEY_BOOL, KEY_GAIN, KEY_PRESET, KEY_U64 } KeyType;
+struct ArchKey;
 typedef struct ArchKey {
     const char *name;        /* "depth", "skip.attn", "beta.ff" */
     int         block;       /* 0: model-wide (model new), 1: per block (block RANGE) */
     KeyType     type;
-    const char *const *values;   /* enum names (KEY_ENUM), NULL otherwise */
+    const char *const *values;   /* enum names (KEY_ENUM, KEY_BOOL), NULL otherwise */
     double      min, max;    /* numeric range */
     const char *help;
+    size_t      off;         /* offsetof the field in ArchSpec (block 0) or BlockSpec (block 1) */
+    const uint8_t *codes;    /* KEY_ENUM: the stored value of choice i (NULL: i itself) */
+    int         number_too;  /* KEY_ENUM: a number in min..max is accepted beside the words */
+    /* Not one field: apply a parsed value (choice index, or -1 and the number)
+     * to a (model keys) or b (block keys); print it (NULL b: model key). */
+    void      (*set)(ArchSpec *a, BlockSpec *b, int choice, double num);
+    void      (*get)(const ArchSpec *a, const BlockSpec *b, char *buf, int cap);
 } ArchKey;
 extern const ArchKey arch_keys[];   /* terminated by a {NULL} entry */
 const ArchKey *arch_key_find(const char *name);
@@ -130,7 +144,8 @@ int arch_from_text(ArchSpec *a, const char *text, BlError *e);
  * malloc'ed NUL-terminated string the caller frees. */
 char *arch_to_json(const ArchSpec *a);
 
-/* Printable value of a key on block b (or model-wide when b < 0) into buf. */
+/* Printable value of a key on block b (or model-wide when b < 0) into buf
+ * ("" for write-only keys such as skip.attn, shown as their gains). */
 void arch_key_value(const ArchSpec *a, const ArchKey *k, int b, char *buf, int cap);
 
 #endif

@@ -3,6 +3,7 @@
 #include "common.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,10 @@ int bl_fail(BlError *e, const char *fmt, ...)
     return -1;
 }
 
+static atomic_long allocs;
+
+long bl_alloc_count(void) { return atomic_load_explicit(&allocs, memory_order_relaxed); }
+
 static void oom(size_t n, const char *file, int line)
 {
     fprintf(stderr, "blocklab: out of memory allocating %zu bytes at %s:%d\n", n, file, line);
@@ -28,6 +33,7 @@ static void oom(size_t n, const char *file, int line)
 void *bl_xmalloc(size_t n, const char *file, int line)
 {
     void *p = malloc(n ? n : 1);
+    atomic_fetch_add_explicit(&allocs, 1, memory_order_relaxed);
     if (!p) oom(n, file, line);
     return p;
 }
@@ -35,6 +41,7 @@ void *bl_xmalloc(size_t n, const char *file, int line)
 void *bl_xcalloc(size_t n, size_t size, const char *file, int line)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
+    atomic_fetch_add_explicit(&allocs, 1, memory_order_relaxed);
     if (!p) oom(n * size, file, line);
     return p;
 }
@@ -42,6 +49,7 @@ void *bl_xcalloc(size_t n, size_t size, const char *file, int line)
 void *bl_xrealloc(void *p, size_t n, const char *file, int line)
 {
     void *q = realloc(p, n ? n : 1);
+    atomic_fetch_add_explicit(&allocs, 1, memory_order_relaxed);
     if (!q) oom(n, file, line);
     return q;
 }

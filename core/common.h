@@ -34,6 +34,9 @@ void *bl_xmalloc(size_t n, const char *file, int line);
 void *bl_xcalloc(size_t n, size_t size, const char *file, int line);
 void *bl_xrealloc(void *p, size_t n, const char *file, int line);
 char *bl_xstrdup(const char *s, const char *file, int line);
+/* How many allocations xmalloc/xcalloc/xrealloc/xstrdup have made so far, so a
+ * test can assert that a warm training step (with its probes) makes none. */
+long bl_alloc_count(void);
 
 /* Monotonic wall clock in seconds, for tok/s and ms/step figures. */
 double bl_now(void);

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L /* opendir, lstat */
 #endif
 #include "data.h"
+#include "strbuf.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -35,28 +36,8 @@ static const char *const KIND_NAMES[] = {"copy", "reverse", "sort", "text", "for
 
 /* ---- small helpers ---------------------------------------------------- */
 
-typedef struct Bytes {
-    unsigned char *p;
-    size_t len, cap;
-} Bytes;
-
-static void bytes_push(Bytes *b, const void *src, size_t n)
-{
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n) cap *= 2;
-        b->p = xrealloc(b->p, cap);
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, src, n);
-    b->len += n;
-}
-
-static void bytes_free(Bytes *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof *b);
-}
+/* Raw file bytes live in a StrBuf (strbuf.h): appends grow it; read it as bytes. */
+static const unsigned char *bytes_of(const StrBuf *b) { return (const unsigned char *)b->data; }
 
 /* splitmix64's finalizer: a bijection that spreads every input bit. */
 static uint64_t mix64(uint64_t z)
@@ -148,17 +129,17 @@ static void printable_form(uint32_t cp, char out[8])
 /* ---- files ------------------------------------------------------------ */
 
 /* Reads a whole file (regular or not) into out; what names it in messages. */
-static int read_whole_file(const char *path, const char *what, Bytes *out, BlError *e)
+static int read_whole_file(const char *path, const char *what, StrBuf *out, BlError *e)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return bl_fail(e, "cannot open %s '%s': %s", what, path, strerror(errno));
     unsigned char chunk[65536];
     size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) bytes_push(out, chunk, got);
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) sb_append(out, (const char *)chunk, got);
     int failed = ferror(f), err = errno;
     fclose(f);
     if (failed) {
-        bytes_free(out);
+        sb_free(out);
         return bl_fail(e, "cannot read %s '%s': %s", what, path, strerror(err));
     }
     return 0;
@@ -248,18 +229,18 @@ static int open_text_file(DataSource *d, BlError *e)
 {
     const char *path = d->spec.path;
     if (!path[0]) return bl_fail(e, "text data needs a file: the path is empty");
-    Bytes raw = {0};
+    StrBuf raw = {0};
     if (read_whole_file(path, "text file", &raw, e)) return -1;
     size_t skip = 0;
-    if (raw.len >= 3 && memcmp(raw.p, "\xEF\xBB\xBF", 3) == 0) skip = 3; /* BOM is not text */
+    if (raw.len >= 3 && memcmp(raw.data, "\xEF\xBB\xBF", 3) == 0) skip = 3; /* BOM is not text */
     int rc = 0;
     char what[1100];
     snprintf(what, sizeof what, "text file '%s'", path);
     if (raw.len == skip) rc = bl_fail(e, "text file '%s' is empty (expected UTF-8 text)", path);
-    else if (check_utf8_text(path, raw.p + skip, raw.len - skip, e)) rc = -1;
-    else if (tokenize_chars(d, raw.p + skip, raw.len - skip, what, e)) rc = -1;
+    else if (check_utf8_text(path, bytes_of(&raw) + skip, raw.len - skip, e)) rc = -1;
+    else if (tokenize_chars(d, bytes_of(&raw) + skip, raw.len - skip, what, e)) rc = -1;
     else rc = split_corpus(d, what, e);
-    bytes_free(&raw);
+    sb_free(&raw);
     return rc;
 }
 
@@ -318,10 +299,10 @@ static int list_fortune_files(const char *dir, char ***names_out, size_t *count_
 
 /* Drops the last character of out unless it ends a line: the backspace half
  * of an old-style overstrike ("_ BS a" underlines a, "a BS a" bolds it). */
-static void drop_last_char(Bytes *out)
+static void drop_last_char(StrBuf *out)
 {
-    if (out->len == 0 || out->p[out->len - 1] == '\n') return;
-    do out->len--; while (out->len > 0 && (out->p[out->len] & 0xC0) == 0x80);
+    if (out->len == 0 || out->data[out->len - 1] == '\n') return;
+    do out->len--; while (out->len > 0 && ((unsigned char)out->data[out->len] & 0xC0) == 0x80);
 }
 
 static int is_control(uint32_t cp)
@@ -331,14 +312,14 @@ static int is_control(uint32_t cp)
 
 /* Fortunes are decades old: a few stray bytes must not cost the corpus, so
  * invalid UTF-8 and control characters (bells, NULs) are dropped here. */
-static void clean_fortune_text(const unsigned char *s, size_t n, Bytes *out)
+static void clean_fortune_text(const unsigned char *s, size_t n, StrBuf *out)
 {
     uint32_t cp;
     for (size_t i = 0; i < n;) {
         int len = utf8_decode(s + i, n - i, &cp);
         if (!len) { i++; continue; }
         if (cp == 0x08) drop_last_char(out);
-        else if (cp == '\n' || cp == '\t' || !is_control(cp)) bytes_push(out, s + i, (size_t)len);
+        else if (cp == '\n' || cp == '\t' || !is_control(cp)) sb_append(out, (const char *)s + i, (size_t)len);
         i += (size_t)len;
     }
 }
@@ -352,7 +333,7 @@ static int is_blank_line(const unsigned char *s, size_t n)
 
 /* Appends the %-separated entries of one cleaned file to corpus, each entry
  * without its leading and trailing blank lines, entries joined by one blank line. */
-static void append_fortune_entries(Bytes *corpus, const unsigned char *s, size_t n)
+static void append_fortune_entries(StrBuf *corpus, const unsigned char *s, size_t n)
 {
     int in_entry = 0;
     size_t entry_end = corpus->len; /* just after the entry's last non-blank line */
@@ -370,11 +351,11 @@ static void append_fortune_entries(Bytes *corpus, const unsigned char *s, size_t
         int blank = is_blank_line(line, len);
         if (!in_entry) {
             if (blank) continue;
-            if (corpus->len > 0) bytes_push(corpus, "\n", 1);
+            if (corpus->len > 0) sb_append(corpus, "\n", 1);
             in_entry = 1;
         }
-        bytes_push(corpus, line, len);
-        bytes_push(corpus, "\n", 1);
+        sb_append(corpus, (const char *)line, len);
+        sb_append(corpus, "\n", 1);
         if (!blank) entry_end = corpus->len;
     }
     if (in_entry) corpus->len = entry_end;
@@ -386,20 +367,20 @@ static int open_fortunes(DataSource *d, BlError *e)
     char **names = NULL;
     size_t count = 0;
     if (list_fortune_files(dir, &names, &count, e)) return -1;
-    Bytes corpus = {0}, raw = {0}, clean = {0};
+    StrBuf corpus = {0}, raw = {0}, clean = {0};
     char path[4096];
     for (size_t i = 0; i < count; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         raw.len = clean.len = 0;
         if (read_whole_file(path, "fortune file", &raw, NULL) == 0) { /* unreadable: skip */
-            clean_fortune_text(raw.p, raw.len, &clean);
-            append_fortune_entries(&corpus, clean.p, clean.len);
+            clean_fortune_text(bytes_of(&raw), raw.len, &clean);
+            append_fortune_entries(&corpus, bytes_of(&clean), clean.len);
         }
         free(names[i]);
     }
     free(names);
-    bytes_free(&raw);
-    bytes_free(&clean);
+    sb_free(&raw);
+    sb_free(&clean);
 
     char what[4200];
     snprintf(what, sizeof what, "the fortunes corpus in %s", dir);
@@ -407,9 +388,9 @@ static int open_fortunes(DataSource *d, BlError *e)
     if (corpus.len == 0)
         rc = bl_fail(e, "fortunes corpus not found in %s: no readable fortune files there "
                         "(install Debian's `fortunes` package)", dir);
-    else if (tokenize_chars(d, corpus.p, corpus.len, what, e)) rc = -1;
+    else if (tokenize_chars(d, bytes_of(&corpus), corpus.len, what, e)) rc = -1;
     else rc = split_corpus(d, what, e);
-    bytes_free(&corpus);
+    sb_free(&corpus);
     return rc;
 }
 
@@ -446,17 +427,18 @@ static int input_is_held_out(const int *x, int n)
     return h % VAL_BUCKETS == 0;
 }
 
-static void task_answer(DataKind kind, int symbols, const int *x, int n, int *y)
+void data_task_answer(const DataSpec *spec, const int *x, int *y)
 {
-    if (kind == DATA_COPY) {
+    int n = spec->length;
+    if (spec->kind == DATA_COPY) {
         memcpy(y, x, (size_t)n * sizeof *x);
-    } else if (kind == DATA_REVERSE) {
+    } else if (spec->kind == DATA_REVERSE) {
         for (int i = 0; i < n; i++) y[i] = x[n - 1 - i];
     } else { /* sort: counting sort, the alphabet is at most 64 */
         int count[MAX_SYMBOLS] = {0};
         for (int i = 0; i < n; i++) count[x[i]]++;
         int k = 0;
-        for (int s = 0; s < symbols; s++)
+        for (int s = 0; s < spec->symbols; s++)
             for (int c = 0; c < count[s]; c++) y[k++] = s;
     }
 }
@@ -470,7 +452,7 @@ static void task_draw(const DataSource *d, int split, Rng *r, int *x, int *y)
         for (int i = 0; i < n; i++) x[i] = (int)rng_below(r, (uint32_t)d->spec.symbols);
         if (input_is_held_out(x, n) == (split != 0)) break;
     }
-    task_answer(d->spec.kind, d->spec.symbols, x, n, y);
+    data_task_answer(&d->spec, x, y);
 }
 
 /* One row; positions the example does not reach are PAD with mask 0, and an

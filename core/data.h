@@ -82,6 +82,10 @@ void data_close(DataSource *d);   /* frees ids; safe on a zeroed or closed sourc
  * split 1 = validation: batch number `index` of the held-out stream (no state change).
  * Task validation examples are held out: no validation example is ever a
  * training example (split by a hash of the example). */
+/* The task's answer y (spec->length symbols) to input x: the one oracle that
+ * batches and `sample`'s right/wrong verdicts both use. Tasks only. */
+void data_task_answer(const DataSpec *spec, const int *x, int *y);
+
 void data_batch(DataSource *d, int split, uint64_t index, int B, int T,
                 int *tokens, int *targets, float *mask);
 /* Any T >= 1 is safe for data_batch: a task example that does not fit is cut

@@ -55,6 +55,10 @@ typedef struct AttnOpts {
  * Output (B, T, C). *pattern_out (if not NULL) receives the softmax probabilities
  * (B, H, T, T), kept for hooks and backward. */
 Tensor *op_attention(Tape *t, Tensor *qkv, Tensor *v, const AttnOpts *o, Tensor **pattern_out);
+/* The mixing matrix of one head, A = alpha·I + beta·P − gamma·C (SAS Eq. 5),
+ * from its softmax P (T, T) into A (T, T); zero above the diagonal when causal.
+ * The op uses it, and so does the probe that charts the whole matrix. */
+void attn_mix_matrix(const float *P, int T, int causal, float alpha, float beta, float gamma, float *A);
 
 /* Mean over positions with mask > 0 of −log softmax(logits)[target]. logits
  * (N, V); targets[N] ids; mask[N] weights or NULL (all 1). targets and mask must

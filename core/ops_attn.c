@@ -30,21 +30,26 @@ static float center(int causal, int T, int i, int j)
     return 1.0f / (float)T;
 }
 
-/* A_h = alpha·I + beta·P − gamma·C, written into A (T, T). C is constant
- * along a row (1/(i+1) causal, 1/T otherwise), so each row is one fused loop. */
-static void mixed_matrix(const AttnSaved *s, const float *P, int h, float *A)
+/* A = alpha·I + beta·P − gamma·C (T, T). C is constant along a row (1/(i+1)
+ * causal, 1/T otherwise), so each row is one fused loop. */
+void attn_mix_matrix(const float *P, int T, int causal, float a, float b, float g, float *A)
 {
-    int T = s->T;
-    float a = head_gain(s->alpha, h, 0.0f), b = head_gain(s->beta, h, 1.0f), g = head_gain(s->gamma, h, 0.0f);
     for (int i = 0; i < T; i++) {
-        int jn = s->causal ? i + 1 : T;
-        float gc = g * center(s->causal, T, i, 0);
+        int jn = causal ? i + 1 : T;
+        float gc = g * center(causal, T, i, 0);
         const float *p = P + (size_t)i * T;
         float *row = A + (size_t)i * T;
         for (int j = 0; j < jn; j++) row[j] = b * p[j] - gc;
         for (int j = jn; j < T; j++) row[j] = 0.0f;
         row[i] += a;
     }
+}
+
+/* Head h's mixing matrix with the op's gains (NULL: alpha 0, beta 1, gamma 0). */
+static void mixed_matrix(const AttnSaved *s, const float *P, int h, float *A)
+{
+    attn_mix_matrix(P, s->T, s->causal, head_gain(s->alpha, h, 0.0f), head_gain(s->beta, h, 1.0f),
+                    head_gain(s->gamma, h, 0.0f), A);
 }
 
 static void attention_backward(Tape *t, TapeNode *n)

@@ -62,9 +62,18 @@ void prober_reset(Prober *p)
     p->has_F0 = 0;
 }
 
+static void bufs_free(ProbeBufs *b)
+{
+    free(b->cos); free(b->erank); free(b->rms); free(b->ln_attn); free(b->ln_mlp); free(b->entropy);
+    free(b->patterns); free(b->mixed); free(b->has_pattern); free(b->F); free(b->gram); free(b->blk);
+    free(b->vals); free(b->labels); free(b->names);
+    memset(b, 0, sizeof *b);
+}
+
 void prober_free(Prober *p)
 {
     prober_reset(p);
+    bufs_free(&p->buf);
     free(p->tokens);
     free(p->targets);
     free(p->mask);
@@ -108,12 +117,12 @@ static void jacobi_eigenvalues(double *a, int n, double *ev)
 /* Token statistics of one (B, T, C) activation, averaged over the B sequences:
  * mean off-diagonal cosine (i ≠ j, all pairs), effective rank exp(H(σ/Σσ)) of
  * each T×C matrix, mean token RMS (spec "Probes": rank). */
-static void token_stats(const Tensor *x, int B, int T, double *cos_out, double *erank_out, double *rms_out)
+static void token_stats(const Tensor *x, int B, int T, double *scratch, double *cos_out, double *erank_out,
+                        double *rms_out)
 {
     int C = tensor_cols(x);
     double cs = 0, er = 0, rms = 0;
-    double *g = xmalloc(sizeof(double) * (size_t)T * T), *ev = xmalloc(sizeof(double) * (size_t)T);
-    double *nrm = xmalloc(sizeof(double) * (size_t)T);
+    double *g = scratch, *ev = scratch + (size_t)T * T, *nrm = ev + T;   /* T·T + 2T */
     for (int b = 0; b < B; b++) {
         const float *X = x->data + (size_t)b * T * C;
         for (int i = 0; i < T; i++) {
@@ -143,9 +152,6 @@ static void token_stats(const Tensor *x, int B, int T, double *cos_out, double *
     *cos_out = cs / B;
     *erank_out = er / B;
     *rms_out = rms / ((double)B * T);
-    free(g);
-    free(ev);
-    free(nrm);
 }
 
 static double tensor_rms(const Tensor *x)
@@ -172,7 +178,8 @@ typedef struct HookAcc {
     float  *cos, *erank, *rms;        /* depth + 1 */
     float  *ln_attn, *ln_mlp;         /* depth */
     float  *entropy;                  /* depth × H */
-    float **pattern;                  /* per layer H·T·T (sequence 0), or NULL */
+    float  *pattern;                  /* depth × H·T·T (sequence 0), valid where has_pattern */
+    unsigned char *has_pattern;
     float  *F;                        /* B·T·C final-norm output */
     char    bad[64];                  /* first non-finite site */
 } HookAcc;
@@ -195,7 +202,7 @@ static void probe_hook(void *ctx, const HookSite *s, const Tensor *x)
     if (layer == -2) return;
     if ((a->mask & PROBE_RANK) && ((layer >= 0 && !strcmp(site, "resid_post")) || (layer < 0 && !strcmp(site, "embed")))) {
         double c, er, r;
-        token_stats(x, p->B, p->T, &c, &er, &r);
+        token_stats(x, p->B, p->T, p->buf.gram, &c, &er, &r);
         int i = layer + 1;   /* layer 0 = embeddings */
         a->cos[i] = (float)c;
         a->erank[i] = (float)er;
@@ -208,8 +215,8 @@ static void probe_hook(void *ctx, const HookSite *s, const Tensor *x)
     if ((a->mask & PROBE_ATTN) && layer >= 0 && !strcmp(site, "attn.pattern")) {
         int H = a->H, T = p->T;
         /* Sequence 0's maps for the charts; entropy averaged over all rows of all sequences. */
-        a->pattern[layer] = xmalloc(sizeof(float) * (size_t)H * T * T);
-        memcpy(a->pattern[layer], x->data, sizeof(float) * (size_t)H * T * T);
+        memcpy(a->pattern + (size_t)layer * H * T * T, x->data, sizeof(float) * (size_t)H * T * T);
+        a->has_pattern[layer] = 1;
         for (int h = 0; h < H; h++) {
             double ent = 0;
             for (int b = 0; b < p->B; b++)
@@ -224,31 +231,66 @@ static void probe_hook(void *ctx, const HookSite *s, const Tensor *x)
     if (layer < 0 && !strcmp(site, "ln_f.out") && a->F) memcpy(a->F, x->data, sizeof(float) * (size_t)x->n);
 }
 
+static int is_scalar_gain(const Param *pa);
+
+/* Sizes p->buf for m's shape (once per shape; the attention maps once an
+ * attention probe is first asked for). */
+static void bufs_fit(Prober *p, const Model *m, unsigned mask)
+{
+    ProbeBufs *b = &p->buf;
+    int L = m->arch->depth, H = m->arch->heads, T = p->T, nt = m->params.n, ng = 0;
+    for (int i = 0; i < nt; i++)
+        if (is_scalar_gain(&m->params.p[i])) ng += (int)m->params.p[i].t.n;
+    if (b->cos && (b->depth != L || b->H != H || b->n_tensors != nt || b->n_gains != ng)) bufs_free(b);
+    if (!b->cos) {
+        b->depth = L; b->H = H; b->n_tensors = nt; b->n_gains = ng;
+        b->cos = xcalloc((size_t)L + 1, sizeof(float));
+        b->erank = xcalloc((size_t)L + 1, sizeof(float));
+        b->rms = xcalloc((size_t)L + 1, sizeof(float));
+        b->ln_attn = xcalloc((size_t)L, sizeof(float));
+        b->ln_mlp = xcalloc((size_t)L, sizeof(float));
+        b->entropy = xcalloc((size_t)L * H, sizeof(float));
+        b->has_pattern = xcalloc((size_t)L, 1);
+        b->F = xcalloc((size_t)p->B * T * p->C, sizeof(float));
+        b->gram = xcalloc((size_t)T * T + 2 * (size_t)T, sizeof(double));
+        b->blk = xcalloc((size_t)L, sizeof(double));
+        size_t nv = (size_t)L + 1;
+        if ((size_t)nt > nv) nv = (size_t)nt;
+        if ((size_t)ng > nv) nv = (size_t)ng;
+        if ((size_t)T > nv) nv = (size_t)T;
+        b->vals = xcalloc(nv, sizeof(float));
+        b->labels = xcalloc(nv, sizeof *b->labels);
+        b->names = xcalloc((size_t)ng + 1, sizeof *b->names);
+    }
+    if ((mask & PROBE_ATTN) && !b->patterns) {
+        b->patterns = xcalloc((size_t)L * H * T * T, sizeof(float));
+        b->mixed = xcalloc((size_t)H * T * T, sizeof(float));
+    }
+}
+
 static void acc_init(HookAcc *a, Prober *p, Model *m, unsigned mask)
 {
+    bufs_fit(p, m, mask);
+    ProbeBufs *b = &p->buf;
     memset(a, 0, sizeof *a);
     a->p = p;
     a->m = m;
     a->mask = mask;
     a->depth = m->arch->depth;
     a->H = m->arch->heads;
-    int L = a->depth;
-    a->cos = xcalloc((size_t)L + 1, sizeof(float));
-    a->erank = xcalloc((size_t)L + 1, sizeof(float));
-    a->rms = xcalloc((size_t)L + 1, sizeof(float));
-    a->ln_attn = xcalloc((size_t)L, sizeof(float));
-    a->ln_mlp = xcalloc((size_t)L, sizeof(float));
-    a->entropy = xcalloc((size_t)L * a->H, sizeof(float));
-    a->pattern = xcalloc((size_t)L, sizeof(float *));
-    a->F = xmalloc(sizeof(float) * (size_t)p->B * p->T * p->C);
-}
-
-static void acc_free(HookAcc *a)
-{
-    for (int l = 0; l < a->depth; l++) free(a->pattern[l]);
-    free(a->pattern);
-    free(a->cos); free(a->erank); free(a->rms);
-    free(a->ln_attn); free(a->ln_mlp); free(a->entropy); free(a->F);
+    size_t L = (size_t)a->depth;
+    a->cos = b->cos; a->erank = b->erank; a->rms = b->rms;
+    a->ln_attn = b->ln_attn; a->ln_mlp = b->ln_mlp; a->entropy = b->entropy;
+    memset(a->cos, 0, (L + 1) * sizeof(float));
+    memset(a->erank, 0, (L + 1) * sizeof(float));
+    memset(a->rms, 0, (L + 1) * sizeof(float));
+    memset(a->ln_attn, 0, L * sizeof(float));
+    memset(a->ln_mlp, 0, L * sizeof(float));
+    memset(a->entropy, 0, L * (size_t)a->H * sizeof(float));
+    a->pattern = b->patterns;
+    a->has_pattern = b->has_pattern;
+    memset(a->has_pattern, 0, L);
+    a->F = b->F;
 }
 
 /* Forward only on the probe batch with the accumulating hook installed. */
@@ -283,30 +325,26 @@ static void record_shaped_patterns(Model *m, HookAcc *a, Metrics *mt, long step)
 {
     int H = a->H, T = a->p->T;
     char name[32];
-    const char **labels = xmalloc(sizeof(char *) * (size_t)T);
+    const char **labels = a->p->buf.labels;
     for (int t = 0; t < T; t++) labels[t] = a->p->labels[t];
-    float *mixed = xmalloc(sizeof(float) * (size_t)H * T * T);
+    float *mixed = a->p->buf.mixed;
     for (int l = 0; l < a->depth; l++) {
-        if (!a->pattern[l]) continue;
+        if (!a->has_pattern[l]) continue;
+        const float *pat = a->pattern + (size_t)l * H * T * T;
         snprintf(name, sizeof name, "attn.%d", l);
         Series *s = metrics_series(mt, name, H * T, T, "key");
         s->keep_last = 1;
-        series_append(s, step, a->pattern[l]);
+        series_append(s, step, pat);
         series_set_labels(s, labels, T);
         if (!m->blocks || !m->blocks[l].attn.alpha) continue;
         const AttnParams *bp = &m->blocks[l].attn;
         /* The whole mixing matrix αI + βA − γC of SAS Eq. 5 / Eq. 4. */
-        int causal = m->arch->causal;
         for (int h = 0; h < H; h++) {
             float al = bp->alpha->data[bp->alpha->n > 1 ? h : 0];
             float be = bp->beta->data[bp->beta->n > 1 ? h : 0];
             float ga = bp->gamma ? bp->gamma->data[bp->gamma->n > 1 ? h : 0] : 0.0f;
-            for (int i = 0; i < T; i++)
-                for (int j = 0; j < T; j++) {
-                    float c = causal ? (j <= i ? 1.0f / (float)(i + 1) : 0.0f) : 1.0f / (float)T;
-                    float v = be * a->pattern[l][((size_t)h * T + i) * T + j] - ga * c + (i == j ? al : 0.0f);
-                    mixed[((size_t)h * T + i) * T + j] = (causal && j > i) ? 0.0f : v;
-                }
+            size_t o = (size_t)h * T * T;
+            attn_mix_matrix(pat + o, T, m->arch->causal, al, be, ga, mixed + o);
         }
         snprintf(name, sizeof name, "attn.mixed.%d", l);
         /* The x label names the matrix, so a chart can say which it draws. */
@@ -315,16 +353,15 @@ static void record_shaped_patterns(Model *m, HookAcc *a, Metrics *mt, long step)
         series_append(s, step, mixed);
         series_set_labels(s, labels, T);
     }
-    free(mixed);
-    free(labels);
 }
 
 /* Per-block gradient L2 norms (DN Fig. 3 "gradient norm" per layer) and the global norm. */
-static void record_grads(Model *m, Metrics *mt, long step, char *bad, int badcap)
+static void record_grads(Prober *p, Model *m, Metrics *mt, long step, char *bad, int badcap)
 {
     const ParamTable *pt = &m->params;
     int L = m->arch->depth;
-    double *blk = xcalloc((size_t)L, sizeof(double)), glob = 0;
+    double *blk = p->buf.blk, glob = 0;
+    memset(blk, 0, sizeof(double) * (size_t)L);
     for (int i = 0; i < pt->n; i++) {
         const Param *pa = &pt->p[i];
         if (!(pa->flags & PARAM_TRAIN)) continue;
@@ -334,13 +371,11 @@ static void record_grads(Model *m, Metrics *mt, long step, char *bad, int badcap
         glob += s;
         if (pa->group >= 0 && pa->group < L) blk[pa->group] += s;
     }
-    float *v = xmalloc(sizeof(float) * (size_t)L);
+    float *v = p->buf.vals;
     for (int l = 0; l < L; l++) v[l] = (float)sqrt(blk[l]);
     record(mt, "grads.block", 1, L, "layer", step, v);
     float g = (float)sqrt(glob);
     record(mt, "grads.global", 1, 1, "", step, &g);
-    free(v);
-    free(blk);
 }
 
 /* Own backward on the probe batch, for grads at init. */
@@ -362,32 +397,30 @@ static int is_scalar_gain(const Param *pa)
            (!strncmp(last, "alpha", 5) || !strncmp(last, "beta", 4) || !strncmp(last, "gamma", 5));
 }
 
-static void record_scalars(Model *m, Metrics *mt, long step)
+static void record_scalars(Prober *p, Model *m, Metrics *mt, long step)
 {
     const ParamTable *pt = &m->params;
     int n = 0;
     for (int i = 0; i < pt->n; i++)
         if (is_scalar_gain(&pt->p[i])) n += pt->p[i].t.n;
     if (!n) return;
-    float *v = xmalloc(sizeof(float) * (size_t)n);
-    char **labels = xmalloc(sizeof(char *) * (size_t)n);
+    float *v = p->buf.vals;
+    const char **labels = p->buf.labels;
     int k = 0;
     for (int i = 0; i < pt->n; i++) {
         const Param *pa = &pt->p[i];
         if (!is_scalar_gain(pa)) continue;
         for (int64_t j = 0; j < pa->t.n; j++, k++) {
             v[k] = pa->t.data[j];
-            labels[k] = xmalloc(80);
-            if (pa->t.n > 1) snprintf(labels[k], 80, "%s[%d]", pa->name, (int)j);
-            else snprintf(labels[k], 80, "%s", pa->name);
+            char *name = p->buf.names[k];
+            if (pa->t.n > 1) snprintf(name, sizeof p->buf.names[k], "%s[%d]", pa->name, (int)j);
+            else snprintf(name, sizeof p->buf.names[k], "%s", pa->name);
+            labels[k] = name;
         }
     }
     Series *s = metrics_series(mt, "scalars", 1, n, "gain");
     series_append(s, step, v);
-    if (!s->labels) series_set_labels(s, (const char *const *)labels, n);
-    for (int i = 0; i < n; i++) free(labels[i]);
-    free(labels);
-    free(v);
+    if (!s->labels) series_set_labels(s, labels, n);
 }
 
 static void record_updates(Prober *p, Model *m, const float *F, Metrics *mt, long step)
@@ -412,8 +445,8 @@ static void record_updates(Prober *p, Model *m, const float *F, Metrics *mt, lon
     const ParamTable *pt = &m->params;
     int nt = 0;
     for (int i = 0; i < pt->n; i++) nt += (pt->p[i].flags & PARAM_TRAIN) != 0;
-    float *ratio = xmalloc(sizeof(float) * (size_t)nt);
-    const char **labels = xmalloc(sizeof(char *) * (size_t)nt);
+    float *ratio = p->buf.vals;
+    const char **labels = p->buf.labels;
     int k = 0;
     for (int i = 0; i < pt->n; i++) {
         const Param *pa = &pt->p[i];
@@ -432,8 +465,6 @@ static void record_updates(Prober *p, Model *m, const float *F, Metrics *mt, lon
     if (!s->labels) series_set_labels(s, labels, nt);
     memcpy(p->Fprev, F, sizeof(float) * (size_t)N * C);
     memcpy(p->theta_prev, m->params.data, sizeof(float) * total);
-    free(ratio);
-    free(labels);
 }
 
 int probe_run(Prober *p, Model *m, unsigned mask, long step, int have_grads, Metrics *mt, BlError *e)
@@ -459,11 +490,10 @@ int probe_run(Prober *p, Model *m, unsigned mask, long step, int have_grads, Met
         record_shaped_patterns(m, &a, mt, step);
     }
     if (mask & PROBE_UPDATES) record_updates(p, m, a.F, mt, step);
-    if (mask & PROBE_GRADS) record_grads(m, mt, step, bad, sizeof bad);
-    if (mask & PROBE_SCALARS) record_scalars(m, mt, step);
+    if (mask & PROBE_GRADS) record_grads(p, m, mt, step, bad, sizeof bad);
+    if (mask & PROBE_SCALARS) record_scalars(p, m, mt, step);
     metrics_unlock(mt);
     if (!bad[0] && a.bad[0]) snprintf(bad, sizeof bad, "activation %s", a.bad);
-    acc_free(&a);
     if (bad[0]) return bl_fail(e, "NaN/Inf at step %ld: first in %s", step, bad);
     return 0;
 }
@@ -496,7 +526,6 @@ double probe_sgd_update(Prober *p, Model *m, float lr)
     double d = token_delta(a.F, F0, N, C);
     memcpy(m->params.data, keep, sizeof(float) * total);
     memcpy(m->params.grad, keep_grad, sizeof(float) * total);
-    acc_free(&a);
     free(F0);
     free(keep);
     free(keep_grad);

@@ -36,6 +36,25 @@ extern const char *const probe_names[];   /* NULL-terminated, bit i = name i */
 /* "rank", "grads", ..., "all" → mask; -1 for an unknown name. */
 int probe_parse(const char *name, unsigned *mask);
 
+/* Scratch every probe reuses, sized when the prober first meets a model shape
+ * (depth, heads, tensors) so that a probe inside a training step (the grads
+ * probe runs between backward and the update) allocates nothing once warm. */
+typedef struct ProbeBufs {
+    int    depth, H, n_tensors, n_gains;   /* the shape they were sized for */
+    float *cos, *erank, *rms;              /* depth + 1 */
+    float *ln_attn, *ln_mlp;               /* depth */
+    float *entropy;                        /* depth × H */
+    float *patterns;                       /* depth × H·T·T sequence-0 maps; NULL until an attn probe */
+    float *mixed;                          /* H·T·T, with patterns */
+    unsigned char *has_pattern;            /* depth */
+    float *F;                              /* B·T·C final-norm output */
+    double *gram;                          /* T·T + 2T: token statistics */
+    double *blk;                           /* depth: per-block gradient sums */
+    float *vals;                           /* one record's values */
+    const char **labels;                   /* one record's labels */
+    char (*names)[80];                     /* n_gains: labels of the scalar gains */
+} ProbeBufs;
+
 typedef struct Prober {
     int    B, T, C;
     int   *tokens, *targets;   /* (B, T) the fixed probe batch, owned */
@@ -46,6 +65,7 @@ typedef struct Prober {
     size_t n_params;
     int    has_F0;
     Tape   tape;
+    ProbeBufs buf;
 } Prober;
 
 /* Draws the probe batch once from the data's validation stream (fixed index),

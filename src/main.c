@@ -22,7 +22,7 @@
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERRUPT = 130 };
 
 /* The one mutable global: set by SIGINT, read by training and the REPL. */
-static volatile sig_atomic_t interrupted;
+static atomic_int interrupted;   /* lock-free: safe to set from the SIGINT handler */
 
 static void on_sigint(int sig)
 {

@@ -75,7 +75,7 @@ static char **attempt(const char *text, int start, int end)
     return rl_completion_matches(text, generator);
 }
 
-void repl_init(Repl *r, VerbCtx *vc, volatile sig_atomic_t *sigint, int color)
+void repl_init(Repl *r, VerbCtx *vc, atomic_int *sigint, int color)
 {
     memset(r, 0, sizeof *r);
     r->vc = vc;

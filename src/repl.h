@@ -6,6 +6,7 @@
 #define BL_REPL_H
 
 #include <signal.h>
+#include <stdatomic.h>
 
 #include "verbs.h"
 
@@ -13,7 +14,7 @@
 
 typedef struct Repl {
     VerbCtx *vc;
-    volatile sig_atomic_t *sigint;   /* set by the SIGINT handler in main.c */
+    atomic_int *sigint;   /* set by the SIGINT handler in main.c */
     const char *prompt;
     char     history[1024];          /* history file, "" when it cannot be made */
     int      done;                   /* quit or end of input */
@@ -26,7 +27,7 @@ typedef struct Repl {
 } Repl;
 
 /* Loads history and installs completion. vc must outlive the Repl. */
-void repl_init(Repl *r, VerbCtx *vc, volatile sig_atomic_t *sigint, int color);
+void repl_init(Repl *r, VerbCtx *vc, atomic_int *sigint, int color);
 /* Records a typed line in the history (memory and file); returns 0 and
  * records nothing when the line is blank. */
 int  repl_record(Repl *r, const char *line);

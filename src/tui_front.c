@@ -15,7 +15,7 @@
 #include "tui.h"
 #include "worker.h"
 
-static volatile sig_atomic_t got_term;
+static atomic_int got_term;
 
 static void on_term(int sig) { got_term = sig; }
 
@@ -39,7 +39,7 @@ static void host_clear(void *ctx) { repl_embed_clear(); }
 static void on_line(void *ctx, const char *line) { worker_submit(((Front *)ctx)->w, line); }
 static int ws_lock(void *ctx, int on) { return worker_ws_lock(ctx, on); }
 
-int tui_front_run(Workspace *ws, const FrontScene *scenes, int n, volatile sig_atomic_t *sigint, char *err, int cap)
+int tui_front_run(Workspace *ws, const FrontScene *scenes, int n, atomic_int *sigint, char *err, int cap)
 {
     /* Glyphs and readline follow the locale; numbers never do (strtod, printf). */
     setlocale(LC_ALL, "");

@@ -5,6 +5,7 @@
 #define BL_TUI_FRONT_H
 
 #include <signal.h>
+#include <stdatomic.h>
 
 #include "workspace.h"
 
@@ -17,6 +18,6 @@ typedef struct FrontScene {
 /* Runs the dashboard on ws until the person quits. sigint is main's SIGINT
  * flag (Ctrl-C from outside counts as the key). Returns 0, 128+signal after
  * SIGTERM or SIGHUP, or 1 with why in err when the screen cannot open. */
-int tui_front_run(Workspace *ws, const FrontScene *scenes, int n, volatile sig_atomic_t *sigint, char *err, int cap);
+int tui_front_run(Workspace *ws, const FrontScene *scenes, int n, atomic_int *sigint, char *err, int cap);
 
 #endif

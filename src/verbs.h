@@ -8,6 +8,7 @@
 #define BL_VERBS_H
 
 #include <signal.h>
+#include <stdatomic.h>
 
 #include "cmd.h"
 #include "out.h"
@@ -38,7 +39,7 @@ struct Worker;
 typedef struct VerbCtx {
     Workspace *ws;
     Out       *out;
-    volatile sig_atomic_t *stop;   /* set by SIGINT: long verbs stop after the current step */
+    atomic_int *stop;   /* set by SIGINT: long verbs stop after the current step */
     int        quit;               /* set by `quit` */
     int        err_col;            /* column an error points at (0: the verb) */
     int        interrupted;        /* set when a verb stopped early because of *stop */

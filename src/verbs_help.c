@@ -23,11 +23,12 @@ static void join(const char *const *values, char *buf, size_t cap)
 /* "1..4096", "0.125..64", "on|off": what a key accepts, in one short word. */
 static void arch_values(const ArchKey *k, char *buf, size_t cap)
 {
-    if (k->type == KEY_ENUM && !strcmp(k->name, "mlp")) snprintf(buf, cap, "on|off|RATIO");
-    else if (k->values) join(k->values, buf, cap);
+    if (k->values) join(k->values, buf, cap);
     else if (k->type == KEY_GAIN) snprintf(buf, cap, "NUMBER");
     else if (k->type == KEY_U64) snprintf(buf, cap, "N");
     else snprintf(buf, cap, "%g..%g", k->min, k->max);
+    size_t n = strlen(buf);
+    if (k->number_too && n < cap) snprintf(buf + n, cap - n, "|RATIO");   /* mlp: on|off|RATIO */
 }
 
 static void verb_values(const VerbKey *k, char *buf, size_t cap)

@@ -61,21 +61,6 @@ static const float *forward(Sampler *s, const int *tokens, int T)
     return logits->data;
 }
 
-static void task_answer(const DataSpec *d, const int *x, int *y)
-{
-    int n = d->length;
-    if (d->kind == DATA_COPY) {
-        memcpy(y, x, (size_t)n * sizeof *x);
-    } else if (d->kind == DATA_REVERSE) {
-        for (int i = 0; i < n; i++) y[i] = x[n - 1 - i];
-    } else {
-        int k = 0;
-        for (int sym = 0; sym < d->symbols; sym++)
-            for (int i = 0; i < n; i++)
-                if (x[i] == sym) y[k++] = sym;
-    }
-}
-
 static int sample_task(VerbCtx *vc, Run *r, Sampler *s, int count, const CmdArg *prompt, BlError *e)
 {
     const DataSource *d = &r->data;
@@ -106,7 +91,7 @@ static int sample_task(VerbCtx *vc, Run *r, Sampler *s, int count, const CmdArg 
             data_batch(&r->data, 1, (uint64_t)ex, 1, L, tok, tgt, mask);
             memcpy(x, tok, (size_t)n * sizeof *x);
         }
-        task_answer(&d->spec, x, y);
+        data_task_answer(&d->spec, x, y);
         if (d->spec.per_position) {
             const float *logits = forward(s, x, n);
             for (int i = 0; i < n; i++) got[i] = pick(s, logits + (size_t)i * V);

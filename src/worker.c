@@ -2,6 +2,7 @@
  * next typed command, else the next scene command, else one training step
  * (round robin over the runs), else sleeps until told something. */
 #include "worker.h"
+#include "strbuf.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -37,28 +38,13 @@ static void report_to_log(void *ctx, const ExecError *err)
 
 /* ---- the arch text ------------------------------------------------------------------ */
 
-typedef struct Buf {
-    char  *s;
-    size_t n, cap;
-} Buf;
-
-static void buf_write(void *ctx, const char *s, size_t n)
-{
-    Buf *b = ctx;
-    if (b->n + n + 1 > b->cap) {
-        while (b->n + n + 1 > b->cap) b->cap = b->cap ? 2 * b->cap : 1024;
-        b->s = xrealloc(b->s, b->cap);
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = 0;
-}
+static void buf_write(void *ctx, const char *s, size_t n) { sb_append(ctx, s, n); }
 
 /* The current run's `arch` output (or why there is none). Worker thread, or
  * before it starts. */
 static char *make_arch(Worker *w)
 {
-    Buf b = {0};
+    StrBuf b = {0};
     Out o = {buf_write, &b, 0};
     VerbCtx vc = w->vc;
     vc.out = &o;
@@ -66,11 +52,11 @@ static char *make_arch(Worker *w)
     memset(&c, 0, sizeof c);
     BlError e;
     if (verb_arch(&vc, &c, -1, &e)) {
-        b.n = 0;
-        buf_write(&b, e.msg, strlen(e.msg));
+        b.len = 0;
+        sb_puts(&b, e.msg);
     }
-    if (!b.s) buf_write(&b, "", 0);
-    return b.s;
+    if (!b.data) sb_puts(&b, "");
+    return b.data;
 }
 
 /* ---- the snapshot ------------------------------------------------------------------- */

@@ -14,6 +14,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 
 #include "exec.h"
 #include "out.h"
@@ -42,7 +43,7 @@ typedef struct Worker {
     TuiLog         *log;
     Out             out;            /* verbs' output → log */
     VerbCtx         vc;
-    volatile sig_atomic_t stop;     /* vc.stop: asks a running command to stop */
+    atomic_int stop;                /* vc.stop: asks a running command to stop (set by the UI thread) */
     /* Under mu: */
     WorkerScript   *typed, *typed_last;   /* typed lines, oldest first */
     WorkerScript   *scene, *scene_last;  /* scenes to play, in order */

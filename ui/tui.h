@@ -19,6 +19,7 @@
 #define BL_TUI_H
 
 #include <signal.h>
+#include <stdatomic.h>
 
 #include "chart_metrics.h"
 #include "metrics.h"
@@ -88,8 +89,8 @@ typedef struct TuiHost {
 } TuiHost;
 
 typedef struct TuiOptions {
-    volatile sig_atomic_t *sigint;    /* set by the host's SIGINT handler: treated as Ctrl-C */
-    volatile sig_atomic_t *sigterm;   /* SIGTERM / SIGHUP: leave at once */
+    atomic_int *sigint;    /* set by the host's SIGINT handler: treated as Ctrl-C */
+    atomic_int *sigterm;   /* SIGTERM / SIGHUP: leave at once */
     int   mouse;                      /* 1: a click focuses a pane, the wheel scrolls the log */
 } TuiOptions;
 

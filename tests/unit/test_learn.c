@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "probe.h"
 #include "testlib.h"
 #include "train.h"
 
@@ -153,11 +154,52 @@ static void test_no_allocation_after_warmup(void)
     teardown(&m, &d, &tr);
 }
 
+/* The grads probe runs inside the step (between backward and the update); its
+ * buffers are sized once, so a warm step with it allocates nothing. */
+typedef struct ProbeInStep { Prober *p; Metrics *mt; int failed; } ProbeInStep;
+
+static void probe_in_step(void *ctx, Trainer *tr)
+{
+    ProbeInStep *c = ctx;
+    BlError e;
+    probe_before_update(c->p, tr->model);
+    c->failed |= probe_run(c->p, tr->model, PROBE_GRADS | PROBE_SCALARS, tr->step + 1, 1, c->mt, &e) != 0;
+}
+
+static void test_probe_in_step_allocates_nothing(void)
+{
+    Model m;
+    DataSource d;
+    Trainer tr;
+    setup(&m, &d, &tr, 100);
+    Prober p;
+    Metrics mt;
+    BlError e;
+    memset(&mt, 0, sizeof mt);
+    metrics_init(&mt);
+    if (prober_init(&p, &m, &d, 4, &e)) { CHECK(0, "prober: %s", e.msg); return; }
+    ProbeInStep c = {&p, &mt, 0};
+    tr.after_backward = probe_in_step;
+    tr.after_ctx = &c;
+    StepStats st;
+    trainer_step(&tr, &st);
+    trainer_step(&tr, &st);
+    long before = bl_alloc_count();
+    for (int s = 0; s < 5; s++) trainer_step(&tr, &st);
+    long made = bl_alloc_count() - before;
+    CHECK(made == 0 && !c.failed, "5 warm steps with the grads probe made %ld allocations", made);
+    CHECK(metrics_find(&mt, "grads.block") && metrics_find(&mt, "grads.block")->n == 7, "the probe did not record every step");
+    prober_free(&p);
+    metrics_free(&mt);
+    teardown(&m, &d, &tr);
+}
+
 int main(void)
 {
     RUN(test_deterministic);
     RUN(test_resume_bit_identical);
     RUN(test_no_allocation_after_warmup);
+    RUN(test_probe_in_step_allocates_nothing);
     RUN(test_learns_reverse);
     return TEST_SUMMARY();
 }
