@@ -123,4 +123,11 @@ same "deterministic training" "$a" "$b"
 c=$("$BLOCKLAB" -c "set threads=1 seed=2; $TINY; $TASK; train steps=5 log_every=1" | awk '/^step/ {print $2, $4}')
 check "another seed, other numbers" test "$a" != "$c"
 
+# The spike alarm: quiet on a healthy run (the loss falls), loud on a real
+# divergence (the same run pushed on at lr 0.3, 100x its learning rate).
+bl -c 'model new depth=2 width=64; data task=reverse; train steps=150 lr=3e-3 log_every=50; train steps=100 lr=0.3 warmup=0 log_every=50'
+healthy=$(printf '%s\n' "$out" | sed -n '1,/^done: 150 steps/p' | grep -c 'spike' || true)
+same "no spike alarm while the loss falls (150 healthy steps)" "$healthy" "0"
+check "a divergence at lr 0.3 raises the spike alarm" sh -c "printf '%s' \"\$1\" | grep -q 'spike: loss'" _ "$out"
+
 summary
