@@ -332,11 +332,8 @@ static int parse_value(const ArchKey *k, const char *value, int *c, double *v, B
     }
     if (k->type == KEY_ENUM || k->type == KEY_BOOL) return parse_choice(k, value, c, e);
     if (k->type == KEY_U64) {
-        char *end;
-        errno = 0;
-        unsigned long long u = strtoull(value, &end, 10);
-        if (end == value || *end || errno || value[0] == '-')
-            return bl_fail(e, "%s=%s: expected a whole number >= 0", k->name, value);
+        uint64_t u;
+        if (bl_parse_u64(value, &u)) return bl_fail(e, "%s=%s: expected a whole number >= 0", k->name, value);
         *v = (double)u;   /* exact below 2^53; the field is set from the text again */
         return 0;
     }
@@ -353,7 +350,7 @@ static void put_field(const ArchKey *k, void *base, int c, double v, int trainab
     case KEY_ENUM:
     case KEY_BOOL: *(uint8_t *)f = k->codes ? k->codes[c] : (uint8_t)c; break;
     case KEY_GAIN: ((GainSpec *)f)->value = (float)v; ((GainSpec *)f)->trainable = (uint8_t)trainable; break;
-    case KEY_U64: *(uint64_t *)f = strtoull(value, NULL, 10); break;
+    case KEY_U64: bl_parse_u64(value, (uint64_t *)f); break;
     case KEY_PRESET: snprintf((char *)f, 16, "%s", value); break;
     }
 }

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "common.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -60,6 +61,16 @@ char *bl_xstrdup(const char *s, const char *file, int line)
     char *d = bl_xmalloc(n, file, line);
     memcpy(d, s, n);
     return d;
+}
+
+int bl_parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long u = strtoull(s, &end, 10);
+    if (end == s || *end || errno || s[0] == '-') return -1;
+    *out = u;
+    return 0;
 }
 
 double bl_now(void)

@@ -38,6 +38,10 @@ char *bl_xstrdup(const char *s, const char *file, int line);
  * test can assert that a warm training step (with its probes) makes none. */
 long bl_alloc_count(void);
 
+/* A whole number >= 0 in decimal, all of s (no sign, no trailing text, no
+ * overflow): 0 and *out, else -1. For seeds and other 64-bit keys. */
+int bl_parse_u64(const char *s, uint64_t *out);
+
 /* Monotonic wall clock in seconds, for tok/s and ms/step figures. */
 double bl_now(void);
 

@@ -28,9 +28,9 @@ static void add_all(Completion *c, const char *prefix, const char *const *names)
 
 static void add_keys(Completion *c, const char *prefix, const Verb *v)
 {
-    if (v->arch_scope >= 0)
+    if (v->arch_scope != ARCH_KEYS_NONE)
         for (const ArchKey *k = arch_keys; k->name; k++)
-            if (k->block == v->arch_scope) add(c, prefix, k->name);
+            if (k->block == (v->arch_scope == ARCH_KEYS_BLOCK)) add(c, prefix, k->name);
     if (v->keys)
         for (const VerbKey *k = v->keys; k->name; k++) add(c, prefix, k->name);
 }
@@ -46,9 +46,9 @@ static void add_values(Completion *c, const char *prefix, const Verb *v, const c
         else if (vk->type == VK_AUTOINT) add(c, prefix, "auto");
         return;
     }
-    if (v->arch_scope < 0) return;
+    if (v->arch_scope == ARCH_KEYS_NONE) return;
     for (const ArchKey *k = arch_keys; k->name; k++) {
-        if (k->block != v->arch_scope || strcmp(k->name, key)) continue;
+        if (k->block != (v->arch_scope == ARCH_KEYS_BLOCK) || strcmp(k->name, key)) continue;
         if (k->type == KEY_BOOL) add_all(c, prefix, onoff);
         else if (k->values) add_all(c, prefix, k->values);
     }

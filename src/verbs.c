@@ -116,192 +116,214 @@ static const char *const data_nouns[] = {"fortunes", NULL};
 static const char *const run_nouns[] = {"new", "use", "list", NULL};
 
 const Verb verb_table[] = {
-    {"model", model_nouns, 0, WORD_NONE, 0, 0, NULL, verb_keys_force, 0, verb_model,
-     "model new [key=value...]",
-     "build a fresh GPT-style model in the current run",
-     "Replaces the current run's model with a new one built from the keys (the rest\n"
-     "take their defaults) and initialised from seed. Every block starts from preset.\n"
-     "When vocab is not given it is sized to the run's data. Training restarts at step 0.",
-     "model new depth=4 width=64 heads=4 ctx=32\n"
-     "model new depth=16 preset=sas norm=rms seed=7", NULL},
-    {"block", NULL, 0, WORD_RANGE, 1, 1, "RANGE", verb_keys_force, 1, verb_block,
-     "block RANGE key=value...",
-     "change blocks: presets and toggles (rebuilds the model)",
-     "RANGE is all, a block number (3) or an inclusive range (0..5). Keys apply in\n"
-     "order, so a preset first and then toggles on top. Gains written key~=value\n"
-     "become trainable. The model is rebuilt from its seed; on a bad key, value or\n"
-     "range nothing changes.",
-     "block all preset=sas\n"
-     "block 0..1 skip.attn=off beta.ff~=0.1\n"
-     "block 3 attn=off mlp=2", NULL},
-    {"arch", arch_nouns, 1, WORD_NONE, 0, 0, NULL, NULL, -1, verb_arch,
-     "arch [spec]",
-     "show the architecture and the one line that rebuilds it",
-     "Prints the model-wide settings, one row per group of identical blocks, and the\n"
-     "command text that rebuilds this exact model when pasted back. `arch spec`\n"
-     "prints only that text.",
-     "arch\n"
-     "arch spec", NULL},
-    {"params", NULL, 0, WORD_NONE, 0, 0, NULL, NULL, 0, verb_params,
-     "params [key=value...]",
-     "parameter tensors by component, with counts and total",
-     "Lists every parameter tensor (identical blocks grouped) with its shape and size.\n"
-     "Model keys count a variant of the current model (or of the defaults) without\n"
-     "building it: nothing is allocated, so any size can be counted.",
-     "params\n"
-     "params depth=48 width=1600 heads=25 ctx=1024 vocab=50257", NULL},
-    {"data", data_nouns, 1, WORD_NONE, 0, 0, NULL, verb_keys_data, -1, verb_data,
-     "data [fortunes] [task=NAME | text=FILE] [key=value...]",
-     "choose training data: a synthetic task, a text file, or fortunes",
-     "Keys change the current data (or the defaults: reverse, 10 symbols, length 8).\n"
-     "`data fortunes` reads Debian's fortunes corpus. Tasks read as input|answer,\n"
-     "e.g. 3141|1413, and the loss counts answer symbols only. An untrained model\n"
-     "whose vocab was not given is resized to the data. Without keys: show the data.",
-     "data task=reverse symbols=10 length=8\n"
-     "data text=README.md val=0.1\n"
-     "data fortunes", NULL},
-    {"train", NULL, 0, WORD_NONE, 0, 0, NULL, verb_keys_train, -1, verb_train,
-     "train [key=value...]",
-     "train the current run (continues where the last train stopped)",
-     "Takes `steps` more steps. Settings stick to the run, so a later `train` reuses\n"
-     "them. Prints the settings, one line per log_every steps and a summary. A NaN or\n"
-     "Inf gradient stops training and names the tensor; Ctrl-C stops after the\n"
-     "current step. Either way the run keeps its state. The learning-rate schedule\n"
-     "spans total steps, or else ends with this call; give total= to split one\n"
-     "schedule across several calls or processes.",
-     "train steps=500 lr=3e-3\n"
-     "train steps=1000 batch=64 warmup=100 schedule=cosine\n"
-     "train steps=100 total=1000 log_every=10", NULL},
-    {"sample", NULL, 0, WORD_NONE, 0, 0, NULL, verb_keys_sample, -1, verb_sample,
-     "sample [key=value...]",
-     "generate with the current model",
-     "Tasks: shows held-out inputs (or prompt) with the model's answer and whether\n"
-     "it is right. Text: continues prompt for n characters. Reproducible: the same\n"
-     "seed gives the same sample.",
-     "sample\n"
-     "sample prompt=31415926\n"
-     "sample n=400 temperature=0.8 top_k=10 prompt=\"Q: \"", NULL},
-    {"save", NULL, 0, WORD_FILE, 1, 1, "FILE", NULL, -1, verb_save,
-     "save FILE",
-     "write a checkpoint (safetensors: weights, arch, optimizer, training state)",
-     "Writes atomically: a crash never leaves a half-written FILE. The file holds the\n"
-     "arch text, so `load` rebuilds the model, and the optimizer state, so `train`\n"
-     "after `load` continues exactly as if the run had never stopped.",
-     "save runs/a.safetensors", NULL},
-    {"load", NULL, 0, WORD_FILE, 1, 1, "FILE", verb_keys_force, -1, verb_load,
-     "load FILE [force=on]",
-     "read a checkpoint into the current run",
-     "Replaces the current run's model (and optimizer, training state and data when\n"
-     "the file has them). A corrupt or truncated file changes nothing.",
-     "load runs/a.safetensors", NULL},
-    {"run", run_nouns, 0, WORD_RUN, 0, 1, "NAME", NULL, -1, verb_runs,
-     "run new NAME | run use NAME | run list",
-     "named runs in one workspace, for A/B comparisons",
-     "`run new B` adds run B with the current run's model spec (initialised from the\n"
-     "same seed, untrained), data and train settings, and makes it current. `run use`\n"
-     "switches; `run list` shows every run. The first run is A.",
-     "run new B\n"
-     "run use A\n"
-     "run list", NULL},
-    {"set", NULL, 0, WORD_NONE, 0, 0, NULL, verb_keys_set, -1, verb_set,
-     "set [key=value...]",
-     "workspace settings: seed, threads",
-     "Without keys, shows the settings.",
-     "set seed=42\n"
-     "set threads=2", NULL},
-    {"probe", NULL, 0, WORD_CHOICE, 1, 7, "NAME", verb_keys_probe, -1, verb_probe,
-     "probe NAME... [every=N] [lr=X]",
-     "measure signal propagation: rank, updates, grads, lnin, attn, scalars",
-     "Runs the named probes now on the run's fixed probe batch (forward only, plus a\n"
-     "backward for grads) and records them as series; `show` prints them and `export`\n"
-     "draws them. every=N keeps probing every N steps while training; `probe off`\n"
-     "stops that. At step 0, `probe updates` measures DeepNet's ||dF|| after one plain\n"
-     "SGD step of lr (default 0.1) and restores the parameters. NaN or Inf in a probe\n"
-     "raises an alarm naming the first tensor and layer.",
-     "probe rank\n"
-     "probe rank grads attn every=10\n"
-     "probe updates lr=0.1\n"
-     "probe off", verb_probe_words},
-    {"show", NULL, 0, WORD_SERIES, 0, 1, "NAME", verb_keys_show, -1, verb_show,
-     "show [SERIES|CHART] [key=value...]",
-     "print a recorded series as text, or draw a chart in the terminal",
-     "Without a name: list what the run has recorded. A series name (rank.cos, loss,\n"
-     "attn.2, ...) prints its numbers: a table by layer, or a sparkline over steps.\n"
-     "A chart name (loss, rank, rank.map, grads, attn, ...) draws the chart as text,\n"
-     "the same chart `export png` writes.\n"
-     "\n"
-     "Series (what each probe records):\n"
-     "  loss, val.loss     training loss per step; held-out loss at each evaluation (nats)\n"
-     "  val.exact          held-out exact match of task answers (0..1)\n"
-     "  lr, gnorm          learning rate and global gradient norm, each step\n"
-     "  rank.cos           mean cosine between token vectors, by layer (1 = rank collapse)\n"
-     "  rank.erank         effective rank of the token vectors, by layer\n"
-     "  rank.rms           mean token RMS, by layer (activation growth)\n"
-     "  grads.block, grads.global  gradient L2 norm of each block's parameters, of all\n"
-     "  updates.dF         RMS change of the final-norm output F since the first probe\n"
-     "  updates.dF_step    RMS change of F over the last step alone (DeepNet's ||dF||)\n"
-     "  updates.ratio      ||d theta|| / ||theta|| of each tensor over one step\n"
-     "  updates.sgd        ||dF|| after one plain SGD step at init (probe updates lr=)\n"
-     "  lnin.attn, lnin.mlp  RMS of each norm layer's input, by block (DeepNet Fig. 4)\n"
-     "  attn.L             softmax attention A of block L (head x query rows, key columns)\n"
-     "  attn.mixed.L       the whole matrix block L mixes with: aI+bA-gC (shaped), aI+bA (value-skip)\n"
-     "  attn.entropy       attention entropy per layer and head (nats)\n"
-     "  scalars            every trainable scalar gain (alpha, beta, gamma...) by name",
-     "show\n"
-     "show rank.cos\n"
-     "show rank runs=all\n"
-     "show attn layer=1 head=0", NULL},
-    {"export", export_nouns, 0, WORD_SERIES, 1, 1, "CHART|SERIES|DIR", verb_keys_export, -1, verb_export,
-     "export png|svg|csv CHART|SERIES [file=PATH] [key=value...] | export torch DIR",
-     "write a chart as PNG, SVG or CSV, or the run as a PyTorch package",
-     "png and svg draw CHART (see `help show`) for a report: 1200x800, titled with the\n"
-     "run and the probe. csv writes the numbers behind CHART, or any SERIES as tidy\n"
-     "columns (run, step, layer, head, name, index, value). runs=A,B overlays runs in\n"
-     "their terminal colours. An existing file is kept unless force=on; files appear\n"
-     "whole or not at all. `export torch DIR` writes a standalone PyTorch package: the\n"
-     "model, the weights and a DistributedDataParallel training script.",
-     "export png loss runs=A,B\n"
-     "export svg rank.map file=fig/rank.svg\n"
-     "export csv rank.cos file=rank.csv\n"
-     "export png attn layer=1 head=-1\n"
-     "export torch out/run-a", NULL},
-    {"help", NULL, 0, WORD_VERB, 0, 1, "VERB", NULL, -1, verb_helpcmd,
-     "help [VERB]",
-     "list the verbs, or show a verb's keys and examples",
-     "The same text as the man page's COMMANDS section, generated from the verb table.",
-     "help\n"
-     "help block", NULL},
-    {"note", NULL, 0, WORD_NONE, 1, 64, "TEXT", NULL, -1, verb_note,
-     "note TEXT...",
-     "print a line for the reader (scenes use it to say what to look at)",
-     "Prints its words as one line led by \"» \"; the dashboard shows it highlighted in\n"
-     "its log. Quote text that holds '=', ';' or '#'.",
-     "note The rank pane turns yellow where tokens collapse\n"
-     "note \"Try: block all beta.ff~=0.1\"", NULL},
-    {"focus", NULL, 0, WORD_CHOICE, 1, 1, "PANE", NULL, -1, verb_focus,
-     "focus PANE",
-     "in the dashboard, zoom the pane a scene talks about",
-     "Zooms one pane of the dashboard (arch, loss, rank, grads, attn, scalars, log),\n"
-     "`focus chart` the chart the last `show` drew, `focus all` every pane again.\n"
-     "Scenes use it before a note about that pane. Batch mode and the plain prompt\n"
-     "have no panes: there it does nothing.",
-     "focus rank\n"
-     "focus all", tui_pane_names},
-    {"wait", NULL, 0, WORD_NONE, 0, 0, NULL, verb_keys_wait, -1, verb_wait,
-     "wait [step=N]",
-     "hold the next commands until background training gets there",
-     "In the dashboard training runs in the background: `wait` holds the commands\n"
-     "after it (a scene's next note, say) until every training run has reached step N,\n"
-     "or, without step=, until all training has finished. Ctrl-C stops waiting. Batch\n"
-     "mode and the plain prompt train in the foreground, so there it returns at once.",
-     "wait step=200\n"
-     "wait", NULL},
-    {"quit", NULL, 0, WORD_NONE, 0, 0, NULL, NULL, -1, verb_quit,
-     "quit",
-     "leave blocklab (Ctrl-D does the same)",
-     "In a script, stops it there with success.",
-     "quit", NULL},
-    {NULL, NULL, 0, 0, 0, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
+    {.name = "model", .run = verb_model, .nouns = model_nouns,
+     .keys = verb_keys_force, .arch_scope = ARCH_KEYS_MODEL,
+     .usage = "model new [key=value...]",
+     .summary = "build a fresh GPT-style model in the current run",
+     .about = "Replaces the current run's model with a new one built from the keys (the rest\n"
+          "take their defaults) and initialised from seed. Every block starts from preset.\n"
+          "When vocab is not given it is sized to the run's data. Training restarts at step 0.",
+     .examples = "model new depth=4 width=64 heads=4 ctx=32\n"
+          "model new depth=16 preset=sas norm=rms seed=7"},
+    {.name = "block", .run = verb_block,
+     .word = WORD_RANGE, .word_min = 1, .word_max = 1, .word_name = "RANGE",
+     .keys = verb_keys_force, .arch_scope = ARCH_KEYS_BLOCK,
+     .usage = "block RANGE key=value...",
+     .summary = "change blocks: presets and toggles (rebuilds the model)",
+     .about = "RANGE is all, a block number (3) or an inclusive range (0..5). Keys apply in\n"
+          "order, so a preset first and then toggles on top. Gains written key~=value\n"
+          "become trainable. The model is rebuilt from its seed; on a bad key, value or\n"
+          "range nothing changes.",
+     .examples = "block all preset=sas\n"
+          "block 0..1 skip.attn=off beta.ff~=0.1\n"
+          "block 3 attn=off mlp=2"},
+    {.name = "arch", .run = verb_arch, .nouns = arch_nouns, .noun_optional = 1,
+     .usage = "arch [spec]",
+     .summary = "show the architecture and the one line that rebuilds it",
+     .about = "Prints the model-wide settings, one row per group of identical blocks, and the\n"
+          "command text that rebuilds this exact model when pasted back. `arch spec`\n"
+          "prints only that text.",
+     .examples = "arch\n"
+          "arch spec"},
+    {.name = "params", .run = verb_params,
+     .arch_scope = ARCH_KEYS_MODEL,
+     .usage = "params [key=value...]",
+     .summary = "parameter tensors by component, with counts and total",
+     .about = "Lists every parameter tensor (identical blocks grouped) with its shape and size.\n"
+          "Model keys count a variant of the current model (or of the defaults) without\n"
+          "building it: nothing is allocated, so any size can be counted.",
+     .examples = "params\n"
+          "params depth=48 width=1600 heads=25 ctx=1024 vocab=50257"},
+    {.name = "data", .run = verb_data, .nouns = data_nouns, .noun_optional = 1,
+     .keys = verb_keys_data,
+     .usage = "data [fortunes] [task=NAME | text=FILE] [key=value...]",
+     .summary = "choose training data: a synthetic task, a text file, or fortunes",
+     .about = "Keys change the current data (or the defaults: reverse, 10 symbols, length 8).\n"
+          "`data fortunes` reads Debian's fortunes corpus. Tasks read as input|answer,\n"
+          "e.g. 3141|1413, and the loss counts answer symbols only. An untrained model\n"
+          "whose vocab was not given is resized to the data. Without keys: show the data.",
+     .examples = "data task=reverse symbols=10 length=8\n"
+          "data text=README.md val=0.1\n"
+          "data fortunes"},
+    {.name = "train", .run = verb_train,
+     .keys = verb_keys_train,
+     .usage = "train [key=value...]",
+     .summary = "train the current run (continues where the last train stopped)",
+     .about = "Takes `steps` more steps. Settings stick to the run, so a later `train` reuses\n"
+          "them. Prints the settings, one line per log_every steps and a summary. A NaN or\n"
+          "Inf gradient stops training and names the tensor; Ctrl-C stops after the\n"
+          "current step. Either way the run keeps its state. The learning-rate schedule\n"
+          "spans total steps, or else ends with this call; give total= to split one\n"
+          "schedule across several calls or processes.",
+     .examples = "train steps=500 lr=3e-3\n"
+          "train steps=1000 batch=64 warmup=100 schedule=cosine\n"
+          "train steps=100 total=1000 log_every=10"},
+    {.name = "sample", .run = verb_sample,
+     .keys = verb_keys_sample,
+     .usage = "sample [key=value...]",
+     .summary = "generate with the current model",
+     .about = "Tasks: shows held-out inputs (or prompt) with the model's answer and whether\n"
+          "it is right. Text: continues prompt for n characters. Reproducible: the same\n"
+          "seed gives the same sample.",
+     .examples = "sample\n"
+          "sample prompt=31415926\n"
+          "sample n=400 temperature=0.8 top_k=10 prompt=\"Q: \""},
+    {.name = "save", .run = verb_save,
+     .word = WORD_FILE, .word_min = 1, .word_max = 1, .word_name = "FILE",
+     .usage = "save FILE",
+     .summary = "write a checkpoint (safetensors: weights, arch, optimizer, training state)",
+     .about = "Writes atomically: a crash never leaves a half-written FILE. The file holds the\n"
+          "arch text, so `load` rebuilds the model, and the optimizer state, so `train`\n"
+          "after `load` continues exactly as if the run had never stopped.",
+     .examples = "save runs/a.safetensors"},
+    {.name = "load", .run = verb_load,
+     .word = WORD_FILE, .word_min = 1, .word_max = 1, .word_name = "FILE",
+     .keys = verb_keys_force,
+     .usage = "load FILE [force=on]",
+     .summary = "read a checkpoint into the current run",
+     .about = "Replaces the current run's model (and optimizer, training state and data when\n"
+          "the file has them). A corrupt or truncated file changes nothing.",
+     .examples = "load runs/a.safetensors"},
+    {.name = "run", .run = verb_runs, .nouns = run_nouns,
+     .word = WORD_RUN, .word_max = 1, .word_name = "NAME",
+     .usage = "run new NAME | run use NAME | run list",
+     .summary = "named runs in one workspace, for A/B comparisons",
+     .about = "`run new B` adds run B with the current run's model spec (initialised from the\n"
+          "same seed, untrained), data and train settings, and makes it current. `run use`\n"
+          "switches; `run list` shows every run. The first run is A.",
+     .examples = "run new B\n"
+          "run use A\n"
+          "run list"},
+    {.name = "set", .run = verb_set,
+     .keys = verb_keys_set,
+     .usage = "set [key=value...]",
+     .summary = "workspace settings: seed, threads",
+     .about = "Without keys, shows the settings.",
+     .examples = "set seed=42\n"
+          "set threads=2"},
+    {.name = "probe", .run = verb_probe,
+     .word = WORD_CHOICE, .word_min = 1, .word_max = 7, .word_name = "NAME", .word_values = verb_probe_words,
+     .keys = verb_keys_probe,
+     .usage = "probe NAME... [every=N] [lr=X]",
+     .summary = "measure signal propagation: rank, updates, grads, lnin, attn, scalars",
+     .about = "Runs the named probes now on the run's fixed probe batch (forward only, plus a\n"
+          "backward for grads) and records them as series; `show` prints them and `export`\n"
+          "draws them. every=N keeps probing every N steps while training; `probe off`\n"
+          "stops that. At step 0, `probe updates` measures DeepNet's ||dF|| after one plain\n"
+          "SGD step of lr (default 0.1) and restores the parameters. NaN or Inf in a probe\n"
+          "raises an alarm naming the first tensor and layer.",
+     .examples = "probe rank\n"
+          "probe rank grads attn every=10\n"
+          "probe updates lr=0.1\n"
+          "probe off"},
+    {.name = "show", .run = verb_show,
+     .word = WORD_SERIES, .word_max = 1, .word_name = "NAME",
+     .keys = verb_keys_show,
+     .usage = "show [SERIES|CHART] [key=value...]",
+     .summary = "print a recorded series as text, or draw a chart in the terminal",
+     .about = "Without a name: list what the run has recorded. A series name (rank.cos, loss,\n"
+          "attn.2, ...) prints its numbers: a table by layer, or a sparkline over steps.\n"
+          "A chart name (loss, rank, rank.map, grads, attn, ...) draws the chart as text,\n"
+          "the same chart `export png` writes.\n"
+          "\n"
+          "Series (what each probe records):\n"
+          "  loss, val.loss     training loss per step; held-out loss at each evaluation (nats)\n"
+          "  val.exact          held-out exact match of task answers (0..1)\n"
+          "  lr, gnorm          learning rate and global gradient norm, each step\n"
+          "  rank.cos           mean cosine between token vectors, by layer (1 = rank collapse)\n"
+          "  rank.erank         effective rank of the token vectors, by layer\n"
+          "  rank.rms           mean token RMS, by layer (activation growth)\n"
+          "  grads.block, grads.global  gradient L2 norm of each block's parameters, of all\n"
+          "  updates.dF         RMS change of the final-norm output F since the first probe\n"
+          "  updates.dF_step    RMS change of F over the last step alone (DeepNet's ||dF||)\n"
+          "  updates.ratio      ||d theta|| / ||theta|| of each tensor over one step\n"
+          "  updates.sgd        ||dF|| after one plain SGD step at init (probe updates lr=)\n"
+          "  lnin.attn, lnin.mlp  RMS of each norm layer's input, by block (DeepNet Fig. 4)\n"
+          "  attn.L             softmax attention A of block L (head x query rows, key columns)\n"
+          "  attn.mixed.L       the whole matrix block L mixes with: aI+bA-gC (shaped), aI+bA (value-skip)\n"
+          "  attn.entropy       attention entropy per layer and head (nats)\n"
+          "  scalars            every trainable scalar gain (alpha, beta, gamma...) by name",
+     .examples = "show\n"
+          "show rank.cos\n"
+          "show rank runs=all\n"
+          "show attn layer=1 head=0"},
+    {.name = "export", .run = verb_export, .nouns = export_nouns,
+     .word = WORD_SERIES, .word_min = 1, .word_max = 1, .word_name = "CHART|SERIES|DIR",
+     .keys = verb_keys_export,
+     .usage = "export png|svg|csv CHART|SERIES [file=PATH] [key=value...] | export torch DIR",
+     .summary = "write a chart as PNG, SVG or CSV, or the run as a PyTorch package",
+     .about = "png and svg draw CHART (see `help show`) for a report: 1200x800, titled with the\n"
+          "run and the probe. csv writes the numbers behind CHART, or any SERIES as tidy\n"
+          "columns (run, step, layer, head, name, index, value). runs=A,B overlays runs in\n"
+          "their terminal colours. An existing file is kept unless force=on; files appear\n"
+          "whole or not at all. `export torch DIR` writes a standalone PyTorch package: the\n"
+          "model, the weights and a DistributedDataParallel training script.",
+     .examples = "export png loss runs=A,B\n"
+          "export svg rank.map file=fig/rank.svg\n"
+          "export csv rank.cos file=rank.csv\n"
+          "export png attn layer=1 head=-1\n"
+          "export torch out/run-a"},
+    {.name = "help", .run = verb_helpcmd,
+     .word = WORD_VERB, .word_max = 1, .word_name = "VERB",
+     .usage = "help [VERB]",
+     .summary = "list the verbs, or show a verb's keys and examples",
+     .about = "The same text as the man page's COMMANDS section, generated from the verb table.",
+     .examples = "help\n"
+          "help block"},
+    {.name = "note", .run = verb_note,
+     .word_min = 1, .word_max = 64, .word_name = "TEXT",
+     .usage = "note TEXT...",
+     .summary = "print a line for the reader (scenes use it to say what to look at)",
+     .about = "Prints its words as one line led by \"» \"; the dashboard shows it highlighted in\n"
+          "its log. Quote text that holds '=', ';' or '#'.",
+     .examples = "note The rank pane turns yellow where tokens collapse\n"
+          "note \"Try: block all beta.ff~=0.1\""},
+    {.name = "focus", .run = verb_focus,
+     .word = WORD_CHOICE, .word_min = 1, .word_max = 1, .word_name = "PANE", .word_values = tui_pane_names,
+     .usage = "focus PANE",
+     .summary = "in the dashboard, zoom the pane a scene talks about",
+     .about = "Zooms one pane of the dashboard (arch, loss, rank, grads, attn, scalars, log),\n"
+          "`focus chart` the chart the last `show` drew, `focus all` every pane again.\n"
+          "Scenes use it before a note about that pane. Batch mode and the plain prompt\n"
+          "have no panes: there it does nothing.",
+     .examples = "focus rank\n"
+          "focus all"},
+    {.name = "wait", .run = verb_wait,
+     .keys = verb_keys_wait,
+     .usage = "wait [step=N]",
+     .summary = "hold the next commands until background training gets there",
+     .about = "In the dashboard training runs in the background: `wait` holds the commands\n"
+          "after it (a scene's next note, say) until every training run has reached step N,\n"
+          "or, without step=, until all training has finished. Ctrl-C stops waiting. Batch\n"
+          "mode and the plain prompt train in the foreground, so there it returns at once.",
+     .examples = "wait step=200\n"
+          "wait"},
+    {.name = "quit", .run = verb_quit,
+     .usage = "quit",
+     .summary = "leave blocklab (Ctrl-D does the same)",
+     .about = "In a script, stops it there with success.",
+     .examples = "quit"},
+    {.name = NULL},
 };
 
 const Verb *verb_find(const char *name)
@@ -358,11 +380,8 @@ int verb_key_parse(const VerbKey *k, const char *value, double *num, int *choice
     }
     if (k->type == VK_AUTOINT && strcmp(value, "auto") == 0) return *choice = -2, 0;
     if (k->type == VK_U64) {
-        char *end;
-        errno = 0;
-        unsigned long long u = strtoull(value, &end, 10);
-        if (end == value || *end || errno || value[0] == '-')
-            return bl_fail(e, "%s=%s: expected a whole number >= 0", k->name, value);
+        uint64_t u;
+        if (bl_parse_u64(value, &u)) return bl_fail(e, "%s=%s: expected a whole number >= 0", k->name, value);
         *num = (double)u;
         return 0;
     }
@@ -403,7 +422,7 @@ static int find_noun(const Verb *v, const Cmd *c, int *noun, BlError *e, int *co
 
 static int check_arch_value(const Verb *v, const CmdArg *a, ArchSpec *scratch, BlError *e)
 {
-    if (v->arch_scope == 0) {
+    if (v->arch_scope == ARCH_KEYS_MODEL) {
         if (a->trainable && arch_key_find(a->key) && arch_key_find(a->key)->type != KEY_GAIN)
             return bl_fail(e, "%s~=%s: only block gains can be made trainable with ~= (use %s=%s)", a->key, a->value, a->key, a->value);
         return arch_set_model(scratch, a->key, a->value, e);
@@ -438,7 +457,7 @@ int verb_check(const Cmd *c, BlError *e, int *col)
         }
         if (v->word_max == 0)
             return bl_fail(e, "unexpected '%s': %s takes %s (usage: %s)", c->words[first].text, v->name,
-                           v->keys || v->arch_scope >= 0 ? "key=value arguments only" : "no more words", v->usage);
+                           v->keys || v->arch_scope != ARCH_KEYS_NONE ? "key=value arguments only" : "no more words", v->usage);
         return bl_fail(e, "unexpected '%s' after %s (usage: %s)", c->words[first + v->word_max].text, v->word_name, v->usage);
     }
     if (nw < v->word_min) return bl_fail(e, "'%s' needs %s (usage: %s)", v->name, v->word_name, v->usage);
@@ -472,7 +491,7 @@ int verb_check(const Cmd *c, BlError *e, int *col)
             else if (verb_key_parse(k, a->value, &num, &choice, e)) rc = -1, *col = a->vcol;
             continue;
         }
-        if (v->arch_scope >= 0) {
+        if (v->arch_scope != ARCH_KEYS_NONE) {
             if (!scratch) {
                 scratch = xcalloc(1, sizeof *scratch);
                 arch_default(scratch);

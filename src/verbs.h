@@ -28,6 +28,10 @@ typedef struct VerbKey {
 } VerbKey;
 
 /* What completion offers for positional words. */
+/* Which of core's arch keys a verb takes as key=value (arch.h). Zero, the
+ * default of a table entry that does not say, is none. */
+typedef enum { ARCH_KEYS_NONE = 0, ARCH_KEYS_MODEL, ARCH_KEYS_BLOCK } ArchScope;
+
 typedef enum {
     WORD_NONE, WORD_RANGE, WORD_FILE, WORD_RUN, WORD_VERB,
     WORD_CHOICE,   /* one of Verb.word_values (checked before running) */
@@ -69,7 +73,7 @@ typedef struct Verb {
     int         word_min, word_max;
     const char *word_name;      /* "RANGE", "FILE", "NAME", "VERB" for usage lines */
     const VerbKey *keys;        /* the verb's own keys (terminated by {NULL}), or NULL */
-    int         arch_scope;     /* -1: none; 0: model keys; 1: block keys */
+    ArchScope   arch_scope;     /* the arch keys it takes: none, model keys, block keys */
     VerbFn      run;            /* noun: index into nouns, or -1 */
     const char *usage;          /* "block RANGE key=value..." */
     const char *summary;        /* one line for `help` */
@@ -78,7 +82,11 @@ typedef struct Verb {
     const char *const *word_values;   /* WORD_CHOICE: NULL-terminated allowed words */
 } Verb;
 
-extern const Verb verb_table[];   /* terminated by {NULL} */
+/* The one verb table, written with designated initialisers as tmux's
+ * cmd_entry: {.name = "model", .run = verb_model, .nouns = ..., .usage = ...};
+ * a field left out is 0/NULL (no nouns, no words, no keys). Terminated by
+ * {.name = NULL}. */
+extern const Verb verb_table[];
 const Verb *verb_find(const char *name);
 
 /* Checks what can be checked without running: verb, noun, number of words,

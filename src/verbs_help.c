@@ -85,15 +85,15 @@ int verb_help_verb(Out *o, const char *name, BlError *e)
         for (int i = 0; v->word_values[i]; i++) out_printf(o, " %s", v->word_values[i]);
         out_puts(o, "\n");
     }
-    if (v->arch_scope >= 0 || v->keys) out_puts(o, "\nkeys [default]:\n");
-    if (v->arch_scope >= 0) arch_key_lines(o, v->arch_scope);
+    if (v->arch_scope != ARCH_KEYS_NONE || v->keys) out_puts(o, "\nkeys [default]:\n");
+    if (v->arch_scope != ARCH_KEYS_NONE) arch_key_lines(o, v->arch_scope == ARCH_KEYS_BLOCK);
     if (v->keys)
         for (const VerbKey *k = v->keys; k->name; k++) {
             char values[128];
             verb_values(k, values, sizeof values);
             key_line(o, k->name, values, k->help, k->def);
         }
-    if (v->arch_scope == 1) {
+    if (v->arch_scope == ARCH_KEYS_BLOCK) {
         char presets[200];
         join(arch_preset_names, presets, sizeof presets);
         out_printf(o, "presets: %s\n", presets);
