@@ -3,9 +3,11 @@
 #   make run     the same, then open the TUI on the tour
 #   make check   install missing packages of the test set too, build, run every test
 #   make bench   speed figures against the PyTorch reference (not a test)
+#   make fuzz    build the libFuzzer targets (clang) and run each for FUZZ_SECONDS
 #   make install PREFIX=~/.local   no root needed; make uninstall PREFIX=… removes it
 # The two package sets are in tools/deps.sh (run: build and run; test: on top).
-# Switches: SAN=1 builds with AddressSanitizer + UBSan (CI does this for the C tests).
+# Switches: SAN=1 builds with AddressSanitizer + UBSan (CI does this for the C tests);
+#           FUZZ=1 builds with clang for libFuzzer (make fuzz sets it).
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -22,6 +24,14 @@ ifeq ($(SAN),1)
   CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDSAN  := -fsanitize=address,undefined
 endif
+
+ifeq ($(FUZZ),1)
+  CC     := clang
+  BUILD  := build-fuzz
+  CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDSAN  := -fsanitize=fuzzer,address,undefined
+endif
+FUZZ_SECONDS ?= 60
 
 PKG_CORE = openblas
 PKG_UI   = libpng ncursesw
@@ -44,9 +54,10 @@ APP_OBJ  = $(APP_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN = $(BUILD)/bench/bench_train $(BUILD)/bench/bench_depth
-PARITY_BIN = $(BUILD)/tests/parity_dump $(BUILD)/tests/data_dump $(BUILD)/tests/export_dump
+FUZZ_BIN  = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+PARITY_BIN = $(BUILD)/tests/parity_dump $(BUILD)/tests/data_dump $(BUILD)/tests/export_dump $(BUILD)/tests/student_dump
 
-.PHONY: all deps deps-test run check check-c check-script check-parity check-tui bench install uninstall clean
+.PHONY: all deps deps-test run check check-c check-san-tui check-script check-parity check-tui bench fuzz fuzz-build fuzz-bins install uninstall clean
 
 all: deps blocklab $(UNIT_BIN) $(BENCH_BIN) $(PARITY_BIN)
 
@@ -93,6 +104,20 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libblcore.a
 # Order-only: checking the packages never makes anything out of date.
 $(CORE_OBJ) $(UI_OBJ) $(APP_OBJ) $(GEN_OBJ): | deps
 
+# Fuzz targets link the program's objects but its main (tests/fuzz/*.c bring LLVMFuzzerTestOneInput).
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(filter-out $(BUILD)/src/main.o,$(APP_OBJ)) $(BUILD)/libblui.a $(BUILD)/libblcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(CFLAGS_UI) $(LDSAN) -o $@ $< $(filter-out $(BUILD)/src/main.o,$(APP_OBJ)) $(BUILD)/libblui.a $(BUILD)/libblcore.a $(LIBS_ALL)
+
+# clang comes with the test set.
+fuzz-build: deps-test
+	$(MAKE) FUZZ=1 fuzz-bins
+fuzz-bins: $(FUZZ_BIN)
+
+# Each target for FUZZ_SECONDS from its seeds (tests/fuzz/NAME/); fails on the first crash.
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
 deps:
 	@sh tools/deps.sh run
 deps-test:
@@ -109,6 +134,10 @@ check: deps-test all
 # The C unit tests alone (CI runs them again under SAN=1).
 check-c: deps $(UNIT_BIN)
 	@sh tests/run.sh $(BUILD) unit
+
+# The dashboard's exit under AddressSanitizer + LeakSanitizer (CI: make SAN=1 check-san-tui).
+check-san-tui: $(BUILD)/blocklab
+	@BLOCKLAB=$(CURDIR)/$(BUILD)/blocklab sh tests/tui/exit.sh
 
 bench: deps-test all
 	@sh bench/run.sh $(BUILD)
@@ -131,6 +160,6 @@ uninstall:
 	rm -rf $(DATA)
 
 clean:
-	rm -rf build build-san blocklab
+	rm -rf build build-san build-fuzz blocklab
 
 -include $(CORE_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(GEN_OBJ:.o=.d)

@@ -22,7 +22,8 @@ static const char *const pos_kinds[] = {"learned", "sinusoidal", "none", NULL};
 static const char *const init_kinds[] = {"normal", "xavier", NULL};
 static const char *const layouts[] = {"sequential", "parallel", NULL};
 static const char *const block_norms[] = {"pre", "post", "off", NULL};
-static const char *const attn_kinds[] = {"mha", "off", NULL};
+static const char *const attn_kinds[] = {"mha", "off", "mlp-alr", "mlp-aslr", "mlp-alrr", "mlp-elr", NULL};
+static const char *const student_sizes[] = {"xs", "s", "m", "l", NULL};   /* student.h order */
 static const char *const value_kinds[] = {"learned", "id", "resid", NULL};
 static const char *const proj_kinds[] = {"learned", "id", NULL};
 static const char *const shape_kinds[] = {"off", "on", "vskip", NULL};
@@ -77,7 +78,10 @@ const ArchKey arch_keys[] = {
     {.name = "preset", M(preset), .type = KEY_PRESET, .values = arch_preset_names, .help = "block preset every block starts from"},
 
     {.name = "preset", B(preset), .type = KEY_PRESET, .values = arch_preset_names, .help = "apply a preset to the blocks"},
-    {.name = "attn", B(attn), .type = KEY_ENUM, .values = attn_kinds, .max = 1, .help = "attention sub-block: mha or off"},
+    {.name = "attn", B(attn), .type = KEY_ENUM, .values = attn_kinds, .max = 5,
+     .help = "attention sub-block: mha, off, or a distilled student mlp-alr|mlp-aslr|mlp-alrr|mlp-elr (see `help distill`)"},
+    {.name = "student", B(student), .type = KEY_ENUM, .values = student_sizes, .max = 3,
+     .help = "size of an mlp-* student: xs, s, m, l (hidden = ctx*width/k, k = 128, 64, 8, 2)"},
     {.name = "mlp", B(mlp), .type = KEY_ENUM, .values = mlp_kinds, .min = 0.125, .max = 64, .number_too = 1,
      .set = set_mlp, .get = get_mlp, .help = "MLP sub-block: on, off, or a hidden ratio"},
     {.name = "layout", B(layout), .type = KEY_ENUM, .values = layouts, .max = 1, .help = "sequential (Eq. 1) or parallel (Eq. 7)"},
@@ -134,6 +138,7 @@ static void block_base(const ArchSpec *a, BlockSpec *b)
     memset(b, 0, sizeof *b);
     snprintf(b->preset, sizeof b->preset, "preln");
     b->attn = ATTN_MHA;
+    b->student = 3;   /* StudentSize L, the size that matches its teacher (student.h) */
     b->mlp = 1;
     b->layout = LAYOUT_SEQUENTIAL;
     b->normpos = NORMPOS_PRE;
@@ -395,6 +400,15 @@ int arch_set_block(ArchSpec *a, int lo, int hi, const char *key, const char *val
 
 /* ---- validation ----------------------------------------------------------- */
 
+const char *arch_student_misfit(const BlockSpec *b)
+{
+    if (b->attn != ATTN_MLP_ALRR) return NULL;
+    if (b->layout != LAYOUT_SEQUENTIAL) return "parallel";
+    if (!b->norm) return "without norm";
+    if (b->normpos != NORMPOS_PRE) return "post-norm";
+    return b->mlp ? NULL : "without its MLP";
+}
+
 int arch_validate(const ArchSpec *a, BlError *e)
 {
     if (a->depth < 1 || a->depth > ARCH_MAX_DEPTH) return bl_fail(e, "depth=%d: expected 1 to %d", a->depth, ARCH_MAX_DEPTH);
@@ -407,6 +421,11 @@ int arch_validate(const ArchSpec *a, BlError *e)
             return bl_fail(e, "block %d: layout=parallel is defined with a pre-norm only (Eq. 7); set norm=pre or norm=off", l);
         if (b->attn == ATTN_OFF && !b->mlp)
             return bl_fail(e, "block %d: attn=off and mlp=off leave the block empty", l);
+        const char *misfit = arch_student_misfit(b);
+        if (misfit)
+            return bl_fail(e, "block %d: attn=mlp-alrr replaces a pre-norm sequential attention sub-block "
+                              "(norm + attention + residual) and keeps the MLP; this block is %s (attn=mlp-elr "
+                              "replaces a whole block)", l, misfit);
         if (b->mlp && (int)(b->mlp_ratio * (float)a->width + 0.5f) < 1)
             return bl_fail(e, "block %d: mlp ratio %g gives an empty hidden layer at width %d", l, b->mlp_ratio, a->width);
     }
@@ -579,6 +598,7 @@ char *arch_to_json(const ArchSpec *a)
         json_begin_object(&b);
         json_key(&b, "preset"); json_put_string(&b, k->preset);
         json_key(&b, "attn"); json_put_string(&b, attn_kinds[k->attn]);
+        json_key(&b, "student"); json_put_string(&b, student_sizes[k->student]);
         json_key(&b, "mlp"); json_put_bool(&b, k->mlp);
         json_key(&b, "mlp_ratio"); json_put_number(&b, k->mlp_ratio);
         json_key(&b, "layout"); json_put_string(&b, layouts[k->layout]);

@@ -19,7 +19,11 @@ typedef enum { POS_LEARNED, POS_SINUSOIDAL, POS_NONE } PosKind;
 typedef enum { INIT_NORMAL, INIT_XAVIER } InitKind;
 typedef enum { LAYOUT_SEQUENTIAL, LAYOUT_PARALLEL } Layout;
 typedef enum { NORMPOS_PRE, NORMPOS_POST } NormPos;
-typedef enum { ATTN_MHA, ATTN_OFF } AttnKind;
+/* ATTN_MLP_*: a student network distilled from a trained attention stands in
+ * (core/student.h; spec/mom-and-mlp-attention.md §B.3): ALR and ASLR replace the
+ * attention core (W_O kept), ALRR the norm + attention + residual, ELR the
+ * whole block. Same order as StudentMode. */
+typedef enum { ATTN_MHA, ATTN_OFF, ATTN_MLP_ALR, ATTN_MLP_ASLR, ATTN_MLP_ALRR, ATTN_MLP_ELR } AttnKind;
 /* BlockSpec.value: how W^V is made (SAS §4.2, Eq. 6). */
 typedef enum { VALUE_ID = 0, VALUE_LEARNED = 1, VALUE_RESID = 2 } ValueKind;
 /* BlockSpec.shape: the attention matrix (SAS Eqs. 4-5). */
@@ -42,6 +46,7 @@ typedef struct BlockSpec {
     uint8_t  proj;           /* 1: learned W^P; 0: identity */
     uint8_t  shape;          /* ShapeKind: 1 shaped αI + βA − γC with W^Q = 0 (SAS Eq. 5); 2 value-skip αI + βA (Eq. 4) */
     uint8_t  act;            /* ActKind */
+    uint8_t  student;        /* StudentSize of an ATTN_MLP_* block (h = ctx·width/k) */
     float    mlp_ratio;      /* MLP hidden width / width */
     GainSpec alpha_sa, beta_sa;   /* attention sub-block: skip gain, branch gain */
     GainSpec alpha_ff, beta_ff;   /* MLP sub-block: skip gain, branch gain */
@@ -92,6 +97,19 @@ int  arch_reset_blocks(ArchSpec *a, BlError *e);
 /* DeepNorm constants for an N-layer encoder-only or decoder-only stack (DN §D.2). */
 float arch_deepnorm_alpha(int n_layers);
 float arch_deepnorm_beta(int n_layers);
+
+/* The StudentMode of block b (ATTN_MLP_*), or -1 for attention or none. */
+static inline int block_student_mode(const BlockSpec *b) { return b->attn >= ATTN_MLP_ALR ? b->attn - ATTN_MLP_ALR : -1; }
+/* Whether block b computes attention (real or an ALR/ASLR student) followed by W_O. */
+static inline int block_has_attn_core(const BlockSpec *b)
+{
+    return b->attn == ATTN_MHA || b->attn == ATTN_MLP_ALR || b->attn == ATTN_MLP_ASLR;
+}
+
+/* Why block b cannot hold its attn=mlp-* student, as "post-norm", "parallel",
+ * "without norm" or "without its MLP" (ALRR replaces a pre-norm sequential
+ * attention sub-block and keeps the MLP), or NULL when it can. */
+const char *arch_student_misfit(const BlockSpec *b);
 
 /* The one key table: every settable key, its scope, type, values and range,
  * and where it lives. Setting (model new, block, arch text, checkpoints),

@@ -3,8 +3,8 @@
 
 #include <stdio.h>
 
-static int has_attn(const ModCfg *c, int d[3]) { d[0] = 1; return c->spec->attn == ATTN_MHA; }
-static int has_mlp(const ModCfg *c, int d[3]) { d[0] = 1; return c->spec->mlp; }
+static int has_attn(const ModCfg *c, int d[3]) { d[0] = 1; return block_has_attn_core(c->spec); }
+static int has_mlp(const ModCfg *c, int d[3]) { d[0] = 1; return c->spec->mlp && c->spec->attn != ATTN_MLP_ELR; }
 
 static const ParamRow gains_sa_rows[] = {
     {.name = "alpha_sa", .slot = offsetof(BlockParams, alpha_sa), .shape = has_attn, .flags = ROW_GAIN, .gain = offsetof(BlockSpec, alpha_sa)},
@@ -18,8 +18,31 @@ const ModuleKind block_gains_sa = {"gains.sa", gains_sa_rows, 2};
 const ModuleKind block_gains_ff = {"gains.ff", gains_ff_rows, 2};
 
 /* Which of the two norm layers this block has. */
-static int has_ln1(const BlockSpec *b) { return b->norm && (b->layout == LAYOUT_PARALLEL || b->attn == ATTN_MHA); }
-static int has_ln2(const BlockSpec *b) { return b->norm && b->mlp && b->layout == LAYOUT_SEQUENTIAL; }
+static int has_ln1(const BlockSpec *b)
+{
+    return b->attn != ATTN_MLP_ELR && b->norm && (b->layout == LAYOUT_PARALLEL || block_has_attn_core(b));
+}
+static int has_ln2(const BlockSpec *b) { return b->attn != ATTN_MLP_ELR && b->norm && b->mlp && b->layout == LAYOUT_SEQUENTIAL; }
+static int has_mlp_module(const BlockSpec *b) { return b->mlp && b->attn != ATTN_MLP_ELR; }
+
+/* The student's nets of an attn=mlp-* block (0 for any other). */
+static int student_nets(const ModCfg *c)
+{
+    StudentSpec s;
+    return block_student_mode(c->spec) >= 0 && !student_spec_of(c->arch, c->spec, &s, NULL) ? s.nets : 0;
+}
+
+/* "prefix.student", or "prefix.student.n" per head (ASLR). */
+static void declare_student(ParamBinder *bd, const ModCfg *c, const char *prefix, int group, BlockParams *p)
+{
+    int nets = student_nets(c);
+    for (int n = 0; n < nets; n++) {
+        char name[64];
+        if (nets > 1) snprintf(name, sizeof name, "%s.student.%d", prefix, n);
+        else snprintf(name, sizeof name, "%s.student", prefix);
+        module_declare(bd, &module_student, c, name, group, p ? (void *)&p->student[n] : NULL);
+    }
+}
 
 /* p's member at offset, or NULL when only declaring. */
 #define MEMBER(p, f) ((p) ? (void *)&(p)->f : NULL)
@@ -29,19 +52,34 @@ void block_declare(ParamBinder *bd, const ModCfg *c, const char *prefix, int gro
     const BlockSpec *b = c->spec;
     char name[48];
 #define SUB(s) (snprintf(name, sizeof name, "%s.%s", prefix, s), name)
+    int smode = block_student_mode(b);
+    /* A student sits where the part it replaces was: first for ALRR and ELR,
+     * between ln1 and W_O for ALR and ASLR. */
+    if (smode == STUDENT_ALRR || smode == STUDENT_ELR) declare_student(bd, c, prefix, group, p);
     if (has_ln1(b)) module_declare(bd, &module_norm, c, SUB("ln1"), group, MEMBER(p, ln1));
     if (b->attn == ATTN_MHA) module_declare(bd, &module_attn, c, SUB("attn"), group, MEMBER(p, attn));
+    if (smode == STUDENT_ALR || smode == STUDENT_ASLR) {
+        declare_student(bd, c, prefix, group, p);
+        module_declare(bd, &module_student_out, c, SUB("attn"), group, MEMBER(p, attn));
+    }
     module_declare(bd, &block_gains_sa, c, prefix, group, p);
     if (has_ln2(b)) module_declare(bd, &module_norm, c, SUB("ln2"), group, MEMBER(p, ln2));
-    if (b->mlp) module_declare(bd, &module_mlp, c, SUB("mlp"), group, MEMBER(p, mlp));
+    if (has_mlp_module(b)) module_declare(bd, &module_mlp, c, SUB("mlp"), group, MEMBER(p, mlp));
     module_declare(bd, &block_gains_ff, c, prefix, group, p);
 #undef SUB
 }
 
 void block_init(const ModCfg *c, BlockParams *p, Rng *r)
 {
+    int smode = block_student_mode(c->spec), nets = student_nets(c);
+    if (smode == STUDENT_ALRR || smode == STUDENT_ELR)
+        for (int n = 0; n < nets; n++) module_init(&module_student, c, &p->student[n], r);
     module_init(&module_norm, c, &p->ln1, r);
-    module_init(&module_attn, c, &p->attn, r);
+    if (smode < 0) module_init(&module_attn, c, &p->attn, r);
+    if (smode == STUDENT_ALR || smode == STUDENT_ASLR) {
+        for (int n = 0; n < nets; n++) module_init(&module_student, c, &p->student[n], r);
+        module_init(&module_student_out, c, &p->attn, r);
+    }
     module_init(&block_gains_sa, c, p, r);
     module_init(&module_norm, c, &p->ln2, r);
     module_init(&module_mlp, c, &p->mlp, r);
@@ -55,10 +93,31 @@ static Tensor *norm(const ModCfg *c, const NormParams *p, Tape *t, const char *s
     return norm_forward(c, p, t, x);
 }
 
+/* The student of an attn=mlp-* block on x (B, T, C), hooked as "student.out". */
+static Tensor *student(const ModCfg *c, const BlockParams *p, Tape *t, Tensor *x)
+{
+    StudentSpec s;
+    student_spec_of(c->arch, c->spec, &s, NULL);
+    Tensor *y = student_forward(t, &s, (StudentNet *)p->student, x, NULL);
+    tape_hook(t, "student.out", y);
+    return y;
+}
+
 static Tensor *attention(const ModCfg *c, const BlockParams *p, Tape *t, Tensor *h)
 {
     TapeScope s = tape_scope_enter(t, "attn", -1, -1);
-    Tensor *y = attn_forward(c, &p->attn, t, h);
+    tape_hook(t, "in", h);
+    Tensor *y;
+    if (c->spec->attn == ATTN_MHA) {
+        y = attn_forward(c, &p->attn, t, h);
+    } else {   /* ALR / ASLR: the student computes the heads; W_O kept (§B.3) */
+        tape_scope_leave(t, s);
+        y = student(c, p, t, h);
+        s = tape_scope_enter(t, "attn", -1, -1);
+        tape_hook(t, "heads", y);
+        if (p->attn.w_o) y = op_linear(t, y, p->attn.w_o, p->attn.b_o);
+        tape_hook(t, "out", y);
+    }
     tape_scope_leave(t, s);
     return y;
 }
@@ -81,9 +140,11 @@ static Tensor *residual(Tape *t, Tensor *x, Gain a, Tensor *y, Gain b)
 Tensor *block_forward(const ModCfg *c, const BlockParams *p, Tape *t, Tensor *x)
 {
     const BlockSpec *b = c->spec;
-    int attn = b->attn == ATTN_MHA;
+    int attn = block_has_attn_core(b), smode = block_student_mode(b);
     tape_hook(t, "resid_pre", x);
-    if (b->layout == LAYOUT_PARALLEL) {
+    if (smode == STUDENT_ELR) {
+        x = student(c, p, t, x);   /* ELR: the whole block (§B.3) */
+    } else if (b->layout == LAYOUT_PARALLEL) {
         /* SAS Eq. 7: X·α + β_SA·MHA(Norm X) + β_FF·MLP(Norm X), one shared norm. */
         Tensor *h = b->norm ? norm(c, &p->ln1, t, "ln1.in", x) : x;
         Tensor *y = x;
@@ -104,7 +165,10 @@ Tensor *block_forward(const ModCfg *c, const BlockParams *p, Tape *t, Tensor *x)
         }
     } else {
         /* Pre-LN, SAS Eq. 1 (norm=off: the norms are the identity). */
-        if (attn) {
+        if (smode == STUDENT_ALRR) {
+            x = student(c, p, t, x);   /* ALRR: norm + attention + residual (§B.3) */
+            tape_hook(t, "resid_mid", x);
+        } else if (attn) {
             Tensor *h = b->norm ? norm(c, &p->ln1, t, "ln1.in", x) : x;
             x = residual(t, x, p->alpha_sa, attention(c, p, t, h), p->beta_sa);
             tape_hook(t, "resid_mid", x);

@@ -28,7 +28,7 @@ static void put_u64(JsonBuf *b, const char *key, uint64_t v)
     json_put_string(b, s);
 }
 
-static void state_to_json(const TrainState *ts, JsonBuf *b)
+void ckpt_state_to_json(const TrainState *ts, JsonBuf *b)
 {
     const OptSpec *o = &ts->opt;
     const DataSpec *d = &ts->data;
@@ -56,6 +56,7 @@ static void state_to_json(const TrainState *ts, JsonBuf *b)
     json_key(b, "kind"); json_put_string(b, data_kind_name(d->kind));
     json_key(b, "symbols"); json_put_int(b, d->symbols);
     json_key(b, "length"); json_put_int(b, d->length);
+    json_key(b, "min_length"); json_put_int(b, d->min_length);
     json_key(b, "per_position"); json_put_int(b, d->per_position);
     json_key(b, "path"); json_put_string(b, d->path);
     json_key(b, "val_frac"); json_put_number(b, d->val_frac);
@@ -126,14 +127,17 @@ static int state_num(const JsonValue *root, const StateNum *n, double *out, BlEr
     const JsonValue *v = o && o->type == JSON_OBJECT ? json_get(o, n->key) : NULL;
     if (!v || v->type != JSON_NUMBER) return bl_fail(e, "training state: '%s' missing or not a number", name);
     double x = v->number;
-    if (!(x >= n->min && x <= n->max))
+    /* Float settings are saved as the float `train` stored: compare in float, so
+     * eps=1e-12 (9.9999998e-13 as a float) reads back as typed. */
+    int ok = n->whole ? x >= n->min && x <= n->max : (float)x >= (float)n->min && (float)x <= (float)n->max;
+    if (!ok)
         return bl_fail(e, "training state: '%s' = %g is out of range (expected %g to %g)", name, x, n->min, n->max);
     if (n->whole && x != floor(x)) return bl_fail(e, "training state: '%s' = %g is not a whole number", name, x);
     *out = x;
     return 0;
 }
 
-static int state_from_json(const char *text, TrainState *ts, BlError *e)
+int ckpt_state_from_json(const char *text, TrainState *ts, BlError *e)
 {
     JsonValue *root = NULL;
     if (json_parse(text, strlen(text), &root, e)) return -1;
@@ -174,6 +178,10 @@ static int state_from_json(const char *text, TrainState *ts, BlError *e)
             ts->data.symbols = (int)v[12];
             ts->data.length = (int)v[13];
             ts->data.per_position = (int)v[14];
+            /* Optional: checkpoints from before variable lengths have none
+             * (data_open refuses a value outside 0..length). */
+            const JsonValue *ml = json_get(d, "min_length");
+            ts->data.min_length = ml && ml->type == JSON_NUMBER && ml->number >= 0 && ml->number <= 512 ? (int)ml->number : 0;
             ts->data.val_frac = v[15];
             snprintf(ts->data.path, sizeof ts->data.path, "%s", path);
         }
@@ -204,12 +212,14 @@ int ckpt_save(const char *path, const Model *m, const Optimizer *opt, const Trai
         st[pt->n] = (StTensor){.name = "optim.m", .ndim = 1, .shape = {(int64_t)opt->n}, .data = opt->m};
         st[pt->n + 1] = (StTensor){.name = "optim.v", .ndim = 1, .shape = {(int64_t)opt->n}, .data = opt->v};
     }
+    /* The arch text of 4096 blocks toggled one by one passes 64 kB: grow until
+     * it fits, never save a truncated (different) model. */
     int cap = 1 << 16;
     char *arch = xmalloc((size_t)cap);
-    arch_to_text(m->arch, arch, cap);
+    while (arch_to_text(m->arch, arch, cap) >= cap - 1 && cap < (1 << 28)) arch = xrealloc(arch, (size_t)(cap *= 2));
     char *arch_json = arch_to_json(m->arch);
     JsonBuf state = {0};
-    if (ts) state_to_json(ts, &state);
+    if (ts) ckpt_state_to_json(ts, &state);
     const char *keys[] = {"format", "arch", "arch_json", "train"};
     const char *vals[] = {FORMAT, arch, arch_json, state.data};
     int rc = st_write(path, st, n, keys, vals, ts ? 4 : 3, e);
@@ -218,6 +228,28 @@ int ckpt_save(const char *path, const Model *m, const Optimizer *opt, const Trai
     free(arch);
     free(st);
     return rc;
+}
+
+int ckpt_is_checkpoint(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    unsigned char len8[8];
+    int yes = 0;
+    if (fread(len8, 1, 8, f) == 8) {
+        uint64_t n = 0;
+        for (int i = 7; i >= 0; i--) n = n << 8 | len8[i];
+        char *hdr = n > 0 && n <= ST_MAX_HEADER_SIZE ? malloc((size_t)n) : NULL;
+        JsonValue *root = NULL;
+        if (hdr && fread(hdr, 1, (size_t)n, f) == n && json_parse(hdr, (size_t)n, &root, NULL) == 0) {
+            const char *format = json_string(json_get(json_get(root, "__metadata__"), "format"));
+            yes = format && !strcmp(format, FORMAT);
+        }
+        json_free(root);
+        free(hdr);
+    }
+    fclose(f);
+    return yes;
 }
 
 /* Every tensor the model declares is in the file with exactly its shape, and the
@@ -278,7 +310,7 @@ int ckpt_load(const char *path, Model *m, Optimizer *opt, TrainState *ts, CkptLo
         rc = bl_fail(e, "%s: no 'arch' in the metadata", path);
     } else if (arch_from_text(a, arch_text, &sub)) {
         rc = bl_fail(e, "%s: bad arch in metadata: %s", path, sub.msg);
-    } else if (train && state_from_json(train, &state, &sub)) {
+    } else if (train && ckpt_state_from_json(train, &state, &sub)) {
         rc = bl_fail(e, "%s: %s", path, sub.msg);
     } else if (model_declare(a, &pt, &sub)) {
         rc = bl_fail(e, "%s: cannot rebuild the model: %s", path, sub.msg);

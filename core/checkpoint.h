@@ -12,6 +12,7 @@
 #define BL_CHECKPOINT_H
 
 #include "data.h"
+#include "json.h"
 #include "model.h"
 #include "optim.h"
 
@@ -31,6 +32,16 @@ typedef struct TrainState {
 
 /* Writes m (and opt and ts when not NULL) to path atomically. */
 int ckpt_save(const char *path, const Model *m, const Optimizer *opt, const TrainState *ts, BlError *e);
+
+/* 1 when path is a blocklab checkpoint (its header's metadata says so); reads
+ * only the header. `save` replaces nothing else without force=on. */
+int ckpt_is_checkpoint(const char *path);
+
+/* The training state's JSON (metadata "train"): written by ckpt_save; read back
+ * strictly, every number held to the ranges above (the error names the key).
+ * Exposed for the fuzz target tests/fuzz/fuzz_ckpt_meta.c. */
+void ckpt_state_to_json(const TrainState *ts, JsonBuf *b);
+int  ckpt_state_from_json(const char *text, TrainState *ts, BlError *e);
 
 /* How to load, and what the load found. */
 typedef struct CkptLoad {

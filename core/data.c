@@ -8,10 +8,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 enum {
     MIN_SYMBOLS = DATA_SYMBOLS_MIN, MAX_SYMBOLS = DATA_SYMBOLS_MAX,
@@ -128,14 +130,47 @@ static void printable_form(uint32_t cp, char out[8])
 
 /* ---- files ------------------------------------------------------------ */
 
-/* Reads a whole file (regular or not) into out; what names it in messages. */
-static int read_whole_file(const char *path, const char *what, StrBuf *out, BlError *e)
+/* The kind of a file that is not a plain file, for refusals. */
+static const char *file_kind(mode_t m)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return bl_fail(e, "cannot open %s '%s': %s", what, path, strerror(errno));
+    return S_ISDIR(m) ? "a directory" : S_ISCHR(m) || S_ISBLK(m) ? "a device" : S_ISFIFO(m) ? "a FIFO"
+         : S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+/* Reads a whole regular file of at most cap bytes into out; what names it in
+ * messages. Devices (/dev/zero never ends), FIFOs (opening one would wait for a
+ * writer: O_NONBLOCK) and directories are refused before a byte is read. */
+static int read_whole_file(const char *path, const char *what, int64_t cap, StrBuf *out, BlError *e)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return bl_fail(e, "cannot open %s '%s': %s", what, path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return bl_fail(e, "%s '%s' is %s: expected a regular file", what, path, file_kind(st.st_mode));
+    }
+    if (st.st_size > cap) {
+        close(fd);
+        return bl_fail(e, "%s '%s' is %.1f MB: data reads at most %.0f MB (max_mb=N raises the cap)", what, path,
+                       (double)st.st_size / 1e6, (double)cap / 1e6);
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return bl_fail(e, "cannot open %s '%s': %s", what, path, strerror(errno));
+    }
     unsigned char chunk[65536];
     size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) sb_append(out, (const char *)chunk, got);
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if ((int64_t)(out->len + got) > cap) {   /* it grew while we read */
+            fclose(f);
+            sb_free(out);
+            return bl_fail(e, "%s '%s' grew past %.0f MB while being read (max_mb=N raises the cap)", what, path, (double)cap / 1e6);
+        }
+        sb_append(out, (const char *)chunk, got);
+    }
     int failed = ferror(f), err = errno;
     fclose(f);
     if (failed) {
@@ -230,7 +265,7 @@ static int open_text_file(DataSource *d, BlError *e)
     const char *path = d->spec.path;
     if (!path[0]) return bl_fail(e, "text data needs a file: the path is empty");
     StrBuf raw = {0};
-    if (read_whole_file(path, "text file", &raw, e)) return -1;
+    if (read_whole_file(path, "text file", data_text_cap(&d->spec), &raw, e)) return -1;
     size_t skip = 0;
     if (raw.len >= 3 && memcmp(raw.data, "\xEF\xBB\xBF", 3) == 0) skip = 3; /* BOM is not text */
     int rc = 0;
@@ -372,7 +407,7 @@ static int open_fortunes(DataSource *d, BlError *e)
     for (size_t i = 0; i < count; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         raw.len = clean.len = 0;
-        if (read_whole_file(path, "fortune file", &raw, NULL) == 0) { /* unreadable: skip */
+        if (read_whole_file(path, "fortune file", data_text_cap(&d->spec), &raw, NULL) == 0) { /* unreadable: skip */
             clean_fortune_text(bytes_of(&raw), raw.len, &clean);
             append_fortune_entries(&corpus, bytes_of(&clean), clean.len);
         }
@@ -407,6 +442,9 @@ static int open_task(DataSource *d, BlError *e)
     if (s->length < MIN_LENGTH || s->length > MAX_LENGTH)
         return bl_fail(e, "task length=%d is out of range: expected %d..%d",
                        s->length, MIN_LENGTH, MAX_LENGTH);
+    if (s->min_length < 0 || s->min_length > s->length)
+        return bl_fail(e, "task minlen=%d is out of range: expected 1..length (%d), or 0 for fixed length",
+                       s->min_length, s->length);
     d->vocab = s->symbols + 2;
     d->sep = s->symbols;
     d->pad = s->symbols + 1;
@@ -445,22 +483,26 @@ void data_task_answer(const DataSpec *spec, const int *x, int *y)
 
 /* Draws inputs until they fall on the wanted side of the split (see data.h
  * for the rare alphabets where one side is empty). */
-static void task_draw(const DataSource *d, int split, Rng *r, int *x, int *y)
+static int task_draw(const DataSource *d, int split, Rng *r, int *x, int *y)
 {
-    int n = d->spec.length;
+    int n = d->spec.length, lo = d->spec.min_length;
+    /* Fixed-length streams draw nothing here, so they are unchanged by minlen's existence. */
+    if (lo > 0 && lo < n) n = lo + (int)rng_below(r, (uint32_t)(n - lo + 1));
     for (int attempt = 0; attempt < SPLIT_RETRIES; attempt++) {
         for (int i = 0; i < n; i++) x[i] = (int)rng_below(r, (uint32_t)d->spec.symbols);
         if (input_is_held_out(x, n) == (split != 0)) break;
     }
-    data_task_answer(&d->spec, x, y);
+    DataSpec this = d->spec;
+    this.length = n;   /* this example's own length (minlen) */
+    data_task_answer(&this, x, y);
+    return n;
 }
 
 /* One row; positions the example does not reach are PAD with mask 0, and an
  * example longer than T is cut (data_check_ctx warns about that beforehand). */
-static void task_fill_row(const DataSource *d, const int *x, const int *y, int T,
+static void task_fill_row(const DataSource *d, const int *x, const int *y, int n, int T,
                           int *tok, int *tgt, float *mask)
 {
-    int n = d->spec.length;
     for (int t = 0; t < T; t++) { tok[t] = tgt[t] = d->pad; mask[t] = 0.0f; }
     if (d->spec.per_position) {
         for (int t = 0; t < T && t < n; t++) { tok[t] = x[t]; tgt[t] = y[t]; mask[t] = 1.0f; }
@@ -574,8 +616,8 @@ void data_batch(DataSource *d, int split, uint64_t index, int B, int T,
         seed_row_rng(&r, d->spec.seed, split, batch, row);
         size_t at = (size_t)row * (size_t)T;
         if (is_task(d->spec.kind)) {
-            task_draw(d, split, &r, x, y);
-            task_fill_row(d, x, y, T, tokens + at, targets + at, mask + at);
+            int n = task_draw(d, split, &r, x, y);
+            task_fill_row(d, x, y, n, T, tokens + at, targets + at, mask + at);
         } else {
             text_fill_row(d, split, &r, T, tokens + at, targets + at, mask + at);
         }

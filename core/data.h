@@ -39,16 +39,28 @@ typedef enum { DATA_COPY, DATA_REVERSE, DATA_SORT, DATA_TEXT, DATA_FORTUNES } Da
 #define DATA_LENGTH_MAX  512
 #define DATA_VAL_MIN     0.001
 #define DATA_VAL_MAX     0.9
+#define DATA_TEXT_MB     256     /* text: the largest file read, in MB, unless max_mb says more */
+#define DATA_TEXT_MB_MAX 65536
 
 typedef struct DataSpec {
     DataKind kind;
     int      symbols;      /* tasks: alphabet size (2..64), default 10 */
     int      length;       /* tasks: n, symbols per example (1..512), default 8 */
+    int      min_length;   /* tasks: 0 (every example has n = length) or 1..length: each row
+                              draws n uniformly in min_length..length first (variable lengths,
+                              padded with PAD as any short example) */
     int      per_position; /* tasks: encoder-style labelling (see above) */
     char     path[1024];   /* DATA_TEXT: file to read */
     double   val_frac;     /* text: share held out for validation, default 0.1 */
     uint64_t seed;         /* batch stream seed */
+    int      max_mb;       /* text: refuse files larger than this many MB (0: DATA_TEXT_MB) */
 } DataSpec;
+
+/* The largest text file spec reads, in bytes. */
+static inline int64_t data_text_cap(const DataSpec *s)
+{
+    return (int64_t)(s->max_mb > 0 ? s->max_mb : DATA_TEXT_MB) * 1000000;
+}
 
 /* Fills spec with the defaults (reverse, 10 symbols, length 8, val 0.1, seed 1). */
 void data_spec_default(DataSpec *spec);

@@ -52,14 +52,16 @@ static int write_file(const char *dir, const char *name, const void *bytes, size
 }
 
 /* Creates dir, or accepts an existing one that is empty (or any, with force). */
-static int prepare_dir(const char *dir, int force, BlError *e)
+static int prepare_dir(const char *dir, int force, int *created, BlError *e)
 {
     struct stat sb;
+    *created = 0;
     if (stat(dir, &sb) != 0) {
         if (errno != ENOENT) return bl_fail(e, "export: cannot use '%s': %s", dir, strerror(errno));
         if (mkdir(dir, 0777) != 0)
             return bl_fail(e, "export: cannot create directory '%s': %s%s", dir, strerror(errno),
                            errno == ENOENT ? " (its parent directory does not exist)" : "");
+        *created = 1;
         return 0;
     }
     if (!S_ISDIR(sb.st_mode)) return bl_fail(e, "export: '%s' exists and is not a directory", dir);
@@ -204,7 +206,8 @@ int export_torch(const char *dir, const Model *m, const Optimizer *opt, const Tr
     }
 
     char path[4096];
-    int rc = prepare_dir(dir, force, e);
+    int created = 0;
+    int rc = prepare_dir(dir, force, &created, e);
     if (!rc) rc = join_path(path, sizeof path, dir, CKPT_NAME, e);
     if (!rc) rc = ckpt_save(path, m, opt, ts, e);
     for (int i = 0; !rc && i < export_file_count; i++)
@@ -215,6 +218,16 @@ int export_torch(const char *dir, const Model *m, const Optimizer *opt, const Tr
         readme(&b, m, opt, ts, text != NULL);
         rc = write_file(dir, "README.md", b.data, b.len, e);
         json_buf_free(&b);
+    }
+    if (rc && created) {
+        /* A failed export (a full disk, say) leaves no half package: what this
+         * call wrote goes, and the folder it made. */
+        const char *names[] = {CKPT_NAME, "tokens.bin", "data.json", "README.md"};
+        for (int i = 0; i < 4; i++)
+            if (join_path(path, sizeof path, dir, names[i], NULL) == 0) unlink(path);
+        for (int i = 0; i < export_file_count; i++)
+            if (join_path(path, sizeof path, dir, export_files[i][0], NULL) == 0) unlink(path);
+        rmdir(dir);
     }
     if (own) data_close(&opened);
     return rc;

@@ -19,6 +19,20 @@
  *   json_end_object(&b);
  *   ... b.data is a NUL-terminated string of b.len bytes ...
  *   json_buf_free(&b);
+ *
+ * Why our own and not jansson / json-c / cJSON (issue 10, decided on the
+ * fuzz record): every JSON byte blocklab reads is untrusted (a checkpoint's
+ * header and metadata). This parser bounds what a hostile document costs
+ * (JSON_MAX_VALUES, JSON_MAX_DEPTH: ~100 MB and 64 levels whatever the input),
+ * refuses duplicate keys, NUL in strings, NaN and out-of-range numbers, and
+ * keeps integers exact to 2^64 for data_offsets. Of the Debian libraries only
+ * jansson comes close (JSON_REJECT_DUPLICATES, ordered objects), but it has no
+ * cap on the values of a 100 MB header (tens of millions of nodes, gigabytes),
+ * json-c keeps the last of duplicate keys, and cJSON parses numbers to double
+ * only (offsets past 2^53 lose their exactness). A library would also add a
+ * -dev package to the run set and leave our writer (a third of this file) in
+ * place. It is fuzzed with the two targets that read it: tests/fuzz/
+ * fuzz_safetensors.c and fuzz_ckpt_meta.c. Revisit if jansson gains a node cap.
  */
 #ifndef BL_JSON_H
 #define BL_JSON_H

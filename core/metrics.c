@@ -73,6 +73,30 @@ Series *metrics_series(Metrics *m, const char *name, int rows, int cols, const c
     return s;
 }
 
+int series_limit(const Series *s)
+{
+    size_t per = (size_t)s->len * sizeof(float) + sizeof(long);
+    size_t by_bytes = SERIES_MAX_BYTES / per;
+    int lim = by_bytes < SERIES_MAX_RECORDS ? (int)by_bytes : SERIES_MAX_RECORDS;
+    return lim < 64 ? 64 : lim & ~3;
+}
+
+/* Keeps every other record of the older half (always the first), and the newer half whole. */
+static void series_thin(Series *s)
+{
+    int half = s->n / 2, k = 0;
+    size_t len = (size_t)s->len;
+    for (int i = 0; i < s->n; i++) {
+        if (i < half && i % 2) continue;
+        if (k != i) {
+            s->steps[k] = s->steps[i];
+            memmove(s->values + (size_t)k * len, s->values + (size_t)i * len, len * sizeof(float));
+        }
+        k++;
+    }
+    s->n = k;
+}
+
 void series_append(Series *s, long step, const float *values)
 {
     if (s->keep_last && s->n == 1) {
@@ -80,8 +104,10 @@ void series_append(Series *s, long step, const float *values)
         memcpy(s->values, values, (size_t)s->len * sizeof(float));
         return;
     }
+    if (s->n >= series_limit(s)) series_thin(s);
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 64;
+        if (s->cap > series_limit(s)) s->cap = series_limit(s);
         s->steps = xrealloc(s->steps, (size_t)s->cap * sizeof *s->steps);
         s->values = xrealloc(s->values, (size_t)s->cap * (size_t)s->len * sizeof(float));
     }

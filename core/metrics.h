@@ -3,11 +3,20 @@
  * matrices (attention T × T per head, entropy layer × head). Every series is a
  * list of records (step, values[len]) with a record shape (rows × cols), so one
  * container serves charts, `show`, CSV export and checkpoints.
- * Thread-safe: the trainer's worker appends while the UI reads (metrics_lock). */
+ * Thread-safe: the trainer's worker appends while the UI reads (metrics_lock).
+ *
+ * Bounded: a series holds at most SERIES_MAX_RECORDS records and about
+ * SERIES_MAX_BYTES of values (at least 64 records). When full, its older half is
+ * thinned to every other record, so the newest half stays at full resolution,
+ * older records thin out by powers of two, and the first record is always kept:
+ * a week-long run's chart still spans the whole run in a few MB per series. */
 #ifndef BL_METRICS_H
 #define BL_METRICS_H
 
 #include <pthread.h>
+
+#define SERIES_MAX_RECORDS 4096
+#define SERIES_MAX_BYTES   (8 << 20)
 
 typedef struct Series {
     char   name[64];     /* "loss", "rank.cos", "attn.3", ... */
@@ -36,11 +45,14 @@ void    metrics_unlock(Metrics *m);
  * shape changed (e.g. a new model depth) is reset. Call under the lock. */
 Series *metrics_series(Metrics *m, const char *name, int rows, int cols, const char *xlabel);
 Series *metrics_find(Metrics *m, const char *name); /* NULL if absent */
-/* Appends (step, values[len]) (replaces the record when keep_last). */
+/* Appends (step, values[len]) (replaces the record when keep_last), thinning
+ * the older half first when the series is full (see above). */
 void    series_append(Series *s, long step, const float *values);
 /* Names the columns (copied). */
 void    series_set_labels(Series *s, const char *const *labels, int n);
 /* Latest record, or NULL when empty. */
 const float *series_last(const Series *s);
+/* The most records s keeps (its bound, from its record size). */
+int     series_limit(const Series *s);
 
 #endif

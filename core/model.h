@@ -2,8 +2,8 @@
  *   embed  token (+ position) embedding, and a norm before the stack when
  *          block 0 has none (SAS-P without norm, SAS §A.10)
  *   stack  a StackKind: today the blocks of the ArchSpec in order
- *          (stack_blocks); a mixture of modules with routers, or blocks with a
- *          student in place of some attention, are further kinds
+ *          (stack_blocks; a block may hold a student in place of some of its
+ *          attention, block.h); a mixture of modules with routers is another kind
  *   head   the final norm and the output head, tied to the embedding or not.
  * The forward is ordinary C calling modules (module.h, block.h); backward
  * comes from the tape. Every tensor is declared through a module kind's

@@ -221,6 +221,7 @@ Tensor *attn_forward(const ModCfg *c, const AttnParams *p, Tape *t, Tensor *x)
     Tensor *pattern = NULL;
     Tensor *y = op_attention(t, qkv, v, &o, t->hook ? &pattern : NULL);
     if (pattern) tape_hook(t, "pattern", pattern);
+    tape_hook(t, "heads", y);   /* before W_O: the cut of an ALR student (student.h) */
     if (p->w_o) y = op_linear(t, y, p->w_o, p->b_o);
     tape_hook(t, "out", y);
     return y;

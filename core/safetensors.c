@@ -7,9 +7,11 @@
 
 #include "json.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -670,6 +672,41 @@ static void sync_parent_dir(const char *path)
     free(dir);
 }
 
+/* The pid in "NAME.tmp.<pid>", or 0 when name is not such a temporary file. */
+static long tmp_pid(const char *name)
+{
+    const char *t = NULL;
+    for (const char *p = strstr(name, ".tmp."); p; p = strstr(p + 1, ".tmp.")) t = p;
+    if (!t || t == name || !t[5]) return 0;
+    char *end;
+    long pid = strtol(t + 5, &end, 10);
+    return *end || pid <= 0 || t[5] == '+' || t[5] == '-' ? 0 : pid;
+}
+
+int st_sweep_stale(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? xstrdup(path) : xstrdup(".");
+    if (slash) dir[slash == path ? 1 : slash - path] = '\0';
+    int removed = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *de; d && (de = readdir(d));) {
+        long pid = tmp_pid(de->d_name);
+        if (!pid || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;   /* alive, or not ours to judge */
+        size_t len = strlen(dir) + strlen(de->d_name) + 2;
+        char *full = xmalloc(len);
+        snprintf(full, len, "%s/%s", dir, de->d_name);
+        struct stat st;
+        /* Only plain files of ours: a symlink or someone else's file stays. */
+        if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == getuid() && unlink(full) == 0) removed++;
+        free(full);
+    }
+    if (d) closedir(d);
+    free(dir);
+    return removed;
+}
+
 int st_write(const char *path, const StTensor *ts, int n, const char *const *meta_keys,
              const char *const *meta_vals, int n_meta, BlError *e)
 {
@@ -681,6 +718,7 @@ int st_write(const char *path, const StTensor *ts, int n, const char *const *met
     unsigned char len8[8];
     put_le64(len8, hb.len);
 
+    st_sweep_stale(path);   /* what a killed save (kill -9) left in this folder */
     size_t tlen = strlen(path) + 32;
     char  *tmp = xmalloc(tlen);
     snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());

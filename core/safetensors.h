@@ -57,6 +57,11 @@ int st_write(const char *path, const StTensor *ts, int n,
              const char *const *meta_keys, const char *const *meta_vals, int n_meta,
              BlError *e);
 
+/* Removes, from path's folder, the temporary files ("NAME.tmp.<pid>") that
+ * writers killed mid-write left behind: only plain files of this user whose
+ * process is gone. st_write calls it before each write. Returns how many. */
+int st_sweep_stale(const char *path);
+
 /* An opened checkpoint: the validated header and all tensor data, decoded into
  * float-aligned memory it owns. Read-only; safe to read from several threads. */
 typedef struct StFile StFile;

@@ -33,11 +33,25 @@ static void branch_gain(const GainSpec *g, const Gain *live, char *buf, size_t c
 
 static const char *norm_name(const ArchSpec *a) { return a->norm == NORM_RMS ? "RMS" : a->norm == NORM_NONE ? "" : "LN"; }
 
-/* The attention term: Attn, ShapedAttn (αI+βA−γC) or ValueSkipAttn (αI+βA), with V and P. */
+/* The attention term: Attn, ShapedAttn (αI+βA−γC) or ValueSkipAttn (αI+βA), with V and P;
+ * for a student in place of the attention core (ALR, ASLR) S(...) then W_O. */
 static void attn_term(const BlockSpec *b, const char *in, char *buf, size_t cap)
 {
-    const char *kind = b->shape == 1 ? "ShapedAttn" : b->shape == 2 ? "VSkipAttn" : "Attn";
-    snprintf(buf, cap, "%s(%s)", kind, in);
+    int smode = block_student_mode(b);
+    if (smode == STUDENT_ALR) snprintf(buf, cap, "%sS(%s)", b->proj ? "W_O·" : "", in);
+    else if (smode == STUDENT_ASLR) snprintf(buf, cap, "%s[S_1..S_H](%s)", b->proj ? "W_O·" : "", in);
+    else snprintf(buf, cap, "%s(%s)", b->shape == 1 ? "ShapedAttn" : b->shape == 2 ? "VSkipAttn" : "Attn", in);
+}
+
+/* What a student stands in for, for the notes column. */
+static void student_notes(const ArchSpec *a, const BlockSpec *b, char *buf, size_t cap)
+{
+    static const char *const sizes[] = {"xs", "s", "m", "l"};
+    static const char *const what[] = {"replaces Q,K,V,softmax; W_O kept", "a student per head; W_O kept",
+                                       "replaces norm+attention+residual", "replaces the whole block"};
+    int smode = block_student_mode(b);
+    snprintf(buf, cap, "S: %s student %s, %s%s", student_mode_names[smode], sizes[b->student], what[smode],
+             a->causal ? ", per position" : "");
 }
 
 static void attn_notes(const BlockSpec *b, char *buf, size_t cap)
@@ -74,13 +88,27 @@ static void draw_group(Out *o, const ArchSpec *a, const Model *m, int lo, int hi
 {
     const BlockSpec *b = &a->blocks[lo];
     const BlockParams *p = m && m->blocks ? &m->blocks[lo] : NULL;
-    char label[48], l1[200], l2[200], sk[48], bg[32], at[64], nx[32], notes[64], mlp[48];
+    char label[64], l1[200], l2[200], sk[48], bg[32], at[64], nx[32], notes[128], mlp[48];
     if (lo == hi) snprintf(label, sizeof label, "block %d (%s)", lo, b->preset);
     else snprintf(label, sizeof label, "blocks %d..%d (%s)", lo, hi, b->preset);
     snprintf(mlp, sizeof mlp, "%gx %s", (double)b->mlp_ratio, b->act == ACT_RELU ? "relu" : "gelu");
     attn_notes(b, notes, sizeof notes);
-    int attn = b->attn == ATTN_MHA;
+    int attn = block_has_attn_core(b), smode = block_student_mode(b);
+    if (smode >= 0) student_notes(a, b, notes, sizeof notes);
     l1[0] = l2[0] = 0;
+    if (smode == STUDENT_ELR || smode == STUDENT_ALRR) {
+        /* The student's output is the block's (ELR) or the attention sub-block's (ALRR). */
+        snprintf(l1, sizeof l1, "%s = S(x)", smode == STUDENT_ALRR && b->mlp ? "h" : "y");
+        if (smode == STUDENT_ALRR && b->mlp) {
+            normed(a, b, "h", nx, sizeof nx);
+            skip_term(&b->alpha_ff, p ? &p->alpha_ff : NULL, "h", sk, sizeof sk);
+            branch_gain(&b->beta_ff, p ? &p->beta_ff : NULL, bg, sizeof bg);
+            snprintf(l2, sizeof l2, "y = %s%sMLP(%s)", sk, bg, nx);
+        }
+        line(o, label, l1, notes);
+        if (l2[0]) line(o, "", l2, mlp);
+        return;
+    }
     if (b->layout == LAYOUT_PARALLEL) {
         char bg2[32], mt[48];
         normed(a, b, "x", nx, sizeof nx);
@@ -124,7 +152,7 @@ static void draw_group(Out *o, const ArchSpec *a, const Model *m, int lo, int hi
             snprintf(attn ? l2 : l1, sizeof l1, "y = %s%sMLP(%s)", sk, bg, nx);
         }
     }
-    char n1[160], n2[64];
+    char n1[200], n2[64];
     if (!attn) notes[0] = 0;
     snprintf(n1, sizeof n1, "%s%s%s", notes, *notes && attn && b->alpha_sa.value == 0 && !b->alpha_sa.trainable ? ", " : "",
              attn && b->alpha_sa.value == 0 && !b->alpha_sa.trainable ? "no attention skip" : "");

@@ -17,6 +17,7 @@
 #include "datadir.h"
 #include "exec.h"
 #include "repl.h"
+#include "sandbox.h"
 #include "tui_front.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERRUPT = 130 };
@@ -58,6 +59,10 @@ static void usage(FILE *f)
             "  --repl         the plain prompt, for terminals or people that prefer it\n"
             "  --scenes       list the scenes that come with blocklab; a FILE that is not\n"
             "                 a file plays the scene of that name\n"
+            "  --out DIR      a scene FILE writes only inside DIR (default: here)\n"
+            "  --allow-write PATH, --allow-read PATH\n"
+            "                 let scene FILEs write (or read) below PATH too\n"
+            "  --trust        no sandbox for scene FILEs (see SECURITY in blocklab(1))\n"
             "  -h, --help     show this help\n"
             "  -V, --version  show the version\n"
             "\n"
@@ -100,6 +105,7 @@ static char *read_all(const char *path, const char **why)
 typedef struct Source {
     const char *name;   /* for messages: the file, "-c" or "stdin" */
     const char *text;   /* -c text, or NULL: read name */
+    Sandbox    *box;    /* a scene file's sandbox (owned); NULL for -c and stdin */
 } Source;
 
 /* Batch errors: "SOURCE:LINE:COL: what" on stderr. */
@@ -125,7 +131,9 @@ static int run_source(VerbCtx *vc, const Source *s, int keep_going)
         text = owned;
     }
     int line = 0;
+    vc->sandbox = s->box;
     int rc = exec_text(vc, text, keep_going, report, (void *)s->name, &line), status = -1;
+    vc->sandbox = NULL;
     if (rc == EXEC_FAILED) {
         status = EXIT_FAIL;
     } else if (rc == EXEC_INTERRUPTED) {
@@ -141,16 +149,21 @@ static int run_source(VerbCtx *vc, const Source *s, int keep_going)
 int main(int argc, char **argv)
 {
     Source *src = xcalloc((size_t)argc + 1, sizeof *src);
-    int n = 0, options = 1, keep_going = 0, want_tui = 0, want_repl = 0;
+    int n = 0, options = 1, keep_going = 0, want_tui = 0, want_repl = 0, trust = 0;
+    const char *out_dir = NULL;
+    const char **allow = xcalloc((size_t)argc + 1, sizeof *allow);   /* "w"/"r" then PATH, in pairs */
+    int n_allow = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (options && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
             usage(stdout);
+            free(allow);
             free(src);
             return EXIT_OK;
         }
         if (options && (!strcmp(a, "-V") || !strcmp(a, "--version"))) {
             printf("blocklab %s\n", BL_VERSION);
+            free(allow);
             free(src);
             return EXIT_OK;
         }
@@ -160,7 +173,19 @@ int main(int argc, char **argv)
             want_tui = 1;
         } else if (options && !strcmp(a, "--repl")) {
             want_repl = 1;
+        } else if (options && !strcmp(a, "--trust")) {
+            trust = 1;
+        } else if (options && (!strcmp(a, "--out") || !strcmp(a, "--allow-write") || !strcmp(a, "--allow-read"))) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "blocklab: %s needs a PATH (blocklab --help)\n", a);
+                free(allow);
+                free(src);
+                return EXIT_USAGE;
+            }
+            if (!strcmp(a, "--out")) out_dir = argv[++i];
+            else allow[n_allow++] = a, allow[n_allow++] = argv[++i];
         } else if (options && !strcmp(a, "--scenes")) {
+            free(allow);
             free(src);
             if (scene_list(stdout) == 0) return EXIT_OK;
             fprintf(stderr, "blocklab: no scenes found: none in ../share/blocklab beside the executable, "
@@ -171,16 +196,18 @@ int main(int argc, char **argv)
         } else if (options && !strcmp(a, "-c")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "blocklab: -c needs COMMANDS, e.g. blocklab -c 'help'\n");
-                free(src);
+                free(allow);
+            free(src);
                 return EXIT_USAGE;
             }
-            src[n++] = (Source){"-c", argv[++i]};
+            src[n++] = (Source){"-c", argv[++i], NULL};
         } else if (options && a[0] == '-' && a[1]) {
             fprintf(stderr, "blocklab: unknown option '%s' (blocklab --help lists the options)\n", a);
+            free(allow);
             free(src);
             return EXIT_USAGE;
         } else {
-            src[n++] = (Source){strcmp(a, "-") ? a : "stdin", NULL};
+            src[n++] = (Source){strcmp(a, "-") ? a : "stdin", NULL, NULL};
         }
     }
 
@@ -195,17 +222,20 @@ int main(int argc, char **argv)
     int addressable = term && *term && strcmp(term, "dumb");
     if (want_tui && want_repl) {
         fprintf(stderr, "blocklab: --tui and --repl exclude each other (blocklab --help)\n");
+        free(allow);
         free(src);
         return EXIT_USAGE;
     }
     if (want_repl && n > 0) {
         fprintf(stderr, "blocklab: --repl takes no FILE or -c (blocklab --tui FILE.bl plays one in the dashboard)\n");
+        free(allow);
         free(src);
         return EXIT_USAGE;
     }
     if (want_tui && !(ttys && addressable)) {
         fprintf(stderr, "blocklab: --tui needs a terminal on stdin and stdout with a TERM that moves the cursor "
                         "(run FILE.bl without --tui for batch)\n");
+        free(allow);
         free(src);
         return EXIT_USAGE;
     }
@@ -221,9 +251,31 @@ int main(int argc, char **argv)
                     src[i].name);
             for (int j = 0; j < i; j++) free(paths[j]);
             free(paths);
+            free(allow);
             free(src);
             return EXIT_USAGE;
         }
+    }
+
+    /* Every scene FILE gets the same box around its own folder. */
+    Sandbox base;
+    BlError be;
+    int bad = sandbox_init(&base, out_dir, &be);
+    base.trust = trust;
+    for (int i = 0; i < n_allow && !bad; i += 2) bad = sandbox_allow(&base, allow[i + 1], !strcmp(allow[i], "--allow-write"), &be);
+    for (int i = 0; i < n && !bad; i++) {
+        if (src[i].text || !strcmp(src[i].name, "stdin")) continue;
+        src[i].box = xmalloc(sizeof *src[i].box);
+        *src[i].box = base;
+        bad = sandbox_enter(src[i].box, src[i].name, &be);
+    }
+    free(allow);
+    if (bad) {
+        fprintf(stderr, "blocklab: %s\n", be.msg);
+        for (int i = 0; i < n; i++) free(src[i].box), free(paths[i]);
+        free(paths);
+        free(src);
+        return EXIT_USAGE;
     }
 
     int tui = want_tui || (n == 0 && !want_repl && ttys && addressable);
@@ -243,6 +295,7 @@ int main(int argc, char **argv)
             const char *why = "";
             scenes[i].name = src[i].name;
             scenes[i].text = src[i].text;
+            scenes[i].sandbox = src[i].box;
             if (!src[i].text && !(scenes[i].text = texts[i] = read_all(src[i].name, &why))) {
                 fprintf(stderr, "blocklab: cannot read '%s': %s\n", src[i].name, why);
                 status = EXIT_USAGE;
@@ -257,7 +310,7 @@ int main(int argc, char **argv)
         free(texts);
         free(scenes);
     } else if (batch) {
-        if (n == 0) src[n++] = (Source){"stdin", NULL};
+        if (n == 0) src[n++] = (Source){"stdin", NULL, NULL};
         for (int i = 0; i < n; i++) {
             int rc = run_source(&vc, &src[i], keep_going);
             if (rc == EXIT_FAIL && keep_going) {
@@ -276,6 +329,7 @@ int main(int argc, char **argv)
         repl_free(&r);
     }
     ws_free(&ws);
+    for (int i = 0; i < n; i++) free(src[i].box);
     for (int i = 0; i < n; i++) free(paths[i]);
     free(paths);
     free(src);

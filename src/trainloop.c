@@ -28,7 +28,10 @@ static void settings(Out *o, const Run *r, const TrainCfg *cfg, long start, long
     out_printf(o, "  model      %d block%s, width %d, %d head%s, ctx %d, vocab %d, %s params\n", a->depth, a->depth == 1 ? "" : "s",
                a->width, a->heads, a->heads == 1 ? "" : "s",
                a->ctx, a->vocab, out_count(n, sizeof n, verb_param_count(&r->model.params)));
-    if (is_task(d->kind))
+    if (is_task(d->kind) && d->min_length > 0 && d->min_length < d->length)
+        out_printf(o, "  data       %s, %d symbols, lengths %d..%d, seed %llu\n", data_kind_name(d->kind), d->symbols,
+                   d->min_length, d->length, (unsigned long long)d->seed);
+    else if (is_task(d->kind))
         out_printf(o, "  data       %s, %d symbols, length %d, seed %llu\n", data_kind_name(d->kind), d->symbols, d->length,
                    (unsigned long long)d->seed);
     else

@@ -76,7 +76,7 @@ int tui_front_run(Workspace *ws, const FrontScene *scenes, int n, atomic_int *si
         if (tour) tui_log_printf(&log, TUI_LOG_INFO, "or take the guided tour: blocklab --tui tour\n");
         free(tour);
     }
-    for (int i = 0; i < n; i++) worker_play(&w, scenes[i].name, scenes[i].text);
+    for (int i = 0; i < n; i++) worker_play(&w, scenes[i].name, scenes[i].text, scenes[i].sandbox);
 
     TuiHost host = {&f, &log, host_snapshot, host_arch, host_control, host_feed, host_text, host_clear};
     TuiOptions opt = {sigint, &got_term, 1};

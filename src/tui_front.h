@@ -13,6 +13,7 @@
 typedef struct FrontScene {
     const char *name;   /* "scenes/tour.bl" or "-c" */
     const char *text;
+    const struct Sandbox *sandbox;   /* a scene file's box (sandbox.h); NULL for -c */
 } FrontScene;
 
 /* Runs the dashboard on ws until the person quits. sigint is main's SIGINT

@@ -4,6 +4,7 @@
  * verbs_probe.c, verbs_export.c, verbs_help.c and verbs_scene.c. */
 #include "verbs.h"
 #include "budget.h"
+#include "sandbox.h"
 
 #include <errno.h>
 #include <math.h>
@@ -20,7 +21,9 @@ const VerbKey verb_keys_data[] = {
     {"task", VK_ENUM, task_names, 0, 0, "reverse", "synthetic task: copy, reverse or sort a sequence of symbols"},
     {"symbols", VK_INT, NULL, DATA_SYMBOLS_MIN, DATA_SYMBOLS_MAX, "10", "task alphabet size"},
     {"length", VK_INT, NULL, DATA_LENGTH_MIN, DATA_LENGTH_MAX, "8", "symbols per task example (decoder models need ctx >= 2*length)"},
-    {"text", VK_FILE, NULL, 0, 0, "", "a UTF-8 text file, read character by character"},
+    {"minlen", VK_INT, NULL, 0, DATA_LENGTH_MAX, "0", "variable lengths: each example has minlen..length symbols (0: all have length)"},
+    {"text", VK_FILE, NULL, 0, 0, "", "a UTF-8 text file, read character by character (a regular file)"},
+    {"max_mb", VK_INT, NULL, 1, DATA_TEXT_MB_MAX, "256", "text: the largest file read, in MB"},
     {"val", VK_FLOAT, NULL, DATA_VAL_MIN, DATA_VAL_MAX, "0.1", "text: share of the characters held out for validation"},
     {"seed", VK_U64, NULL, 0, 1.8e19, "set seed", "seed of the batch stream"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
@@ -101,6 +104,11 @@ const VerbKey verb_keys_export[] = {
 /* force=on: build even when the memory estimate exceeds what the machine has. */
 const VerbKey verb_keys_force[] = {
     {"force", VK_ENUM, onoff_names, 0, 0, "off", "build even when the memory estimate exceeds the available memory"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+const VerbKey verb_keys_save[] = {
+    {"force", VK_ENUM, onoff_names, 0, 0, "off", "replace an existing file that is not a blocklab checkpoint"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -190,7 +198,8 @@ const Verb verb_table[] = {
           "sample n=400 temperature=0.8 top_k=10 prompt=\"Q: \""},
     {.name = "save", .run = verb_save,
      .word = WORD_FILE, .word_min = 1, .word_max = 1, .word_name = "FILE",
-     .usage = "save FILE",
+     .keys = verb_keys_save,
+     .usage = "save FILE [force=on]",
      .summary = "write a checkpoint (safetensors: weights, arch, optimizer, training state)",
      .about = "Writes atomically: a crash never leaves a half-written FILE. The file holds the\n"
           "arch text, so `load` rebuilds the model, and the optimizer state, so `train`\n"
@@ -283,6 +292,29 @@ const Verb verb_table[] = {
           "export csv rank.cos file=rank.csv\n"
           "export png attn layer=1 head=-1\n"
           "export torch out/run-a"},
+    {.name = "distill", .run = verb_distill, .keys = verb_keys_distill,
+     .usage = "distill from=RUN [layers=RANGE] [mode=alr|aslr|alrr|elr] [size=xs|s|m|l] [key=value...]",
+     .summary = "replace attention with shallow MLPs distilled from a trained run (Rethinking Attention)",
+     .about = "Captures the teacher's (input, target) pairs at each block's cut with hooks on its\n"
+          "forward, trains one student per block (LN, Linear ctx*width -> h, LeakyReLU, LN,\n"
+          "Linear; masked MSE, Adam 0.9/0.98/1e-9, lr 1e-4 for alr, 1e-3 otherwise), prints\n"
+          "the MSE of every epoch, and makes the current run a copy of the teacher with the\n"
+          "students spliced in (attn=mlp-MODE student=SIZE on those blocks). The teacher run\n"
+          "is never modified; `train` afterwards fine-tunes the hybrid. Causal models run the\n"
+          "student once per position with later positions zeroed. A student's input is fixed\n"
+          "at ctx positions. Charts: distill.mse, hybrid, eval.length (after `eval`).",
+     .examples = "run new B; distill from=A layers=1 mode=alr size=l epochs=21\n"
+          "distill from=A layers=all mode=alr size=xs\n"
+          "distill from=A layers=0..1 mode=elr maxlen=12"},
+    {.name = "eval", .run = verb_eval, .keys = verb_keys_eval,
+     .usage = "eval [length=N|LO..HI] [runs=A,B] [batches=N]",
+     .summary = "held-out accuracy by task length (teacher vs hybrid)",
+     .about = "Evaluates each run on held-out examples of every task length in the range and\n"
+          "records the curve (chart eval.length, which also marks the longest length a\n"
+          "hybrid was distilled at and the longest that fits ctx). A length whose examples do\n"
+          "not fit ctx is refused: a student's input has a fixed length.",
+     .examples = "eval length=4..32 runs=A,B\n"
+          "eval length=12"},
     {.name = "help", .run = verb_helpcmd,
      .word = WORD_VERB, .word_max = 1, .word_name = "VERB",
      .usage = "help [VERB]",
@@ -540,11 +572,9 @@ const CmdWord *verb_word(const Cmd *c, int noun, int i)
     return k < c->n_words ? &c->words[k] : NULL;
 }
 
-void verb_path(const char *in, char *out, size_t cap)
+int verb_file(const VerbCtx *vc, const char *what, const char *in, int write, char *out, size_t cap, BlError *e)
 {
-    const char *home = getenv("HOME");
-    if (in[0] == '~' && (in[1] == '/' || in[1] == 0) && home) snprintf(out, cap, "%s%s", home, in + 1);
-    else snprintf(out, cap, "%s", in);
+    return sandbox_path(vc->sandbox, what, in, write, out, cap, e);
 }
 
 int verb_force(const Cmd *c)

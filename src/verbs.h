@@ -39,6 +39,7 @@ typedef enum {
 } WordKind;
 
 struct Worker;
+struct Sandbox;
 
 typedef struct VerbCtx {
     Workspace *ws;
@@ -61,6 +62,9 @@ typedef struct VerbCtx {
     char       note[512];
     int        cue_set;
     TuiCue     cue;
+    /* What the commands may touch (src/sandbox.h): set while a scene file
+     * plays, NULL for what a person types. */
+    const struct Sandbox *sandbox;
 } VerbCtx;
 
 typedef int (*VerbFn)(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
@@ -124,12 +128,14 @@ int verb_show(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_export(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_note(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_wait(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_distill(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_eval(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_focus(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 
 /* Key tables of the verbs that have their own keys (for help and completion). */
-extern const VerbKey verb_keys_force[];
+extern const VerbKey verb_keys_force[], verb_keys_save[];
 extern const VerbKey verb_keys_data[], verb_keys_train[], verb_keys_sample[], verb_keys_set[], verb_keys_probe[],
-    verb_keys_show[], verb_keys_export[], verb_keys_wait[];
+    verb_keys_show[], verb_keys_export[], verb_keys_wait[], verb_keys_distill[], verb_keys_eval[];
 extern const char *const verb_probe_words[];
 
 /* Shared by handlers: the first positional word after the noun, or NULL. */
@@ -139,6 +145,8 @@ const CmdWord *verb_word(const Cmd *c, int noun, int i);
  * changed on o. */
 int verb_fit_data(VerbCtx *vc, Run *r, BlError *e);
 
+/* "all", "3", "0..5" → lo, hi within depth blocks; one line naming the range otherwise. */
+int verb_parse_range(const char *s, int depth, int *lo, int *hi, BlError *e);
 /* 1 when c says force=on. */
 int verb_force(const Cmd *c);
 /* Builds a model of a for run r, first checking its memory (weights, grads,
@@ -149,7 +157,9 @@ int verb_build_model(const Run *r, const ArchSpec *a, int force, const char *wha
 
 /* Parameters of a table (the sum of its tensors' sizes). */
 double verb_param_count(const ParamTable *pt);
-/* FILE as the person meant it: a leading "~/" is $HOME. */
-void verb_path(const char *in, char *out, size_t cap);
+/* FILE as the command means it (sandbox_path): "~/" is $HOME; too long is an
+ * error, never a truncation; in a scene the sandbox resolves and checks it.
+ * write: the command writes there. what names the command in the refusal. */
+int verb_file(const VerbCtx *vc, const char *what, const char *in, int write, char *out, size_t cap, BlError *e);
 
 #endif

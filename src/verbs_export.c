@@ -1,6 +1,7 @@
 /* verbs_export.c — `export png|svg|csv CHART|SERIES` for reports and
  * `export torch DIR` for scale-out. Charts are built once (ui/chart_metrics.c)
  * and written by ui's writers; a series goes out as tidy CSV columns. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,17 +124,18 @@ int verb_export(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
                            noun == 3 ? "directory" : "chart or series name");
     const CmdArg *fa = cmd_arg(c, "force"), *file = cmd_arg(c, "file");
     int force = fa && !strcmp(fa->value, "on");
-    char path[1024];
+    char path[PATH_MAX], name[PATH_MAX];
     if (noun == 3) {
-        verb_path(w->text, path, sizeof path);
+        if (verb_file(vc, "export torch", w->text, 1, path, sizeof path, e)) return vc->err_col = w->col, -1;
         return export_torch_dir(vc, path, force, e);
     }
     ChartRun runs[16];
     int n = 0;
     ChartOpts o;
     if (verb_chart_args(vc, c, runs, 16, &n, &o, e)) return -1;
-    if (file) verb_path(file->value, path, sizeof path);
-    else default_path(runs, n, w->text, ext[noun], path, sizeof path);
+    if (!file) default_path(runs, n, w->text, ext[noun], name, sizeof name);
+    if (verb_file(vc, "export", file ? file->value : name, 1, path, sizeof path, e))
+        return vc->err_col = file ? file->vcol : w->col, -1;
     if (noun == 2 && !is_chart(w->text)) {
         if (export_series_csv(runs, n, w->text, path, force, e)) return -1;
         out_printf(vc->out, "export: wrote %s (series %s, tidy columns)\n", path, w->text);

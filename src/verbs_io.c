@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
 
 /* OpenBLAS has these; some cblas.h builds do not declare them. */
@@ -16,8 +17,16 @@ int verb_save(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     Run *r = ws_current(vc->ws);
     if (!r->has_model) return bl_fail(e, "nothing to save: no model yet (model new)");
     const CmdWord *w = verb_word(c, noun, 0);
-    char path[1024];
-    verb_path(w->text, path, sizeof path);
+    char path[PATH_MAX];
+    if (verb_file(vc, "save", w->text, 1, path, sizeof path, e)) return vc->err_col = w->col, -1;
+    struct stat sb0;
+    if (stat(path, &sb0) == 0) {
+        vc->err_col = w->col;
+        if (!S_ISREG(sb0.st_mode)) return bl_fail(e, "save %s: it exists and is not a file", path);
+        if (!verb_force(c) && !ckpt_is_checkpoint(path))
+            return bl_fail(e, "save %s: it exists and is not a blocklab checkpoint; force=on replaces it", path);
+        vc->err_col = 0;
+    }
     TrainState ts;
     memset(&ts, 0, sizeof ts);
     const Optimizer *opt = NULL;
@@ -54,8 +63,8 @@ int verb_load(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
 {
     Run *r = ws_current(vc->ws);
     const CmdWord *w = verb_word(c, noun, 0);
-    char path[1024];
-    verb_path(w->text, path, sizeof path);
+    char path[PATH_MAX];
+    if (verb_file(vc, "load", w->text, 0, path, sizeof path, e)) return vc->err_col = w->col, -1;
     Model m;
     Optimizer o;
     memset(&o, 0, sizeof o);
@@ -67,16 +76,18 @@ int verb_load(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     }
     int has_train = lo.has_train;
     if (lo.note[0]) out_printf(vc->out, "note: %s\n", lo.note);
-    /* From here on the load succeeds; data that cannot be reopened is a note. */
+    /* From here on the load succeeds. It opens no other file: a built-in source
+     * (a task, fortunes) comes back at once; a text file waits for the person
+     * to name it again, and its moments with it. */
     DataSource d;
-    int have_data = 0;
-    if (has_train) {
+    int have_data = 0, text = has_train && ts.data.kind == DATA_TEXT;
+    if (has_train && !text) {
         BlError sub;
         if (data_open(&d, &ts.data, &sub) == 0) {
             d.position = ts.data_position;
             have_data = 1;
         } else {
-            out_printf(vc->out, "note: the checkpoint's data cannot be opened (%s); choose data before training\n", sub.msg);
+            out_printf(vc->out, "note: the checkpoint's data cannot be set up (%s); choose data before training\n", sub.msg);
         }
     }
     run_set_model(r, &m);
@@ -88,18 +99,29 @@ int verb_load(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
         r->cfg.total = 0;
     }
     long step = 0;
-    if (o.m) {
+    if (o.m && have_data) {
         BlError sub;
-        Trainer *tr = have_data ? run_trainer(r, &sub) : NULL;
+        Trainer *tr = run_trainer(r, &sub);
         if (tr) {
             optim_free(&tr->opt);
             tr->opt = o;
             tr->step = step = ts.step;
         } else {
             optim_free(&o);
-            out_puts(vc->out, "note: the optimizer state was dropped: it needs the checkpoint's data\n");
+            out_printf(vc->out, "note: the optimizer state was dropped: %s\n", sub.msg);
         }
+    } else if (o.m && text) {
+        r->pending_opt = o;
+        r->pending_step = step = ts.step;
+        r->pending_data = ts.data;
+        r->pending_position = ts.data_position;
+        r->has_pending = 1;
+    } else if (o.m) {
+        optim_free(&o);
     }
+    if (text)
+        out_printf(vc->out, "note: this run trained on the text file %s; load opens no other file: `data text=%s` "
+                            "reattaches it%s\n", ts.data.path, ts.data.path, r->has_pending ? " and training continues from the checkpoint" : "");
     char n[32];
     out_printf(vc->out, "loaded %s into run %s: %d block%s, width %d, %s params, step %ld\n", path, r->name, r->model.arch->depth,
                r->model.arch->depth == 1 ? "" : "s", r->model.arch->width, out_count(n, sizeof n, verb_param_count(&r->model.params)), step);

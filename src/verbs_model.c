@@ -52,8 +52,7 @@ int verb_model(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     return verb_fit_data(vc, r, e);
 }
 
-/* "all", "3", "0..5" → lo, hi within the model's depth. */
-static int parse_range(const char *s, int depth, int *lo, int *hi, BlError *e)
+int verb_parse_range(const char *s, int depth, int *lo, int *hi, BlError *e)
 {
     if (!strcmp(s, "all")) {
         *lo = 0;
@@ -86,7 +85,7 @@ int verb_block(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     if (need_model(r, e)) return -1;
     const CmdWord *w = verb_word(c, noun, 0);
     int lo = 0, hi = 0;
-    if (parse_range(w->text, r->model.arch->depth, &lo, &hi, e)) {
+    if (verb_parse_range(w->text, r->model.arch->depth, &lo, &hi, e)) {
         vc->err_col = w->col;
         return -1;
     }
@@ -134,16 +133,22 @@ static void block_row(const ArchSpec *a, int l, char cell[][80])
     snprintf(cell[1], 80, "%s", b->preset);
     snprintf(cell[2], 80, "%s", b->layout == LAYOUT_PARALLEL ? "par" : "seq");
     snprintf(cell[3], 80, "%s", !b->norm ? "off" : b->normpos == NORMPOS_POST ? "post" : "pre");
-    if (b->attn == ATTN_OFF) {
-        snprintf(cell[4], 80, "off");
+    int smode = block_student_mode(b);
+    static const char *const sizes[] = {"xs", "s", "m", "l"};
+    if (b->attn == ATTN_OFF || smode == STUDENT_ALRR || smode == STUDENT_ELR) {
+        if (smode >= 0) snprintf(cell[4], 80, "mlp-%s %s", student_mode_names[smode], sizes[b->student]);
+        else snprintf(cell[4], 80, "off");
         snprintf(cell[6], 80, "-");
+    } else if (smode >= 0) {
+        snprintf(cell[4], 80, "mlp-%s %s%s", student_mode_names[smode], sizes[b->student], b->proj ? "" : " P=I");
+        gain_str(&b->alpha_sa, &b->beta_sa, cell[6], 80);
     } else {
         snprintf(cell[4], 80, "%s%s%s", b->shape == 1 ? "shaped" : b->shape == 2 ? "vskip" : "mha",
                  b->value == 0 ? " V=I" : b->value == 2 ? " V=I+dW" : "", b->proj ? "" : " P=I");
         gain_str(&b->alpha_sa, &b->beta_sa, cell[6], 80);
     }
-    if (!b->mlp) {
-        snprintf(cell[5], 80, "off");
+    if (!b->mlp || smode == STUDENT_ELR) {
+        snprintf(cell[5], 80, smode == STUDENT_ELR ? "(student)" : "off");
         snprintf(cell[7], 80, "-");
     } else {
         snprintf(cell[5], 80, "%gx %s", (double)b->mlp_ratio, b->act == ACT_RELU ? "relu" : "gelu");
@@ -287,6 +292,70 @@ static void param_row(OutTable *t, const char *comp, const Param *p)
     out_table_row(t, cells);
 }
 
+/* Spec C.2 R5: each student against what it replaces, per block and per
+ * sequence of ctx positions. Attention: 4Td² + 2T²d MACs (Q, K, V, O and the
+ * two T×T products), the replaced part only (ALR/ASLR keep W_O). A student:
+ * its two Linears, once per position in the causal form, as defined. */
+static void params_students(Out *o, const ArchSpec *a)
+{
+    int any = 0;
+    for (int l = 0; l < a->depth; l++) any |= block_student_mode(&a->blocks[l]) >= 0;
+    if (!any) return;
+    double T = a->ctx, d = a->width, bias = a->bias;
+    OutTable t;
+    out_table_init(&t, 7);
+    for (int k = 2; k < 7; k++) t.right[k] = 1;
+    const char *head[] = {"block", "student replaces", "params", "MACs/seq", "student params", "student MACs/seq", "x MACs"};
+    out_table_row(&t, head);
+    double tp[2] = {0, 0}, tm[2] = {0, 0};
+    for (int l = 0; l < a->depth; l++) {
+        const BlockSpec *b = &a->blocks[l];
+        StudentSpec s;
+        if (block_student_mode(b) < 0 || student_spec_of(a, b, &s, NULL)) continue;
+        double F = (int)(b->mlp_ratio * (float)a->width + 0.5f), norm = a->norm == NORM_NONE ? 0 : (bias ? 2 : 1) * d;
+        double p = 0, m = 0;
+        const char *what = "";
+        if (s.mode <= STUDENT_ASLR) {   /* Q, K, V and the attention itself */
+            p = 3 * d * d + (bias ? 3 * d : 0);
+            m = 3 * T * d * d + 2 * T * T * d;
+            what = s.mode == STUDENT_ALR ? "Q,K,V,softmax" : "Q,K,V,softmax per head";
+        } else {
+            p = 4 * d * d + (bias ? 4 * d : 0) + norm;
+            m = 4 * T * d * d + 2 * T * T * d;
+            what = "norm+attention+residual";
+            if (s.mode == STUDENT_ELR) {
+                p += b->mlp ? 2 * d * F + (bias ? F + d : 0) + norm : 0;
+                m += b->mlp ? 2 * T * d * F : 0;
+                what = "the whole block";
+            }
+        }
+        double sp = student_params(&s), sm = student_macs(&s);
+        char c[7][80];
+        snprintf(c[0], 80, "%d", l);
+        snprintf(c[1], 80, "%s", what);
+        out_count(c[2], 80, p);
+        out_count(c[3], 80, m);
+        out_count(c[4], 80, sp);
+        out_count(c[5], 80, sm);
+        snprintf(c[6], 80, "%.1fx", m > 0 ? sm / m : 0.0);
+        const char *cells[7] = {c[0], c[1], c[2], c[3], c[4], c[5], c[6]};
+        out_table_row(&t, cells);
+        tp[0] += p, tm[0] += m, tp[1] += sp, tm[1] += sm;
+    }
+    char c[5][80];
+    out_count(c[0], 80, tp[0]);
+    out_count(c[1], 80, tm[0]);
+    out_count(c[2], 80, tp[1]);
+    out_count(c[3], 80, tm[1]);
+    snprintf(c[4], 80, "%.1fx", tm[0] > 0 ? tm[1] / tm[0] : 0.0);
+    const char *cells[7] = {"total", "", c[0], c[1], c[2], c[3], c[4]};
+    out_table_row(&t, cells);
+    out_printf(o, "students vs what they replace (spec C.2 R5), one sequence of %d positions%s:\n", a->ctx,
+               a->causal ? " (causal: the student runs once per position)" : "");
+    out_table_print(o, &t, 2);
+    out_table_free(&t);
+}
+
 int verb_params(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
 {
     Run *r = ws_current(vc->ws);
@@ -361,6 +430,7 @@ int verb_params(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     out_table_print(vc->out, &t, 0);
     out_table_free(&t);
     params_compare_preln(vc->out, a, &pt);
+    params_students(vc->out, a);
     MemBudget b;
     BlError sub;
     if (budget_estimate(a, r->cfg.batch, 1, &b, &sub) == 0) {

@@ -18,8 +18,13 @@ static void data_line(Out *o, const DataSource *d)
     const DataSpec *s = &d->spec;
     char a[32], b[32];
     if (is_task(s->kind))
-        out_printf(o, "data: %s, %d symbols, length %d%s, vocab %d, seed %llu (an example reads like ", data_kind_name(s->kind),
-                   s->symbols, s->length, s->per_position ? " (per position)" : "", d->vocab, (unsigned long long)s->seed);
+    {
+        char len[32];
+        if (s->min_length > 0 && s->min_length < s->length) snprintf(len, sizeof len, "lengths %d..%d", s->min_length, s->length);
+        else snprintf(len, sizeof len, "length %d", s->length);
+        out_printf(o, "data: %s, %d symbols, %s%s, vocab %d, seed %llu (an example reads like ", data_kind_name(s->kind),
+                   s->symbols, len, s->per_position ? " (per position)" : "", d->vocab, (unsigned long long)s->seed);
+    }
     else
         out_printf(o, "data: %s%s, %s characters (%s for validation), vocab %d, seed %llu\n",
                    s->kind == DATA_TEXT ? "text " : "fortunes", s->kind == DATA_TEXT ? s->path : "",
@@ -32,7 +37,8 @@ static void data_line(Out *o, const DataSource *d)
         float *mask = xmalloc((size_t)T * sizeof *mask);
         data_batch((DataSource *)d, 1, 0, 1, T, tok, tgt, mask);
         char ex[2048] = "";
-        int n = s->length;
+        int n = 0;   /* this example's length (variable with minlen) */
+        while (n < s->length && tok[n] != d->pad && tok[n] != d->sep) n++;
         for (int i = 0; i < n; i++) data_decode(d, tok[i], ex, sizeof ex);
         if (!s->per_position) data_decode(d, d->sep, ex, sizeof ex);
         else strncat(ex, " -> ", sizeof ex - strlen(ex) - 1);
@@ -109,7 +115,7 @@ int verb_data(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     }
     if (text) {
         s.kind = DATA_TEXT;
-        verb_path(text->value, s.path, sizeof s.path);
+        if (verb_file(vc, "data text=", text->value, 0, s.path, sizeof s.path, e)) return vc->err_col = text->vcol, -1;
     }
     if (task) {
         data_kind_parse(task->value, &s.kind);
@@ -122,13 +128,15 @@ int verb_data(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
         int ch;
         verb_key_parse(k, g->value, &v, &ch, e);
         vc->err_col = g->col;
-        if ((!strcmp(g->key, "symbols") || !strcmp(g->key, "length")) && !is_task(s.kind))
+        if ((!strcmp(g->key, "symbols") || !strcmp(g->key, "length") || !strcmp(g->key, "minlen")) && !is_task(s.kind))
             return bl_fail(e, "%s= is for tasks (copy, reverse, sort); this data is %s", g->key, data_kind_name(s.kind));
         if (!strcmp(g->key, "val") && is_task(s.kind))
             return bl_fail(e, "val= is for text; tasks always hold out the inputs whose hash is 0 mod 10");
         if (!strcmp(g->key, "symbols")) s.symbols = (int)v;
         else if (!strcmp(g->key, "length")) s.length = (int)v;
+        else if (!strcmp(g->key, "minlen")) s.min_length = (int)v;
         else if (!strcmp(g->key, "val")) s.val_frac = v;
+        else if (!strcmp(g->key, "max_mb")) s.max_mb = (int)v;
         else if (!strcmp(g->key, "seed")) s.seed = strtoull(g->value, NULL, 10);
     }
     vc->err_col = 0;
@@ -137,6 +145,17 @@ int verb_data(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     if (data_open(&d, &s, e)) {
         if (text) vc->err_col = text->vcol;
         return -1;
+    }
+    if (r->has_pending) {
+        /* A loaded checkpoint waiting for its text: the same file, seed and split resume its stream. */
+        const DataSpec *p = &r->pending_data;
+        if (s.kind == p->kind && !strcmp(s.path, p->path) && s.seed == p->seed && s.val_frac == p->val_frac) {
+            d.position = r->pending_position;
+            out_printf(vc->out, "data: the checkpoint's stream resumes at batch %llu\n", (unsigned long long)d.position);
+        } else {
+            run_drop_pending(r);
+            out_puts(vc->out, "note: not the checkpoint's data: its optimizer moments are dropped\n");
+        }
     }
     run_set_data(r, &d);
     data_line(vc->out, &r->data);

@@ -158,7 +158,9 @@ static void run_next(Worker *w, WorkerScript *s)
 
     pthread_mutex_lock(&w->ws_mu);
     ReportCtx rc = {w->log, s->source};
+    w->vc.sandbox = s->sandbox;
     int failed = exec_one(&w->vc, c, report_to_log, &rc) != 0;
+    w->vc.sandbox = NULL;
     int stopped = w->vc.interrupted || w->stop;
     /* A command may have rebuilt a training run's model or changed its data. */
     for (int i = 0; i < w->njobs; i++) {
@@ -397,9 +399,10 @@ void worker_submit(Worker *w, const char *line)
     enqueue(w, s, &w->typed, &w->typed_last);
 }
 
-int worker_play(Worker *w, const char *source, const char *text)
+int worker_play(Worker *w, const char *source, const char *text, const struct Sandbox *sandbox)
 {
     WorkerScript *s = xcalloc(1, sizeof *s);
+    s->sandbox = sandbox;
     const char *base = strrchr(source, '/');
     snprintf(s->source, sizeof s->source, "%s", base ? base + 1 : source);
     ReportCtx rc = {w->log, source};

@@ -25,6 +25,7 @@
 
 /* A list of checked commands run one at a time: a typed line or a scene. */
 typedef struct WorkerScript {
+    const struct Sandbox *sandbox;   /* what a scene may touch; NULL for typed lines */
     CmdList list;
     int     next;           /* index of the next command */
     char    source[128];    /* "tour.bl" for errors "tour.bl:3:1: ..."; "" for a typed line */
@@ -69,7 +70,7 @@ void worker_stop(Worker *w);
 void worker_submit(Worker *w, const char *line);
 /* Parses and checks a scene now (errors to the log as SOURCE:LINE:COL, and
  * nothing runs) and queues it to play alongside typed lines. */
-int  worker_play(Worker *w, const char *source, const char *text);
+int  worker_play(Worker *w, const char *source, const char *text, const struct Sandbox *sandbox);
 void worker_control(Worker *w, TuiControl what);
 void worker_snapshot(Worker *w, TuiSnapshot *s);
 char *worker_arch(Worker *w);   /* malloc'd copy */

@@ -56,8 +56,15 @@ Prober *run_prober(Run *r, BlError *e)
     return &r->prober;
 }
 
+void run_drop_pending(Run *r)
+{
+    if (r->has_pending) optim_free(&r->pending_opt);
+    r->has_pending = 0;
+}
+
 static void run_free(Run *r)
 {
+    run_drop_pending(r);
     run_drop_trainer(r);
     run_drop_prober(r);
     metrics_free(&r->metrics);
@@ -123,6 +130,7 @@ void run_drop_trainer(Run *r)
 
 void run_set_model(Run *r, Model *m)
 {
+    run_drop_pending(r);
     run_drop_trainer(r);
     run_reset_metrics(r);
     if (r->has_model) model_free(&r->model);
@@ -160,6 +168,13 @@ Trainer *run_trainer(Run *r, BlError *e)
         memset(&r->tr.opt, 0, sizeof r->tr.opt);
         fresh.step = r->tr.step;
         trainer_free(&r->tr);
+    } else if (r->has_pending) {
+        /* The checkpoint's moments, now that its data is back. */
+        optim_free(&fresh.opt);
+        fresh.opt = r->pending_opt;
+        fresh.opt.spec = r->cfg.opt;
+        fresh.step = r->pending_step;
+        r->has_pending = 0;
     }
     r->tr = fresh;
     r->has_trainer = 1;

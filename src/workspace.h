@@ -47,6 +47,13 @@ typedef struct Run {
     int        probe_every;     /* 0: none */
     long       probed_at;       /* step of the last forward probes (-1: none), so none runs twice */
     Health     health;          /* loss / grad-norm spike detector */
+    /* A loaded checkpoint whose text data is not open yet (load opens no other
+     * file): its moments and stream wait for `data text=` of the same file. */
+    Optimizer  pending_opt;
+    long       pending_step;
+    DataSpec   pending_data;
+    uint64_t   pending_position;
+    int        has_pending;
     /* Last figures, for `run list`. */
     float      loss, val, exact;
     int        has_loss, has_val;
@@ -69,6 +76,8 @@ Run *ws_add(Workspace *ws, const char *name, const Run *from, BlError *e);
 /* Replaces the run's model with *m (moved: *m is zeroed). Drops the trainer:
  * a new model starts at step 0 with fresh optimizer moments. */
 void run_set_model(Run *r, Model *m);
+/* Forgets a checkpoint's waiting moments (safe when there are none). */
+void run_drop_pending(Run *r);
 /* Replaces the run's data with *d (moved). Keeps the trainer (it borrows &r->data). */
 void run_set_data(Run *r, DataSource *d);
 void run_drop_trainer(Run *r);

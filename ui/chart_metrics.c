@@ -365,6 +365,141 @@ static Chart *ratio_chart(const ChartDef *d, const ChartRun *runs, int n, const 
 
 /* ---- the table ---------------------------------------------------------------------- */
 
+/* ---- attention replaced by students (src/verbs_distill.c records these) ------- */
+
+/* Student MSE per epoch: one line per run and distilled block (the series holds
+ * a by-block vector per record, NaN off the block that epoch trained). */
+static Chart *distill_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
+{
+    char title[160];
+    title_for(runs, n, d->what, title, sizeof title);
+    Chart *c = chart_line_new(title);
+    chart_set_axis_labels(c, "epoch (0 = untrained student)", d->ylabel);
+    chart_set_log_y(c, want_log(o, !!(d->flags & CHART_DEF_LOG_Y)));
+    int lines = 0;
+    for (int r = 0; r < n; r++) {
+        Snap s;
+        if (!snap(runs[r].metrics, d->series, &s)) continue;
+        double *x = xmalloc(sizeof(double) * (size_t)s.n), *y = xmalloc(sizeof(double) * (size_t)s.n);
+        for (int l = 0; l < s.len; l++) {
+            int k = 0;
+            for (int i = 0; i < s.n; i++) {
+                float v = s.values[(size_t)i * s.len + l];
+                if (isnan(v)) continue;
+                x[k] = (double)s.steps[i];
+                y[k++] = v;
+            }
+            if (!k) continue;
+            char label[96];
+            if (n > 1) snprintf(label, sizeof label, "%s block %d", runs[r].name, l);
+            else snprintf(label, sizeof label, "block %d", l);
+            chart_add_series(c, label, n > 1 ? runs[r].color + 2 * l : l, x, y, k);
+            lines++;
+        }
+        free(x);
+        free(y);
+        snap_free(&s);
+    }
+    if (!lines) {
+        chart_free(c);
+        return missing(e, d->series, d->how);
+    }
+    return c;
+}
+
+/* A vertical marker: a two-point line at x spanning 0..1 (exact match). */
+static void vertical_mark(Chart *c, double x, const char *label, int color)
+{
+    double xs[2] = {x, x}, ys[2] = {0, 1};
+    chart_add_series(c, label, color, xs, ys, 2);
+}
+
+/* Exact match by task length, latest `eval` of each run, with the longest
+ * length a hybrid was distilled at and the longest that fits ctx marked. */
+static Chart *length_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
+{
+    char title[160];
+    title_for(runs, n, d->what, title, sizeof title);
+    Chart *c = chart_line_new(title);
+    chart_set_axis_labels(c, "task length n", d->ylabel);
+    chart_set_y_range(c, 0, 1);
+    int any = 0;
+    double distilled = 0, fits = 0;
+    for (int r = 0; r < n; r++) {
+        Snap s, m;
+        if (!snap(runs[r].metrics, d->series, &s)) continue;
+        double *x = xmalloc(sizeof(double) * (size_t)s.len), *y = xmalloc(sizeof(double) * (size_t)s.len);
+        const float *v = s.values + (size_t)(s.n - 1) * s.len;
+        for (int i = 0; i < s.len; i++) {
+            x[i] = s.labels ? atof(s.labels[i]) : i;
+            y[i] = v[i];
+        }
+        chart_add_series(c, runs[r].name, runs[r].color, x, y, s.len);
+        if (snap(runs[r].metrics, d->series2, &m)) {
+            const float *mk = m.values + (size_t)(m.n - 1) * m.len;
+            if (mk[0] > distilled) distilled = mk[0];
+            if (mk[1] > fits) fits = mk[1];
+            snap_free(&m);
+        }
+        free(x);
+        free(y);
+        snap_free(&s);
+        any = 1;
+    }
+    if (!any) {
+        chart_free(c);
+        return missing(e, d->series, d->how);
+    }
+    char label[64];
+    if (distilled > 0) {
+        snprintf(label, sizeof label, "longest distilled (n=%g)", distilled);
+        vertical_mark(c, distilled, label, 7);
+    }
+    if (fits > 0) {
+        snprintf(label, sizeof label, "fixed length: ctx holds n<=%g", fits);
+        vertical_mark(c, fits, label, 8);
+    }
+    chart_set_subtitle(c, "held-out exact match; beyond the distilled length a student's positions saw only padding");
+    return c;
+}
+
+/* Teacher vs hybrids: held-out exact match as bars, the teacher first (from
+ * the first run that recorded distill.eval), then each hybrid run. */
+static Chart *hybrid_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
+{
+    double *y = xmalloc(sizeof(double) * (size_t)(n + 1));
+    char **labels = xmalloc(sizeof(char *) * (size_t)(n + 1));
+    int k = 0;
+    for (int r = 0; r < n; r++) {
+        Snap s;
+        if (!snap(runs[r].metrics, d->series, &s)) continue;
+        const float *v = s.values + (size_t)(s.n - 1) * s.len;
+        char buf[96];
+        if (k == 0) {
+            labels[k] = xstrdup("teacher");
+            y[k++] = v[0];
+        }
+        snprintf(buf, sizeof buf, "%s (%ld block%s)", runs[r].name, s.steps[s.n - 1], s.steps[s.n - 1] == 1 ? "" : "s");
+        labels[k] = xstrdup(buf);
+        y[k++] = v[1];
+        snap_free(&s);
+    }
+    Chart *c = NULL;
+    if (!k) missing(e, d->series, d->how);
+    else {
+        char title[160];
+        title_for(runs, n, d->what, title, sizeof title);
+        c = chart_bar_new(title, k, (const char *const *)labels);
+        chart_add_bars(c, "held-out exact match", 0, y);
+        chart_set_axis_labels(c, "model", d->ylabel);
+        chart_set_y_range(c, 0, 1);
+    }
+    for (int i = 0; i < k; i++) free(labels[i]);
+    free(labels);
+    free(y);
+    return c;
+}
+
 #define HOW_TRAIN "train first (`train steps=N`)"
 #define HOW_RANK "run `probe rank` (or `probe rank every=N` while training)"
 
@@ -409,6 +544,18 @@ const ChartDef chart_defs[] = {
     {.name = "scalars", .help = "every trainable scalar gain over steps", .build = chart_build_columns,
      .series = "scalars", .what = "scalar gains",
      .how = "run `probe scalars every=N` (the model needs trainable gains, e.g. preset=sas)"},
+    {.name = "distill.mse", .help = "student masked MSE per epoch, a line per distilled block (and run); log-y",
+     .build = distill_chart, .series = "distill.mse", .what = "student MSE while distilling", .ylabel = "masked MSE",
+     .how = "run `distill from=RUN` in this run", .flags = CHART_DEF_LOG_Y},
+    {.name = "distill.val", .help = "student MSE on held-out captured pairs per epoch; log-y",
+     .build = distill_chart, .series = "distill.val", .what = "student held-out MSE", .ylabel = "masked MSE",
+     .how = "run `distill from=RUN` in this run", .flags = CHART_DEF_LOG_Y},
+    {.name = "hybrid", .help = "held-out exact match of the teacher and each hybrid run (runs=B,C,...)",
+     .build = hybrid_chart, .series = "distill.eval", .what = "teacher vs hybrids", .ylabel = "exact match",
+     .how = "run `distill from=RUN` in this run"},
+    {.name = "eval.length", .help = "exact match by task length, distilled and fixed lengths marked (runs=A,B)",
+     .build = length_chart, .series = "eval.length", .series2 = "eval.marks", .what = "accuracy by length",
+     .ylabel = "exact match", .how = "run `eval length=LO..HI`"},
     {NULL},
 };
 

@@ -1,7 +1,7 @@
 /* data_dump.c — the C side of the data parity test: writes data_batch results
  * to a safetensors file so tools/torch/blocklab_data.py can be compared with them.
  * Usage: data_dump OUT.st key=value... SPLIT:INDEX...
- *   keys: kind symbols length per_position seed path val B T (defaults as data_spec_default, B 4, T 16)
+ *   keys: kind symbols length min_length per_position seed path val B T (defaults as data_spec_default, B 4, T 16)
  *   for each SPLIT:INDEX, tensors "<split>.<index>.tokens|targets|mask" (B, T), ids as floats;
  *   text data also gets "ids" (the corpus) and metadata "val_start", "vocab".
  * Or: data_dump OUT.st rng SEED N COUNT — COUNT draws of rng_below(N) from
@@ -24,6 +24,7 @@ static int set_key(DataSpec *s, int *B, int *T, const char *arg)
     if (n == 7 && !strncmp(arg, "symbols", n)) s->symbols = atoi(v);
     else if (n == 6 && !strncmp(arg, "length", n)) s->length = atoi(v);
     else if (n == 12 && !strncmp(arg, "per_position", n)) s->per_position = atoi(v);
+    else if (n == 10 && !strncmp(arg, "min_length", n)) s->min_length = atoi(v);
     else if (n == 4 && !strncmp(arg, "seed", n)) s->seed = strtoull(v, NULL, 10);
     else if (n == 4 && !strncmp(arg, "path", n)) snprintf(s->path, sizeof s->path, "%s", v);
     else if (n == 3 && !strncmp(arg, "val", n)) s->val_frac = atof(v);

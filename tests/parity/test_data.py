@@ -113,6 +113,9 @@ def main():
     run_case("reverse, T = 2n+1 and more", ["kind=reverse", "length=6", "T=20", "seed=12345678901"])
     run_case("copy, 2 symbols length 1 (retries run out)", ["kind=copy", "symbols=2", "length=1", "T=2"])
     run_case("sort, 3 symbols length 2", ["kind=sort", "symbols=3", "length=2", "T=4", "B=16", "seed=5"])
+    run_case("reverse, variable lengths 3..9", ["kind=reverse", "length=9", "min_length=3", "T=20", "B=16", "seed=9"])
+    run_case("sort encoder, variable lengths 1..6", ["kind=sort", "per_position=1", "length=6", "min_length=1", "T=8", "B=16"])
+    run_case("copy, variable lengths cut by T", ["kind=copy", "length=8", "min_length=4", "T=12", "B=8", "seed=4"])
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "corpus.txt")
         with open(path, "w", encoding="utf-8") as f:

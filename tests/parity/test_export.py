@@ -77,7 +77,7 @@ def test_files(tmp):
     r = dump("export", d, TASK_ARCH)
     if not check(r.returncode == 0, f"export failed: {r.stdout.strip()} {r.stderr.strip()}"):
         return
-    for name in ("blocklab_model.py", "blocklab_data.py", "train_ddp.py"):
+    for name in ("blocklab_model.py", "blocklab_student.py", "blocklab_data.py", "train_ddp.py"):
         with open(os.path.join(d, name), "rb") as f, open(os.path.join(ROOT, "tools", "torch", name), "rb") as g:
             check(f.read() == g.read(), f"exported {name} differs from tools/torch/{name}")
     with open(os.path.join(d, "README.md"), encoding="utf-8") as f:
@@ -102,7 +102,7 @@ def test_files(tmp):
 
 def test_logits(tmp):
     worst = 0.0
-    for i, (label, arch) in enumerate(CONFIGS):
+    for i, (label, arch, *_) in enumerate(CONFIGS):
         d, ref_path = os.path.join(tmp, f"logits{i}"), os.path.join(tmp, f"logits{i}.st")
         r = dump("logits", d, ref_path, arch)
         if not check(r.returncode == 0, f"{label}: export_dump logits failed: {r.stderr.strip()}"):

@@ -39,4 +39,8 @@ a=$("$BLOCKLAB" -c "$TINY; $TASK; train steps=3 opt=sgd; save s.safetensors; tra
 b=$("$BLOCKLAB" -c "load s.safetensors; train steps=2 opt=adamw log_every=1" | awk '/^step/ {print $2, $4, $6}')
 same "a switch equals a fresh optimizer on the same weights" "$a" "$b"
 
+# Checkpoints hold training states to train's ranges; the edges themselves load.
+bl -c "$TINY; $TASK; train steps=1 eps=1e-12 beta2=0.99999 beta1=0.9999 lr=1e-9 wd=10 min_lr_frac=1; save edge.safetensors; load edge.safetensors"
+expect "settings at the edges of their ranges save and load" 0 "loaded edge.safetensors"
+
 summary

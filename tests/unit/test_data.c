@@ -490,7 +490,7 @@ static void test_text_errors(void)
     expect_text_error(write_str("latin1.txt", "caf\xe9 au lait"), 0.1, "not UTF-8", "offset 3");
     expect_text_error(write_file("overlong.txt", "ab\xc0\xafzz", 6), 0.1, "not UTF-8", NULL);
     expect_text_error(write_str("short.txt", "abcd"), 0.1, "too short", NULL);
-    expect_text_error(tmp_root, 0.1, "cannot read", NULL);
+    expect_text_error(tmp_root, 0.1, "is a directory: expected a regular file", NULL);
     const char *ok = write_str("ok.txt", "abcabcabcabc");
     expect_text_error(ok, 0.0, "expected 0 < val < 1", NULL);
     expect_text_error(ok, 1.0, "expected 0 < val < 1", NULL);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "budget.h"
+#include "metrics.h"
 #include "checkpoint.h"
 #include "safetensors.h"
 #include "train.h"
@@ -292,6 +293,60 @@ static void test_missing_state_is_reported(void)
     CHECK(load(bad, &lo, &e) != 0 && strstr(e.msg, bad), "a corrupt state is an error: %s", e.msg);
 }
 
+/* A long arch text (4096 blocks toggled one by one: ~100 kB) is saved whole,
+ * not cut at 64 kB into a different model. */
+static void test_long_arch_text_saves_whole(void)
+{
+    ArchSpec *a = calloc(1, sizeof *a);
+    arch_of(a, "model new depth=4096 width=2 heads=1 ctx=1 vocab=2 mlp_ratio=0.5");
+    BlError e;
+    char v[32];
+    for (int l = 0; l < 4096; l++) {
+        snprintf(v, sizeof v, "%d", l + 1);
+        arch_set_block(a, l, l, "init.div", v, 0, &e);
+    }
+    Model m;
+    if (model_build(&m, a, &e)) { CHECK(0, "build: %s", e.msg); arch_free(a); free(a); return; }
+    const char *path = path_in("long-arch.safetensors");
+    CHECK(ckpt_save(path, &m, NULL, NULL, &e) == 0, "save: %s", e.msg);
+    Model back;
+    CkptLoad lo = {0};
+    int rc = ckpt_load(path, &back, NULL, NULL, &lo, &e);
+    CHECK(rc == 0, "load: %s", e.msg);
+    if (!rc) {
+        CHECK(back.arch->depth == 4096 && back.arch->blocks[4095].init_div == 4096.0f, "every block came back");
+        model_free(&back);
+    }
+    model_free(&m);
+    arch_free(a);
+    free(a);
+}
+
+/* Finding 10: `probe all every=1` grew memory ~300 B a step without end. A
+ * series is bounded; the newest half stays whole and the first record stays. */
+static void test_metrics_are_bounded(void)
+{
+    Metrics m;
+    metrics_init(&m);
+    Series *loss = metrics_series(&m, "loss", 1, 1, NULL), *rank = metrics_series(&m, "rank.cos", 1, 4096, "layer");
+    float v[4096] = {0};
+    long steps = 1000000;
+    for (long t = 1; t <= steps; t++) {
+        v[0] = (float)t;
+        series_append(loss, t, v);
+        if (t % 50 == 0) series_append(rank, t, v);
+    }
+    CHECK(loss->n <= 4096 && loss->cap <= 4096, "a million steps keep %d records (cap %d)", loss->n, loss->cap);
+    CHECK((double)rank->n * rank->len * sizeof(float) <= SERIES_MAX_BYTES, "wide records stay under the byte bound (%d)", rank->n);
+    CHECK(loss->steps[0] == 1 && loss->steps[loss->n - 1] == steps, "the chart spans the whole run: %ld..%ld", loss->steps[0],
+          loss->steps[loss->n - 1]);
+    int ok = 1, recent = series_limit(loss) / 2;
+    for (int i = 1; i < loss->n; i++) ok &= loss->steps[i] > loss->steps[i - 1] && loss->values[i] == (float)loss->steps[i];
+    for (int i = loss->n - recent; i < loss->n; i++) ok &= loss->steps[i] == loss->steps[i - 1] + 1;
+    CHECK(ok, "steps increase, values stay with their steps, the newest %d records are every step", recent);
+    metrics_free(&m);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "%s/blocklab-untrusted.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -301,6 +356,8 @@ int main(void)
     RUN(test_huge_arch_is_refused_before_allocating);
     RUN(test_training_state_ranges);
     RUN(test_missing_state_is_reported);
+    RUN(test_metrics_are_bounded);
+    RUN(test_long_arch_text_saves_whole);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd)) return 1;

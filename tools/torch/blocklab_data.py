@@ -137,6 +137,7 @@ class DataStream:
             self.symbols = int(spec["symbols"])
             self.length = int(spec["length"])
             self.per_position = bool(int(spec["per_position"]))
+            self.min_length = int(spec.get("min_length", 0))
             if not (2 <= self.symbols <= 64 and 1 <= self.length <= 512):
                 raise ValueError(f"task symbols={self.symbols} length={self.length}: expected 2..64 and 1..512")
             self.sep, self.pad = self.symbols, self.symbols + 1
@@ -184,6 +185,8 @@ class DataStream:
         return self._text_rows(split, rng, len(rows), T)
 
     def _task_rows(self, split, rng, R, T):
+        if 0 < self.min_length < self.length:
+            return self._task_rows_variable(split, rng, R, T)
         n = self.length
         x = np.zeros((R, n), dtype=np.int64)
         want = split != 0
@@ -214,6 +217,42 @@ class DataStream:
         k = min(T, L - 1)  # the last symbol has no target
         tgt[:, :k] = seq[:, 1 : k + 1]
         mask[:, :k] = (np.arange(1, k + 1) > n).astype(np.float32)
+        return tok, tgt, mask
+
+    def _task_rows_variable(self, split, rng, R, T):
+        """min_length > 0: each row first draws its n in min_length..length (data.c task_draw)."""
+        rows = np.arange(R)
+        n = self.min_length + rng.below(rows, self.length - self.min_length + 1).astype(np.int64)
+        x = np.zeros((R, self.length), dtype=np.int64)
+        want = split != 0
+        active = rows
+        for _ in range(SPLIT_RETRIES):
+            for i in range(self.length):
+                draw = active[n[active] > i]
+                if draw.size:
+                    x[draw, i] = rng.below(draw, self.symbols).astype(np.int64)
+            h = np.full(active.size, SPLIT_SALT, dtype=np.uint64)
+            for i in range(self.length):
+                h = np.where(n[active] > i, mix64(h ^ x[active, i].astype(np.uint64)), h)
+            active = active[(h % U64(VAL_BUCKETS) == 0) != want]
+            if active.size == 0:
+                break
+        tok = np.full((R, T), self.pad, dtype=np.int64)
+        tgt = np.full((R, T), self.pad, dtype=np.int64)
+        mask = np.zeros((R, T), dtype=np.float32)
+        for r in range(R):
+            k, xr = int(n[r]), x[r, : int(n[r])]
+            yr = xr.copy() if self.kind == "copy" else xr[::-1].copy() if self.kind == "reverse" else np.sort(xr)
+            if self.per_position:
+                m = min(T, k)
+                tok[r, :m], tgt[r, :m], mask[r, :m] = xr[:m], yr[:m], 1.0
+                continue
+            seq = np.concatenate([xr, [self.sep], yr])
+            m = min(T, 2 * k + 1)
+            tok[r, :m] = seq[:m]
+            m = min(T, 2 * k)
+            tgt[r, :m] = seq[1 : m + 1]
+            mask[r, :m] = (np.arange(1, m + 1) > k).astype(np.float32)
         return tok, tgt, mask
 
     def _text_rows(self, split, rng, R, T):

@@ -19,6 +19,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from blocklab_student import SIZE_K, Student
+
 
 def read_safetensors(path):
     """Returns ({name: float32 ndarray}, {metadata key: str})."""
@@ -158,18 +160,60 @@ class MLP(nn.Module):
         return F.linear(u, self.w_out, self.b_out)
 
 
+class OutProj(nn.Module):
+    """W_O (and b_O) kept behind an ALR/ASLR student: blocklab's "attn.w_o"."""
+
+    def __init__(self, a, b):
+        super().__init__()
+        C = a["width"]
+        self.w_o = nn.Parameter(torch.zeros(C, C)) if b["proj"] == "learned" else None
+        self.b_o = nn.Parameter(torch.zeros(C)) if (b["proj"] == "learned" and a["bias"]) else None
+
+    def forward(self, y):
+        return F.linear(y, self.w_o, self.b_o) if self.w_o is not None else y
+
+
+class StudentAttention(nn.Module):
+    """attn=mlp-alr|mlp-aslr: the student computes the heads' outputs; W_O kept."""
+
+    def __init__(self, student, proj):
+        super().__init__()
+        object.__setattr__(self, "student", student)  # registered on the block (blocks.L.student.*)
+        object.__setattr__(self, "proj", proj)         # registered on the block (blocks.L.attn.*)
+
+    def forward(self, h):
+        return self.proj(self.student(h))
+
+
 class Block(nn.Module):
     def __init__(self, a, b):
         super().__init__()
         self.spec = b
         has_norm = b["norm"] != "off" and a["norm"] != "none"
+        self.smode = b["attn"][4:] if b["attn"].startswith("mlp-") else None
+        if self.smode is not None:  # a student in place of attention (core/student.h)
+            hidden = max(1, a["ctx"] * a["width"] // SIZE_K[b.get("student", "l")])
+            self.student = Student(self.smode, a["causal"], a["ctx"], a["width"], a["heads"], hidden)
+            if self.smode in ("alr", "aslr"):
+                b = dict(b, attn="mha")  # the rest of the block is an attention block
+            elif self.smode == "alrr":
+                b = dict(b, attn="off")
+            else:  # elr: nothing else in the block
+                self.ln1 = self.ln2 = self.attn = self.mlp = None
+                return
         mk = lambda: Norm(a["norm"], a["width"], a["bias"], a["norm_eps"])
         self.parallel = b["layout"] == "parallel"
         self.post = b["norm"] == "post"
         self.normed = b["norm"] != "off"
         self.ln1 = mk() if has_norm and (self.parallel or b["attn"] == "mha") else None
         self.ln2 = mk() if has_norm and not self.parallel and b["mlp"] else None
-        self.attn = Attention(a, b) if b["attn"] == "mha" else None
+        if self.smode in ("alr", "aslr"):
+            self.attn = OutProj(a, b)
+            attn_fn = StudentAttention(self.student, self.attn)
+        else:
+            self.attn = Attention(a, b) if b["attn"] == "mha" else None
+            attn_fn = self.attn
+        object.__setattr__(self, "attn_fn", attn_fn)  # a view: its tensors are registered above
         self.mlp = MLP(a, b) if b["mlp"] else None
         if self.attn is not None:
             self.alpha_sa, self.beta_sa = Gain(b["alpha_sa"]), Gain(b["beta_sa"])
@@ -183,10 +227,12 @@ class Block(nn.Module):
         return ln(x) if ln is not None else x
 
     def forward(self, x):
+        if self.smode == "elr":
+            return self.student(x)
         if self.parallel:
             h = self._norm(self.ln1, x) if self.normed else x
             if self.attn is not None:
-                y = self.alpha_sa() * x + self.beta_sa() * self.attn(h)
+                y = self.alpha_sa() * x + self.beta_sa() * self.attn_fn(h)
                 if self.mlp is not None:
                     y = y + self.beta_ff() * self.mlp(h)
             else:
@@ -194,13 +240,15 @@ class Block(nn.Module):
             return y
         if self.post and self.normed:
             if self.attn is not None:
-                x = self._norm(self.ln1, self.alpha_sa() * x + self.beta_sa() * self.attn(x))
+                x = self._norm(self.ln1, self.alpha_sa() * x + self.beta_sa() * self.attn_fn(x))
             if self.mlp is not None:
                 x = self._norm(self.ln2, self.alpha_ff() * x + self.beta_ff() * self.mlp(x))
             return x
-        if self.attn is not None:
+        if self.smode == "alrr":  # norm + attention + residual
+            x = self.student(x)
+        elif self.attn is not None:
             h = self._norm(self.ln1, x) if self.normed else x
-            x = self.alpha_sa() * x + self.beta_sa() * self.attn(h)
+            x = self.alpha_sa() * x + self.beta_sa() * self.attn_fn(h)
         if self.mlp is not None:
             h = self._norm(self.ln2, x) if self.normed else x
             x = self.alpha_ff() * x + self.beta_ff() * self.mlp(h)
