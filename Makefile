@@ -53,7 +53,7 @@ UI_OBJ   = $(UI_SRC:%.c=$(BUILD)/%.o)
 APP_OBJ  = $(APP_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-BENCH_BIN = $(BUILD)/bench/bench_train $(BUILD)/bench/bench_depth
+BENCH_BIN = $(BUILD)/bench/bench_train $(BUILD)/bench/bench_depth $(BUILD)/bench/bench_chart
 FUZZ_BIN  = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 PARITY_BIN = $(BUILD)/tests/parity_dump $(BUILD)/tests/data_dump $(BUILD)/tests/export_dump $(BUILD)/tests/student_dump
 
@@ -97,6 +97,10 @@ $(PARITY_BIN): $(BUILD)/tests/%: tests/parity/%.c $(BUILD)/libblcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(LDSAN) -o $@ $< $(BUILD)/libblcore.a $(LIBS_CORE)
 
+# The chart of the scaling table goes through ui/ (the chart model and its PNG writer).
+$(BUILD)/bench/bench_chart: bench/bench_chart.c $(BUILD)/libblui.a $(BUILD)/libblcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(CFLAGS_UI) $(LDSAN) -o $@ $< $(BUILD)/libblui.a $(BUILD)/libblcore.a $(LIBS_ALL)
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libblcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) $(LDSAN) -o $@ $< $(BUILD)/libblcore.a $(LIBS_CORE)

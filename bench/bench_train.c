@@ -3,16 +3,29 @@
  * figures (median ms/step, tokens/s, MFU) in a fixed format that bench/run.sh
  * sets beside the PyTorch reference's.
  * Usage: bench_train CONFIG [steps] [preset]   CONFIG = S | M | gemm
+ *        bench_train scale PRESET CTX WIDTH DEPTH BATCH STEPS
+ * S and M also print a line "ops" (ms per step by op family, from a Prof on
+ * the tape, core/prof.h) and "probe" (ms of probe rank and probe grads on a
+ * batch of 4); "scale" prints one row of the cost table (ms/step, peak RSS,
+ * and the engine's own bytes: parameters, grads, AdamW state, arena peak).
  * preset mom, mom-diag, mom-k2: a Mixture-of-Modules whose 4+4 pool has the
  * parameters of the config's blocks (H = depth steps; diag: every module on
- * every token along the vanilla path; k2: top-2). */
+ * every token along the vanilla path; k2: top-2).
+ * BENCH_CLOCK=cpu times with this thread's CPU time instead of wall time:
+ * with OPENBLAS_NUM_THREADS=1 that is all the work, and a machine loaded by
+ * other jobs does not inflate it (wall time there is mostly waiting). */
+#include <sys/resource.h>
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mom_stack.h"
+#include "probe.h"
 #include "train.h"
+
+static int clock_cpu;   /* BENCH_CLOCK=cpu */
+static double now(void) { return prof_clock(clock_cpu); }
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -29,19 +42,116 @@ static double sgemm_gflops(int M, int N, int K)
     for (int i = 0; i < K * N; i++) b[i] = (float)(i % 5) * 0.1f;
     double best = 0;
     for (int r = 0; r < 12; r++) {
-        double t0 = bl_now();
+        double t0 = now();
         int reps = 20;
         for (int k = 0; k < reps; k++)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, a, K, b, K, 0.0f, c, N);
-        double g = 2.0 * M * N * K * reps / (bl_now() - t0) / 1e9;
+        double g = 2.0 * M * N * K * reps / (now() - t0) / 1e9;
         if (g > best) best = g;
     }
     free(a); free(b); free(c);
     return best;
 }
 
+static double peak_rss_mb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024.0;   /* kB on Linux */
+}
+
+/* One model, one trainer on a copy-task stream; 3 warm-up steps grow the arena. */
+typedef struct Bench {
+    ArchSpec  *a;
+    Model      m;
+    DataSource d;
+    Trainer    tr;
+    int        B;
+} Bench;
+
+static int bench_open(Bench *b, const char *preset, int depth, int width, int heads, int ctx, int B, int steps)
+{
+    BlError e;
+    memset(b, 0, sizeof *b);
+    b->a = calloc(1, sizeof *b->a);
+    arch_default(b->a);
+    b->a->depth = depth; b->a->width = width; b->a->heads = heads; b->a->ctx = ctx;
+    b->a->vocab = 128;
+    b->a->bias = 1;   /* GPT-2 style: biases on every linear and norm, tied head */
+    b->B = B;
+    int mom = !strncmp(preset, "mom", 3);
+    snprintf(b->a->preset, sizeof b->a->preset, "%s", mom ? "preln" : preset);
+    if (mom) {
+        b->a->stack = STACK_MOM;
+        b->a->mom.n_attn = b->a->mom.n_ffn = b->a->mom.steps = depth;
+        b->a->mom.topk = strstr(preset, "k2") ? 2 : 1;
+    }
+    if (arch_reset_blocks(b->a, &e) || model_build(&b->m, b->a, &e)) { fprintf(stderr, "%s\n", e.msg); return -1; }
+    if (mom) model_mom(&b->m)->run.force_diag = strstr(preset, "diag") != NULL;
+    /* Text-like data: a synthetic task whose vocab fits 128; speed does not depend on it. */
+    DataSpec ds;
+    data_spec_default(&ds);
+    ds.kind = DATA_COPY;
+    ds.symbols = 60;
+    ds.length = ctx / 2;
+    if (data_open(&b->d, &ds, &e)) { fprintf(stderr, "%s\n", e.msg); return -1; }
+    OptSpec os;
+    optim_spec_default(&os);
+    os.steps = steps + 5;
+    if (trainer_init(&b->tr, &b->m, &b->d, &os, B, &e)) { fprintf(stderr, "%s\n", e.msg); return -1; }
+    StepStats st;
+    for (int i = 0; i < 3; i++) trainer_step(&b->tr, &st);   /* warm-up: arena grows to its peak */
+    return 0;
+}
+
+static void bench_close(Bench *b)
+{
+    trainer_free(&b->tr);
+    model_free(&b->m);
+    data_close(&b->d);
+    arch_free(b->a);
+    free(b->a);
+}
+
+/* Median ms/step over `steps`; *mean_ms gets the mean (the per-op sums are means). */
+static double bench_steps(Bench *b, int steps, double *mean_ms, float *loss)
+{
+    double *ms = malloc(sizeof(double) * (size_t)steps), sum = 0;
+    StepStats st;
+    for (int i = 0; i < steps; i++) {
+        double t0 = now();
+        trainer_step(&b->tr, &st);
+        ms[i] = (now() - t0) * 1e3;
+        sum += ms[i];
+    }
+    qsort(ms, (size_t)steps, sizeof *ms, cmp_double);
+    double med = ms[steps / 2];
+    free(ms);
+    if (mean_ms) *mean_ms = sum / steps;
+    if (loss) *loss = st.loss;
+    return med;
+}
+
+static int scale_row(int argc, char **argv)
+{
+    if (argc < 8) { fprintf(stderr, "usage: bench_train scale PRESET CTX WIDTH DEPTH BATCH STEPS\n"); return 2; }
+    const char *preset = argv[2];
+    int ctx = atoi(argv[3]), width = atoi(argv[4]), depth = atoi(argv[5]), B = atoi(argv[6]), steps = atoi(argv[7]);
+    Bench b;
+    if (bench_open(&b, preset, depth, width, width / 32 > 0 ? width / 32 : 1, ctx, B, steps)) return 1;
+    double med = bench_steps(&b, steps, NULL, NULL);
+    size_t n = b.m.params.total;
+    double engine = (4.0 * (double)n * sizeof(float) + (double)b.tr.tape.arena.cap) / 1048576.0;
+    printf("scale %s ctx %d width %d depth %d batch %d ms/step %.2f peak_rss_mb %.1f engine_mb %.1f params %zu\n",
+           preset, ctx, width, depth, B, med, peak_rss_mb(), engine, params_trainable(&b.m.params));
+    bench_close(&b);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    const char *clk = getenv("BENCH_CLOCK");
+    clock_cpu = clk && !strcmp(clk, "cpu");
     const char *cfg = argc > 1 ? argv[1] : "S";
     int steps = argc > 2 ? atoi(argv[2]) : 30;
     const char *preset = argc > 3 ? argv[3] : "preln";
@@ -49,56 +159,54 @@ int main(int argc, char **argv)
         printf("sgemm %.1f GFLOP/s\n", sgemm_gflops(1024, 1024, 256));
         return 0;
     }
-    ArchSpec *a = calloc(1, sizeof *a);
-    arch_default(a);
-    int B;
-    if (!strcmp(cfg, "M")) { a->depth = 6; a->width = 256; a->heads = 8; a->ctx = 128; B = 8; }
-    else { a->depth = 4; a->width = 128; a->heads = 4; a->ctx = 64; B = 16; }
-    a->vocab = 128;
-    a->bias = 1;   /* GPT-2 style: biases on every linear and norm, tied head */
-    int mom = !strncmp(preset, "mom", 3);
-    snprintf(a->preset, sizeof a->preset, "%s", mom ? "preln" : preset);
-    if (mom) {
-        a->stack = STACK_MOM;
-        a->mom.n_attn = a->mom.n_ffn = a->mom.steps = a->depth;
-        a->mom.topk = strstr(preset, "k2") ? 2 : 1;
-    }
-    BlError e;
-    if (arch_reset_blocks(a, &e)) { fprintf(stderr, "%s\n", e.msg); return 1; }
-    Model m;
-    if (model_build(&m, a, &e)) { fprintf(stderr, "%s\n", e.msg); return 1; }
-    if (mom) model_mom(&m)->run.force_diag = strstr(preset, "diag") != NULL;
-    /* Text-like data: a synthetic task whose vocab fits 128; speed does not depend on it. */
-    DataSpec ds;
-    data_spec_default(&ds);
-    ds.kind = DATA_COPY;
-    ds.symbols = 60;
-    ds.length = a->ctx / 2;
-    DataSource d;
-    if (data_open(&d, &ds, &e)) { fprintf(stderr, "%s\n", e.msg); return 1; }
-    OptSpec os;
-    optim_spec_default(&os);
-    os.steps = steps + 5;
-    Trainer tr;
-    if (trainer_init(&tr, &m, &d, &os, B, &e)) { fprintf(stderr, "%s\n", e.msg); return 1; }
-    StepStats st;
-    for (int i = 0; i < 3; i++) trainer_step(&tr, &st);   /* warm-up: arena grows to its peak */
-    double *ms = malloc(sizeof(double) * (size_t)steps);
-    for (int i = 0; i < steps; i++) {
-        trainer_step(&tr, &st);
-        ms[i] = st.seconds * 1e3;
-    }
-    qsort(ms, (size_t)steps, sizeof *ms, cmp_double);
-    double med = ms[steps / 2];
-    double flops = model_flops_per_step(&m, B, a->ctx);
-    double tokens = (double)B * a->ctx;
+    if (!strcmp(cfg, "scale")) return scale_row(argc, argv);
+    Bench b;
+    int M = !strcmp(cfg, "M");
+    if (M ? bench_open(&b, preset, 6, 256, 8, 128, 8, steps) : bench_open(&b, preset, 4, 128, 4, 64, 16, steps))
+        return 1;
+    float loss;
+    double med = bench_steps(&b, steps, NULL, &loss);
+    double flops = model_flops_per_step(&b.m, b.B, b.a->ctx);
+    double tokens = (double)b.B * b.a->ctx;
     printf("blocklab %s %s params %zu ms/step %.2f tok/s %.0f flops/step %.4g loss %.4f\n", cfg, preset,
-           params_trainable(&m.params), med, tokens / (med / 1e3), flops, st.loss);
-    trainer_free(&tr);
-    model_free(&m);
-    data_close(&d);
-    free(ms);
-    arch_free(a);
-    free(a);
+           params_trainable(&b.m.params), med, tokens / (med / 1e3), flops, loss);
+
+    /* Where the time goes: the same steps again with a Prof on the tape. */
+    Prof prof;
+    memset(&prof, 0, sizeof prof);
+    prof.cpu = clock_cpu;
+    b.tr.tape.prof = &prof;
+    double mean;
+    bench_steps(&b, steps, &mean, NULL);
+    b.tr.tape.prof = NULL;
+    double claimed = 0;
+    printf("ops %s step %.3f", cfg, mean);
+    for (int k = 0; k < PROF_N; k++) {
+        double v = prof.sec[k] * 1e3 / steps;
+        claimed += v;
+        printf(" %s %.3f", prof_names[k], v);
+    }
+    printf(" overhead %.3f\n", mean - claimed);
+
+    /* What the dashboard's probes cost beside a step (probe batch of 4, as the worker uses). */
+    Prober p;
+    Metrics mt;
+    BlError e;
+    metrics_init(&mt);
+    if (prober_init(&p, &b.m, &b.d, 4, &e) == 0) {
+        double best[2] = {1e9, 1e9};
+        unsigned which[2] = {PROBE_RANK, PROBE_GRADS};
+        for (int r = 0; r < 5; r++)
+            for (int k = 0; k < 2; k++) {
+                double t0 = now();
+                probe_run(&p, &b.m, which[k], r, 0, &mt, &e);
+                double dt = (now() - t0) * 1e3;
+                if (dt < best[k]) best[k] = dt;
+            }
+        printf("probe %s rank %.3f grads %.3f\n", cfg, best[0], best[1]);
+        prober_free(&p);
+    }
+    metrics_free(&mt);
+    bench_close(&b);
     return 0;
 }

@@ -1,48 +1,93 @@
 #!/bin/sh
 # run.sh BUILD — `make bench`: blocklab and the PyTorch reference on the same
-# configs in one run, with ratios and MFU. Absolute times on a shared machine
-# are noise; the ratio within one run is the figure to read.
-# Threads: OpenBLAS 2 threads for both; torch 1 intra-op thread (set in
-# torch_ref.py), its fastest setting here. Not a test: it never fails on speed.
+# configs in one run, with ratios and MFU; where a step's time goes (per op
+# family); how the cost grows with context, width and depth (table + PNG);
+# depth 1000; the dashboard's frame time and key latency (bench/tui.sh).
+# Two clocks. Wall time with 2 OpenBLAS threads is what a user waits, but on a
+# shared machine it is mostly waiting for a core. CPU time with 1 thread (this
+# thread's, both for blocklab and torch) is steady under load and is the figure
+# to compare across runs; ratios within one run are what to read either way.
+# Not a test: it never fails on speed. Knobs: BENCH_STEPS (10), BENCH_PRESETS=0,
+# BENCH_SCALE=0, BENCH_TUI=0 skip sections.
 BUILD=${1:-build}
 PY=${PYTHON:-/usr/bin/python3}
 BIN=$BUILD/bench/bench_train
-STEPS=${BENCH_STEPS:-30}
-export OPENBLAS_NUM_THREADS=2
-gflops=$($BIN gemm | awk '{print $2}')
-echo "sgemm throughput (2 threads, 1024x1024x256, best of 12): $gflops GFLOP/s"
-printf '%-8s %-10s %12s %12s %12s %8s %8s\n' config who params "ms/step" "tok/s" MFU ratio
-for cfg in S M; do
-    b=$($BIN $cfg $STEPS)
-    t=$($PY bench/torch_ref.py $cfg $STEPS 2>/dev/null)
-    bms=$(echo "$b" | awk '{print $7}'); tms=$(echo "$t" | awk '{print $7}')
-    flops=$(echo "$b" | awk '{print $11}')
-    mfu() { awk -v f="$flops" -v ms="$1" -v g="$gflops" 'BEGIN{printf "%.0f%%", 100*f/(ms/1e3)/(g*1e9)}'; }
-    printf '%-8s %-10s %12s %12s %12s %8s %8s\n' "$cfg" blocklab "$(echo "$b" | awk '{print $5}')" "$bms" "$(echo "$b" | awk '{print $9}')" "$(mfu $bms)" \
-        "$(awk -v a="$tms" -v b="$bms" 'BEGIN{printf "%.2fx", a/b}')"
-    if [ -n "$t" ]; then
-        printf '%-8s %-10s %12s %12s %12s %8s\n' "$cfg" torch "$(echo "$t" | awk '{print $5}')" "$tms" "$(echo "$t" | awk '{print $9}')" "$(mfu $tms)"
-    else
-        echo "$cfg torch: reference did not run (is python3-torch installed?)"
-    fi
-done
+STEPS=${BENCH_STEPS:-10}
+OUT=$BUILD/bench
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
+
+# table CLOCK THREADS: blocklab vs torch on S and M; keeps the ops/probe lines in $OUT/ops.$CLOCK
+table() {
+    clock=$1 th=$2
+    gflops=$(BENCH_CLOCK=$clock OPENBLAS_NUM_THREADS=$th $BIN gemm | awk '{print $2}')
+    echo "sgemm throughput ($th thread(s), $clock time, 1024x1024x256, best of 12): $gflops GFLOP/s"
+    printf '%-8s %-10s %12s %12s %12s %8s %8s %8s\n' config who params "ms/step" "tok/s" MFU floor ratio
+    : > "$OUT/ops.$clock"
+    for cfg in S M; do
+        b=$(BENCH_CLOCK=$clock OPENBLAS_NUM_THREADS=$th $BIN $cfg $STEPS)
+        echo "$b" | grep -E '^(ops|probe) ' >> "$OUT/ops.$clock"
+        b=$(echo "$b" | grep '^blocklab ')
+        t=$(BENCH_CLOCK=$clock OPENBLAS_NUM_THREADS=$th $PY bench/torch_ref.py $cfg $STEPS 2>/dev/null)
+        bms=$(echo "$b" | awk '{print $7}'); tms=$(echo "$t" | awk '{print $7}')
+        flops=$(echo "$b" | awk '{print $11}')
+        mfu() { awk -v f="$flops" -v ms="$1" -v g="$gflops" 'BEGIN{printf "%.0f%%", 100*f/(ms/1e3)/(g*1e9)}'; }
+        floor() { awk -v f="$flops" -v ms="$1" -v g="$gflops" 'BEGIN{printf "%.2fx", (ms/1e3)/(f/(g*1e9))}'; }
+        printf '%-8s %-10s %12s %12s %12s %8s %8s %8s\n' "$cfg" blocklab "$(echo "$b" | awk '{print $5}')" "$bms" \
+            "$(echo "$b" | awk '{print $9}')" "$(mfu $bms)" "$(floor $bms)" \
+            "$(awk -v a="$tms" -v b="$bms" 'BEGIN{if (a > 0) printf "%.2fx", a/b; else print "-"}')"
+        if [ -n "$t" ]; then
+            printf '%-8s %-10s %12s %12s %12s %8s %8s\n' "$cfg" torch "$(echo "$t" | awk '{print $5}')" "$tms" \
+                "$(echo "$t" | awk '{print $9}')" "$(mfu $tms)" "$(floor $tms)"
+        else
+            echo "$cfg torch: reference did not run (is python3-torch installed?)"
+        fi
+    done
+}
+
+echo
+echo "== wall time, 2 OpenBLAS threads (what a user waits; noisy on a shared machine) =="
+table wall 2
+echo
+echo "== CPU time, 1 OpenBLAS thread, torch 1 thread (steady under load) =="
+table cpu 1
 echo "ratio = torch ms/step / blocklab ms/step (above 1: blocklab is faster)"
-echo "MFU = model FLOPs per step (6*params*tokens + attention) / measured sgemm throughput"
+echo "MFU = model FLOPs per step (6*params*tokens + attention) / sgemm throughput; floor = step / (FLOPs / sgemm)"
+
+echo
+echo "== where a step goes (1 thread, CPU ms per step; families as in core/prof.h) =="
+awk '/^ops /{printf "  %s  step %7.2f ms:", $2, $4; for (i = 5; i < NF; i += 2) printf "  %s %.2f (%.0f%%)", $i, $(i+1), 100*$(i+1)/$4; printf "\n"}
+     /^probe /{printf "  %s  probes on a batch of 4: rank %.2f ms, grads %.2f ms (each taken every few steps while training)\n", $2, $4, $6}' "$OUT/ops.cpu"
+
 if [ "${BENCH_PRESETS:-1}" = 1 ]; then
     echo
-    echo "block variants at config M (SAS paper: SAS-P ~16% faster, 16% fewer block parameters than Pre-LN)."
-    echo "With 2 threads the step times jitter by ~10% here; 1 thread is steadier for comparing blocks."
-    for th in 2 1; do
-        base=""; bpar=""
-        for p in preln parallel sas sasp; do
-            line=$(OPENBLAS_NUM_THREADS=$th $BIN M $STEPS $p)
-            ms=$(echo "$line" | awk '{print $7}'); par=$(echo "$line" | awk '{print $5}')
-            [ -z "$base" ] && base=$ms && bpar=$par
-            awk -v p="$p" -v th="$th" -v ms="$ms" -v b="$base" -v par="$par" -v bp="$bpar" \
-                'BEGIN{printf "  %d thread%s  %-9s params %9d (%+5.1f%%)  ms/step %8.2f (%+5.1f%% vs preln)\n", th, (th > 1 ? "s" : " "), p, par, 100*(par-bp)/bp, ms, 100*(ms-b)/b}'
-        done
+    echo "== block variants at config M, 1 thread CPU time (SAS paper: SAS-P ~16% faster on a GPU, 16% fewer block parameters) =="
+    base=""; bpar=""
+    for p in preln parallel sas sasp; do
+        line=$(BENCH_CLOCK=cpu OPENBLAS_NUM_THREADS=1 $BIN M $STEPS $p | grep '^blocklab ')
+        ms=$(echo "$line" | awk '{print $7}'); par=$(echo "$line" | awk '{print $5}')
+        [ -z "$base" ] && base=$ms && bpar=$par
+        awk -v p="$p" -v ms="$ms" -v b="$base" -v par="$par" -v bp="$bpar" \
+            'BEGIN{printf "  %-9s params %9d (%+5.1f%%)  ms/step %8.2f (%+5.1f%% vs preln)\n", p, par, 100*(par-bp)/bp, ms, 100*(ms-b)/b}'
     done
 fi
+
+if [ "${BENCH_SCALE:-1}" = 1 ]; then
+    echo
+    echo "== how the cost grows (1 thread CPU time, batch 2, 2 steps after 3 warm-up; base ctx 128 width 128 depth 4) =="
+    echo "   engine MB = parameters + grads + AdamW state + activation arena; RSS adds the program and OpenBLAS"
+    : > "$OUT/scaling.txt"
+    for p in preln sasp; do
+        for c in 128 64 256 512 1024; do BENCH_CLOCK=cpu OPENBLAS_NUM_THREADS=1 $BIN scale $p $c 128 4 2 2; done
+        for w in 64 256 512; do BENCH_CLOCK=cpu OPENBLAS_NUM_THREADS=1 $BIN scale $p 128 $w 4 2 2; done
+        for d in 2 12 24 48; do BENCH_CLOCK=cpu OPENBLAS_NUM_THREADS=1 $BIN scale $p 128 128 $d 2 2; done
+    done >> "$OUT/scaling.txt"
+    printf '  %-6s %5s %6s %6s %10s %10s %10s\n' preset ctx width depth "ms/step" "engine MB" "RSS MB"
+    awk '{printf "  %-6s %5d %6d %6d %10.2f %10.1f %10.1f\n", $2, $4, $6, $8, $12, $16, $14}' "$OUT/scaling.txt"
+    if $BUILD/bench/bench_chart "$OUT/scaling.png" < "$OUT/scaling.txt"; then
+        echo "  chart: $OUT/scaling.png"
+    fi
+fi
+
 echo
 echo "Mixture-of-Modules at config S: a 4+4 pool with the parameters of the 4 blocks (+2 GRU routers),"
 echo "H=4 steps; only the chosen modules run (gather/scatter). mom-diag runs the vanilla path through"
@@ -58,3 +103,9 @@ done
 echo
 echo "depth is not a toy (probe rank at init, forward only, one block alive at a time):"
 for d in 100 1000; do "$BUILD/bench/bench_depth" $d 64 | sed 's/^/  /'; done
+
+if [ "${BENCH_TUI:-1}" = 1 ]; then
+    echo
+    sh bench/tui.sh "$BUILD"
+fi
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

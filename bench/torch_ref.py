@@ -7,6 +7,7 @@ Run with torch intra-op threads = 1 (set here) and OPENBLAS_NUM_THREADS=2:
 Debian's torch runs two thread pools that fight otherwise."""
 import math
 import sys
+import os
 import time
 
 import torch
@@ -14,6 +15,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 torch.set_num_threads(1)
+# BENCH_CLOCK=cpu: this thread's CPU time, which a loaded machine does not inflate
+# (with one intra-op thread all the work runs on it), as bench_train does.
+clock = time.thread_time if os.environ.get("BENCH_CLOCK") == "cpu" else time.perf_counter
 
 CONFIGS = {
     "S": dict(vocab=128, depth=4, width=128, heads=4, ctx=64, batch=16),
@@ -75,14 +79,14 @@ def main():
     times = []
     for i in range(steps + 3):
         idx = torch.randint(0, c["vocab"], (B, T))
-        t0 = time.perf_counter()
+        t0 = clock()
         loss = model(idx, torch.roll(idx, -1, 1))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         if i >= 3:
-            times.append((time.perf_counter() - t0) * 1e3)
+            times.append((clock() - t0) * 1e3)
     times.sort()
     med = times[len(times) // 2]
     n = sum(p.numel() for p in model.parameters())

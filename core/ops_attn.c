@@ -54,6 +54,7 @@ static void mixed_matrix(const AttnSaved *s, const float *P, int h, float *A)
 
 static void attention_backward(Tape *t, TapeNode *n)
 {
+    double prof_t0 = prof_begin(t->prof);
     AttnSaved *s = n->saved;
     Tensor *qkv = n->in[0], *v = n->in[1];
     int B = s->B, T = s->T, C = s->C, H = s->H, hs = C / H;
@@ -118,10 +119,12 @@ static void attention_backward(Tape *t, TapeNode *n)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hs, T, 1.0f, dA, T, K, stride, 1.0f, dQ, stride);
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hs, T, 1.0f, dA, T, Q, stride, 1.0f, dK, stride);
         }
+    prof_end(t->prof, PROF_ATTN, prof_t0);
 }
 
 Tensor *op_attention(Tape *t, Tensor *qkv, Tensor *v, const AttnOpts *o, Tensor **pattern_out)
 {
+    double prof_t0 = prof_begin(t->prof);
     int B = qkv->shape[0], T = qkv->shape[1], H = o->n_head;
     int stride = tensor_cols(qkv), C = v ? stride / 2 : stride / 3, hs = C / H;
     int vstride = v ? C : stride;
@@ -176,5 +179,6 @@ Tensor *op_attention(Tape *t, Tensor *qkv, Tensor *v, const AttnOpts *o, Tensor 
         p->data = s->P;
         *pattern_out = p;
     }
+    prof_end(t->prof, PROF_ATTN, prof_t0);
     return y;
 }

@@ -11,6 +11,7 @@
 
 static void embed_backward(Tape *t, TapeNode *n)
 {
+    double prof_t0 = prof_begin(t->prof);
     const Tensor *out = n->out;
     Tensor *wte = n->in[0], *wpe = n->in[1];
     int B = n->i[0], T = n->i[1], C = tensor_cols(out);
@@ -27,10 +28,12 @@ static void embed_backward(Tape *t, TapeNode *n)
                 for (int c = 0; c < C; c++) dp[c] += g[c];
             }
         }
+    prof_end(t->prof, PROF_EMBED, prof_t0);
 }
 
 Tensor *op_embed(Tape *t, const int *tokens, int B, int T, Tensor *wte, Tensor *wpe)
 {
+    double prof_t0 = prof_begin(t->prof);
     int C = tensor_cols(wte);
     Tensor *y = tape_tensor(t, B, T, C, 0);
     for (int b = 0; b < B; b++)
@@ -53,6 +56,7 @@ Tensor *op_embed(Tape *t, const int *tokens, int B, int T, Tensor *wte, Tensor *
         n->i[0] = B;
         n->i[1] = T;
     }
+    prof_end(t->prof, PROF_EMBED, prof_t0);
     return y;
 }
 
@@ -60,6 +64,7 @@ Tensor *op_embed(Tape *t, const int *tokens, int B, int T, Tensor *wte, Tensor *
 
 static void linear_backward(Tape *t, TapeNode *n)
 {
+    double prof_t0 = prof_begin(t->prof);
     Tensor *x = n->in[0], *W = n->in[1], *b = n->in[2];
     const float *dy = n->out->grad;
     int N = (int)tensor_rows(x), in = tensor_cols(x), out = W->shape[0];   /* rows = B·T <= 2^28 */
@@ -74,10 +79,12 @@ static void linear_backward(Tape *t, TapeNode *n)
         for (int r = 0; r < N; r++)
             for (int j = 0; j < out; j++) db[j] += dy[(size_t)r * out + j];
     }
+    prof_end(t->prof, PROF_MATMUL, prof_t0);
 }
 
 Tensor *op_linear(Tape *t, Tensor *x, Tensor *W, Tensor *b)
 {
+    double prof_t0 = prof_begin(t->prof);
     int N = (int)tensor_rows(x), in = tensor_cols(x), out = W->shape[0];   /* rows = B·T <= 2^28 */
     Tensor *y;
     if (x->ndim == 3) y = tape_tensor(t, x->shape[0], x->shape[1], out, 0);
@@ -96,6 +103,7 @@ Tensor *op_linear(Tape *t, Tensor *x, Tensor *W, Tensor *b)
         n->in[1] = W;
         n->in[2] = b;
     }
+    prof_end(t->prof, PROF_MATMUL, prof_t0);
     return y;
 }
 
@@ -117,6 +125,7 @@ static double dot_lanes(const float *x, const float *y, int64_t n)
 
 static void mix_backward(Tape *t, TapeNode *n)
 {
+    double prof_t0 = prof_begin(t->prof);
     Tensor *x = n->in[0], *y = n->in[1], *pa = n->in[2], *pb = n->in[3];
     const float *dz = n->out->grad;
     float a = n->f[0], b = n->f[1];
@@ -131,10 +140,12 @@ static void mix_backward(Tape *t, TapeNode *n)
     }
     if (pa && pa->rg) tape_grad(t, pa)[0] += (float)dot_lanes(dz, x->data, N);
     if (pb && pb->rg) tape_grad(t, pb)[0] += (float)dot_lanes(dz, y->data, N);
+    prof_end(t->prof, PROF_MIX, prof_t0);
 }
 
 Tensor *op_mix(Tape *t, Tensor *x, Gain ga, Tensor *y, Gain gb)
 {
+    double prof_t0 = prof_begin(t->prof);
     Tensor *z = tape_like(t, x);
     float a = gain_value(ga), b = gain_value(gb);
     int64_t N = x->n;
@@ -150,6 +161,7 @@ Tensor *op_mix(Tape *t, Tensor *x, Gain ga, Tensor *y, Gain gb)
         n->f[0] = a;
         n->f[1] = b;
     }
+    prof_end(t->prof, PROF_MIX, prof_t0);
     return z;
 }
 
@@ -183,6 +195,7 @@ static inline float tanh_fast(float u) { return 1.0f - 2.0f / (exp_fast(2.0f * u
 
 static void gelu_backward(Tape *t, TapeNode *n)
 {
+    double prof_t0 = prof_begin(t->prof);
     Tensor *x = n->in[0];
     const float *dy = n->out->grad, *th = n->saved;
     float *dx = tape_grad(t, x);
@@ -191,10 +204,12 @@ static void gelu_backward(Tape *t, TapeNode *n)
         float du = GELU_K * (1.0f + 3.0f * 0.044715f * v * v);
         dx[i] += dy[i] * (0.5f * (1.0f + th[i]) + 0.5f * v * (1.0f - th[i] * th[i]) * du);
     }
+    prof_end(t->prof, PROF_ACT, prof_t0);
 }
 
 Tensor *op_gelu(Tape *t, Tensor *x)
 {
+    double prof_t0 = prof_begin(t->prof);
     Tensor *y = tape_like(t, x);
     y->rg = x->rg;
     /* tanh(u) is kept for backward; the loops stay branch-free so they vectorise. */
@@ -209,24 +224,29 @@ Tensor *op_gelu(Tape *t, Tensor *x)
         node->in[0] = x;
         node->saved = th;
     }
+    prof_end(t->prof, PROF_ACT, prof_t0);
     return y;
 }
 
 static void relu_backward(Tape *t, TapeNode *n)
 {
+    double prof_t0 = prof_begin(t->prof);
     Tensor *x = n->in[0];
     const float *dy = n->out->grad;
     float *dx = tape_grad(t, x);
     for (int64_t i = 0; i < x->n; i++)
         if (x->data[i] > 0.0f) dx[i] += dy[i];
+    prof_end(t->prof, PROF_ACT, prof_t0);
 }
 
 Tensor *op_relu(Tape *t, Tensor *x)
 {
+    double prof_t0 = prof_begin(t->prof);
     Tensor *y = tape_like(t, x);
     for (int64_t i = 0; i < x->n; i++) y->data[i] = x->data[i] > 0.0f ? x->data[i] : 0.0f;
     y->rg = x->rg;
     TapeNode *n = tape_push(t, relu_backward, y);
     if (n) n->in[0] = x;
+    prof_end(t->prof, PROF_ACT, prof_t0);
     return y;
 }

@@ -7,15 +7,18 @@
 
 static void xent_backward(Tape *t, TapeNode *n)
 {
+    double prof_t0 = prof_begin(t->prof);
     Tensor *logits = n->in[0];
     const float *g = n->saved;
     float dl = n->out->grad[0];
     float *dx = tape_grad(t, logits);
     for (int64_t i = 0; i < logits->n; i++) dx[i] += dl * g[i];
+    prof_end(t->prof, PROF_LOSS, prof_t0);
 }
 
 Tensor *op_cross_entropy(Tape *t, Tensor *logits, const int *targets, const float *mask)
 {
+    double prof_t0 = prof_begin(t->prof);
     int N = (int)tensor_rows(logits), V = tensor_cols(logits);
     Tensor *loss = tape_tensor(t, 1, 0, 0, 0);
     int want_grad = t->recording && logits->rg;
@@ -49,5 +52,6 @@ Tensor *op_cross_entropy(Tape *t, Tensor *logits, const int *targets, const floa
         n->in[0] = logits;
         n->saved = g;
     }
+    prof_end(t->prof, PROF_LOSS, prof_t0);
     return loss;
 }

@@ -8,6 +8,7 @@
 
 static void layernorm_backward(Tape *t, TapeNode *n)
 {
+    double prof_t0 = prof_begin(t->prof);
     Tensor *x = n->in[0], *w = n->in[1], *b = n->in[2];
     const float *dy = n->out->grad, *mean = n->saved, *rstd = mean + tensor_rows(x);
     int N = (int)tensor_rows(x), C = tensor_cols(x);
@@ -35,10 +36,12 @@ static void layernorm_backward(Tape *t, TapeNode *n)
             dxr[c] += s * (g[c] * w->data[c] - sum_d - xh * sum_dx);
         }
     }
+    prof_end(t->prof, PROF_NORM, prof_t0);
 }
 
 Tensor *op_layernorm(Tape *t, Tensor *x, Tensor *w, Tensor *b, float eps)
 {
+    double prof_t0 = prof_begin(t->prof);
     int N = (int)tensor_rows(x), C = tensor_cols(x);
     Tensor *y = tape_like(t, x);
     float *stats = arena_floats(&t->arena, 2 * (size_t)N);
@@ -63,6 +66,7 @@ Tensor *op_layernorm(Tape *t, Tensor *x, Tensor *w, Tensor *b, float eps)
         n->in[2] = b;
         n->saved = stats;
     }
+    prof_end(t->prof, PROF_NORM, prof_t0);
     return y;
 }
 
@@ -70,6 +74,7 @@ Tensor *op_layernorm(Tape *t, Tensor *x, Tensor *w, Tensor *b, float eps)
 
 static void rmsnorm_backward(Tape *t, TapeNode *n)
 {
+    double prof_t0 = prof_begin(t->prof);
     Tensor *x = n->in[0], *w = n->in[1];
     const float *dy = n->out->grad, *rstd = n->saved;
     int N = (int)tensor_rows(x), C = tensor_cols(x);
@@ -89,10 +94,12 @@ static void rmsnorm_backward(Tape *t, TapeNode *n)
         float *dxr = dx + (size_t)r * C;
         for (int c = 0; c < C; c++) dxr[c] += s * g[c] * w->data[c] - xr[c] * k;
     }
+    prof_end(t->prof, PROF_NORM, prof_t0);
 }
 
 Tensor *op_rmsnorm(Tape *t, Tensor *x, Tensor *w, float eps)
 {
+    double prof_t0 = prof_begin(t->prof);
     int N = (int)tensor_rows(x), C = tensor_cols(x);
     Tensor *y = tape_like(t, x);
     float *rstd = arena_floats(&t->arena, (size_t)N);
@@ -112,5 +119,6 @@ Tensor *op_rmsnorm(Tape *t, Tensor *x, Tensor *w, float eps)
         n->in[1] = w;
         n->saved = rstd;
     }
+    prof_end(t->prof, PROF_NORM, prof_t0);
     return y;
 }

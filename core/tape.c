@@ -5,6 +5,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+const char *const prof_names[PROF_N] = {"matmul", "attention", "norms", "activation", "residual", "embedding",
+                                        "loss", "optimizer"};
+
+double prof_clock(int cpu)
+{
+    if (!cpu) return bl_now();
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 void tape_init(Tape *t, size_t arena_bytes)
 {

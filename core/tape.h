@@ -17,6 +17,7 @@
 #define BL_TAPE_H
 
 #include "arena.h"
+#include "prof.h"
 #include "tensor.h"
 
 struct Tape;
@@ -62,6 +63,7 @@ typedef struct Tape {
     /* Auxiliary loss terms a forward added (tape_aux); reset with the tape. */
     struct { const char *name; Tensor *value; float weight; } aux[8];
     int       n_aux;
+    Prof     *prof;        /* NULL: no timing; set: ops add their seconds (prof.h) */
 } Tape;
 
 void tape_init(Tape *t, size_t arena_bytes);

@@ -97,8 +97,10 @@ void trainer_step(Trainer *tr, StepStats *st)
         else
             snprintf(st->nonfinite_where, sizeof st->nonfinite_where, "gradient of %s", pt->p[bad].name);
     } else {
+        double prof_t0 = prof_begin(tr->tape.prof);
         st->grad_norm = optim_clip(pt, tr->opt.spec.clip);
         optim_step(&tr->opt, pt, st->lr);
+        prof_end(tr->tape.prof, PROF_OPTIM, prof_t0);
     }
     tr->step++;
     st->step = tr->step;

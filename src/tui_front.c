@@ -79,7 +79,7 @@ int tui_front_run(Workspace *ws, const FrontScene *scenes, int n, atomic_int *si
     for (int i = 0; i < n; i++) worker_play(&w, scenes[i].name, scenes[i].text, scenes[i].sandbox);
 
     TuiHost host = {&f, &log, host_snapshot, host_arch, host_control, host_feed, host_text, host_clear};
-    TuiOptions opt = {sigint, &got_term, 1};
+    TuiOptions opt = {sigint, &got_term, 1, getenv("BLOCKLAB_FRAME_LOG")};
     int rc = tui_run(&host, &opt, err, cap);
 
     worker_stop(&w);

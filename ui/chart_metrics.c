@@ -126,11 +126,11 @@ Chart *chart_build_steps(const ChartDef *d, const ChartRun *runs, int n, const C
             if (n > 1 && series2) snprintf(label, sizeof label, "%s %s", runs[r].name, names[k]);
             else if (n > 1) snprintf(label, sizeof label, "%s", runs[r].name);
             else snprintf(label, sizeof label, "%s", names[k]);
-            /* One run: train and val take palette colours 0 and 1. Several runs:
-             * a run's second series takes the colour half a palette away, so
-             * A's val never looks like A's train. */
-            int color = n == 1 ? runs[r].color + k : runs[r].color + k * (CHART_PALETTE_N / 2);
-            chart_add_series(c, label, color, x, y, s.n);
+            /* A run's second series (val.loss beside loss, dF_step beside dF)
+             * keeps the run's colour and is told apart by its dashes and, for
+             * sparse evaluations, markers at its points. */
+            int i = chart_add_series(c, label, runs[r].color, x, y, s.n);
+            if (k == 1) chart_series_style(c, i, CHART_STYLE_DASHED | (s.n < 64 ? CHART_STYLE_MARKERS : 0));
             free(x);
             free(y);
             snap_free(&s);
@@ -167,7 +167,8 @@ Chart *chart_build_depth(const ChartDef *d, const ChartRun *runs, int n, const C
             char label[96];
             if (n > 1 && series2) snprintf(label, sizeof label, "%s %s", runs[r].name, names[k]);
             else snprintf(label, sizeof label, "%s", n > 1 ? runs[r].name : names[k]);
-            chart_add_series(c, label, runs[r].color + (n == 1 ? k : 0), NULL, y, s.len);
+            int i = chart_add_series(c, label, runs[r].color, NULL, y, s.len);
+            if (k == 1) chart_series_style(c, i, CHART_STYLE_DASHED);   /* mlp beside attn: the run's colour, dashed */
             step = s.steps[s.n - 1];
             free(y);
             snap_free(&s);

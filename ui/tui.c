@@ -4,6 +4,7 @@
  * a second, so a busy CPU goes to training. Nothing is drawn from a signal
  * handler: SIGWINCH arrives as KEY_RESIZE, SIGINT/SIGTERM as flags. */
 #include "tui_int.h"
+#include "prof.h"
 
 #include <curses.h>
 #include <langinfo.h>
@@ -202,6 +203,37 @@ static void refresh_snapshot(Tui *t, int *dirty)
     }
 }
 
+/* Frame times for bench/tui.sh: draw + show of each frame, written at exit as
+ * "frames N median_ms p90_ms p99_ms max_ms", wall time then the UI thread's
+ * CPU time (steady on a loaded machine), over the first 4096 frames. */
+typedef struct FrameLog {
+    double ms[4096], cpu[4096];
+    int    n;
+} FrameLog;
+
+static int cmp_ms(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void frame_log_write(FrameLog *fl, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return;
+    if (fl->n > 0) {
+        double *v[2] = {fl->ms, fl->cpu};
+        for (int k = 0; k < 2; k++) {
+            qsort(v[k], (size_t)fl->n, sizeof v[k][0], cmp_ms);
+            fprintf(f, "frames %s %d median_ms %.3f p90_ms %.3f p99_ms %.3f max_ms %.3f\n", k ? "cpu" : "wall", fl->n,
+                    v[k][fl->n / 2], v[k][fl->n * 9 / 10], v[k][fl->n * 99 / 100], v[k][fl->n - 1]);
+        }
+    } else {
+        fprintf(f, "frames 0\n");
+    }
+    fclose(f);
+}
+
 int tui_run(const TuiHost *h, const TuiOptions *o, char *err, int errcap)
 {
     Tui t;
@@ -224,6 +256,7 @@ int tui_run(const TuiHost *h, const TuiOptions *o, char *err, int errcap)
     int dirty = 1;
     refresh_snapshot(&t, &dirty);
     double last = 0;
+    FrameLog *fl = o->frame_log ? xcalloc(1, sizeof *fl) : NULL;
     while (!t.quit) {
         int ch = tui_screen_key(16), keyed = 0;
         while (ch >= 0 && !t.quit) {
@@ -247,11 +280,20 @@ int tui_run(const TuiHost *h, const TuiOptions *o, char *err, int errcap)
         if (keyed || (dirty && now - last >= 0.05)) {
             t.style.unicode = t.scr.unicode;
             t.style.color = t.scr.color;
+            double cpu0 = fl ? prof_clock(1) : 0;
             int cx = tui_draw(&t);
             tui_screen_show(&t.scr, t.cv, cx, t.lay.input.y);
+            if (fl && fl->n < (int)(sizeof fl->ms / sizeof fl->ms[0])) {
+                fl->cpu[fl->n] = (prof_clock(1) - cpu0) * 1e3;
+                fl->ms[fl->n++] = (bl_now() - now) * 1e3;
+            }
             last = now;
             dirty = 0;
         }
+    }
+    if (fl) {
+        frame_log_write(fl, o->frame_log);
+        free(fl);
     }
     tui_export_wait();   /* files being written are finished, not cut */
     tui_screen_close(&t.scr);

@@ -92,6 +92,8 @@ typedef struct TuiOptions {
     atomic_int *sigint;    /* set by the host's SIGINT handler: treated as Ctrl-C */
     atomic_int *sigterm;   /* SIGTERM / SIGHUP: leave at once */
     int   mouse;                      /* 1: a click focuses a pane, the wheel scrolls the log */
+    const char *frame_log;            /* if set, a file that gets the frame times at exit
+                                       * (bench/tui.sh; env BLOCKLAB_FRAME_LOG) */
 } TuiOptions;
 
 /* Runs the dashboard until the person quits (q, Ctrl-C when idle, `quit`) or
