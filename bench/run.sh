@@ -94,7 +94,7 @@ echo "H=4 steps; only the chosen modules run (gather/scatter). mom-diag runs the
 echo "the routing machinery, so its excess over preln is the routing overhead (routers, gather/scatter, aux)."
 base=""
 for p in preln mom-diag mom mom-k2; do
-    line=$($BIN S $STEPS $p)
+    line=$($BIN S $STEPS $p | head -n 1)
     ms=$(echo "$line" | awk '{print $7}'); par=$(echo "$line" | awk '{print $5}')
     [ -z "$base" ] && base=$ms
     awk -v p="$p" -v ms="$ms" -v b="$base" -v par="$par" \
