@@ -8,6 +8,9 @@
  * the tape, core/prof.h) and "probe" (ms of probe rank and probe grads on a
  * batch of 4); "scale" prints one row of the cost table (ms/step, peak RSS,
  * and the engine's own bytes: parameters, grads, AdamW state, arena peak).
+ * preset mom, mom-diag, mom-k2: a Mixture-of-Modules whose 4+4 pool has the
+ * parameters of the config's blocks (H = depth steps; diag: every module on
+ * every token along the vanilla path; k2: top-2).
  * BENCH_CLOCK=cpu times with this thread's CPU time instead of wall time:
  * with OPENBLAS_NUM_THREADS=1 that is all the work, and a machine loaded by
  * other jobs does not inflate it (wall time there is mostly waiting). */
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mom_stack.h"
 #include "probe.h"
 #include "train.h"
 
@@ -75,8 +79,15 @@ static int bench_open(Bench *b, const char *preset, int depth, int width, int he
     b->a->vocab = 128;
     b->a->bias = 1;   /* GPT-2 style: biases on every linear and norm, tied head */
     b->B = B;
-    snprintf(b->a->preset, sizeof b->a->preset, "%s", preset);
+    int mom = !strncmp(preset, "mom", 3);
+    snprintf(b->a->preset, sizeof b->a->preset, "%s", mom ? "preln" : preset);
+    if (mom) {
+        b->a->stack = STACK_MOM;
+        b->a->mom.n_attn = b->a->mom.n_ffn = b->a->mom.steps = depth;
+        b->a->mom.topk = strstr(preset, "k2") ? 2 : 1;
+    }
     if (arch_reset_blocks(b->a, &e) || model_build(&b->m, b->a, &e)) { fprintf(stderr, "%s\n", e.msg); return -1; }
+    if (mom) model_mom(&b->m)->run.force_diag = strstr(preset, "diag") != NULL;
     /* Text-like data: a synthetic task whose vocab fits 128; speed does not depend on it. */
     DataSpec ds;
     data_spec_default(&ds);

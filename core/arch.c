@@ -28,6 +28,8 @@ static const char *const value_kinds[] = {"learned", "id", "resid", NULL};
 static const char *const proj_kinds[] = {"learned", "id", NULL};
 static const char *const shape_kinds[] = {"off", "on", "vskip", NULL};
 static const char *const mlp_kinds[] = {"on", "off", NULL};   /* or a ratio */
+static const char *const stack_kinds[] = {"blocks", "mom", NULL};
+static const char *const router_kinds[] = {"gru", "mlp", NULL};
 
 /* Keys that are not one field. */
 static GainSpec fixed(float v);
@@ -61,7 +63,8 @@ static const uint8_t learned_id_codes[] = {1, 0};                           /* l
 /* The one key table: drives setting, printing, the text form (and so the
  * checkpoint metadata), help and completion. */
 const ArchKey arch_keys[] = {
-    {.name = "depth", M(depth), .type = KEY_INT, .min = 1, .max = ARCH_MAX_DEPTH, .set = set_depth, .help = "number of blocks"},
+    {.name = "depth", M(depth), .type = KEY_INT, .min = 1, .max = ARCH_MAX_DEPTH, .set = set_depth,
+     .help = "number of blocks (stack=mom: bottom+anchor+top, set for you)"},
     {.name = "width", M(width), .type = KEY_INT, .min = 2, .max = 8192, .help = "model width d (a multiple of heads)"},
     {.name = "heads", M(heads), .type = KEY_INT, .min = 1, .max = 256, .help = "attention heads"},
     {.name = "ctx", M(ctx), .type = KEY_INT, .min = 1, .max = 4096, .help = "context length T"},
@@ -76,6 +79,22 @@ const ArchKey arch_keys[] = {
     {.name = "tie", M(tie), .type = KEY_BOOL, .values = onoff, .max = 1, .help = "output head tied to the token embedding"},
     {.name = "seed", M(seed), .type = KEY_U64, .max = 1.8e19, .help = "parameter init seed"},
     {.name = "preset", M(preset), .type = KEY_PRESET, .values = arch_preset_names, .help = "block preset every block starts from"},
+
+    /* Mixture-of-Modules (spec mom-and-mlp-attention.md §A, README "Decisions"); printed only for stack=mom. */
+    {.name = "stack", M(stack), .type = KEY_ENUM, .values = stack_kinds, .max = 1, .help = "blocks in order, or mom: routers pick modules per token"},
+    {.name = "attn_pool", M(mom.n_attn), .type = KEY_INT, .min = 1, .max = MOM_MAX_POOL, .help = "mom: attention modules N_A"},
+    {.name = "ffn_pool", M(mom.n_ffn), .type = KEY_INT, .min = 1, .max = MOM_MAX_POOL, .help = "mom: FFN modules N_F"},
+    {.name = "steps", M(mom.steps), .type = KEY_INT, .min = 1, .max = MOM_MAX_STEPS, .help = "mom: routing steps H (the depth of each token's path)"},
+    {.name = "topk", M(mom.topk), .type = KEY_INT, .min = 1, .max = MOM_MAX_TOPK, .help = "mom: modules picked per step K (SKIP competes)"},
+    {.name = "router", M(mom.router), .type = KEY_ENUM, .values = router_kinds, .max = 1, .help = "mom: router kind (gru keeps a state across steps)"},
+    {.name = "router_dim", M(mom.rdim), .type = KEY_INT, .min = 1, .max = 4096, .help = "mom: router width r"},
+    {.name = "tau", M(mom.tau), .type = KEY_FLOAT, .min = 1e-3, .max = 1e3, .help = "mom: router softmax temperature"},
+    {.name = "renorm", M(mom.renorm), .type = KEY_BOOL, .values = onoff, .max = 1,
+     .help = "mom: kept weights renormalised (on: at K=1 the weight is 1, only aux trains the router)"},
+    {.name = "aux", M(mom.aux), .type = KEY_FLOAT, .min = 0, .max = 100, .help = "mom: load-balancing loss coefficient"},
+    {.name = "bottom", M(mom.bottom), .type = KEY_INT, .min = 0, .max = 64, .help = "mom: static blocks before the chunk"},
+    {.name = "top", M(mom.top), .type = KEY_INT, .min = 0, .max = 64, .help = "mom: static blocks after the chunk"},
+    {.name = "anchor", M(mom.anchor), .type = KEY_BOOL, .values = onoff, .max = 1, .help = "mom: a static anchor block right after the chunk"},
 
     {.name = "preset", B(preset), .type = KEY_PRESET, .values = arch_preset_names, .help = "apply a preset to the blocks"},
     {.name = "attn", B(attn), .type = KEY_ENUM, .values = attn_kinds, .max = 5,
@@ -225,13 +244,18 @@ void arch_copy(ArchSpec *dst, const ArchSpec *src)
     dst->blocks = blocks;
     dst->cap = cap;
     arch_fit(dst);
-    memcpy(dst->blocks, src->blocks, (size_t)src->depth * sizeof *src->blocks);
+    if (src->depth) memcpy(dst->blocks, src->blocks, (size_t)src->depth * sizeof *src->blocks);   /* a pure MoM has none */
 }
 
 void arch_free(ArchSpec *a)
 {
     free(a->blocks);
     memset(a, 0, sizeof *a);
+}
+
+int arch_block_preset(const ArchSpec *a, const char *name, int l, BlockSpec *out)
+{
+    return preset_one(a, out, name, l);
 }
 
 int arch_preset(ArchSpec *a, const char *name, int lo, int hi, BlError *e)
@@ -244,6 +268,7 @@ int arch_preset(ArchSpec *a, const char *name, int lo, int hi, BlError *e)
 
 int arch_reset_blocks(ArchSpec *a, BlError *e)
 {
+    if (a->stack == STACK_MOM) a->depth = mom_static_layers(&a->mom);
     return arch_preset(a, a->preset, 0, a->depth - 1, e);
 }
 
@@ -269,6 +294,8 @@ void arch_default(ArchSpec *a)
     a->tie = 1;
     a->seed = 1;
     snprintf(a->preset, sizeof a->preset, "preln");
+    a->stack = STACK_BLOCKS;
+    mom_spec_default(&a->mom);
     arch_reset_blocks(a, NULL);
 }
 
@@ -411,7 +438,13 @@ const char *arch_student_misfit(const BlockSpec *b)
 
 int arch_validate(const ArchSpec *a, BlError *e)
 {
-    if (a->depth < 1 || a->depth > ARCH_MAX_DEPTH) return bl_fail(e, "depth=%d: expected 1 to %d", a->depth, ARCH_MAX_DEPTH);
+    if (a->stack == STACK_MOM) {
+        if (mom_validate(&a->mom, e)) return -1;
+        if (a->depth != mom_static_layers(&a->mom))
+            return bl_fail(e, "stack=mom: depth is bottom+anchor+top = %d, not %d", mom_static_layers(&a->mom), a->depth);
+    } else if (a->depth < 1 || a->depth > ARCH_MAX_DEPTH) {
+        return bl_fail(e, "depth=%d: expected 1 to %d", a->depth, ARCH_MAX_DEPTH);
+    }
     if (a->cap < a->depth) return bl_fail(e, "depth=%d but only %d blocks are described (apply a preset)", a->depth, a->cap);
     if (a->width % a->heads) return bl_fail(e, "width=%d is not a multiple of heads=%d", a->width, a->heads);
     if (a->pos == POS_SINUSOIDAL && a->width % 2) return bl_fail(e, "pos=sinusoidal needs an even width (width=%d)", a->width);
@@ -445,6 +478,13 @@ static void get_mlp(const ArchSpec *a, const BlockSpec *b, char *buf, int cap)
 /* The printable value of k on a (model keys) or b (block keys). */
 static void key_print(const ArchSpec *a, const BlockSpec *b, const ArchKey *k, char *buf, int cap)
 {
+    /* Only a MoM prints its keys (and the stack key); its depth follows from them. */
+    int mom_key = !k->block && k->off >= offsetof(ArchSpec, mom) && k->off < offsetof(ArchSpec, mom) + sizeof(MomSpec);
+    if (!k->block && ((mom_key && a->stack != STACK_MOM) || (k->off == offsetof(ArchSpec, stack) && a->stack == STACK_BLOCKS) ||
+                      (k->off == offsetof(ArchSpec, depth) && a->stack == STACK_MOM))) {
+        buf[0] = 0;
+        return;
+    }
     if (k->get) { k->get(a, b, buf, cap); return; }
     const void *f = (const char *)(k->block ? (const void *)b : (const void *)a) + k->off;
     int code;
@@ -503,7 +543,7 @@ int arch_to_text(const ArchSpec *a, char *buf, int cap)
         if (key->block) continue;
         char v[48];
         arch_key_value(a, key, -1, v, sizeof v);
-        k += snprintf(buf + k, (size_t)(cap - k), " %s=%s", key->name, v);
+        if (v[0]) k += snprintf(buf + k, (size_t)(cap - k), " %s=%s", key->name, v);
     }
     char cur[1024], next[1024];
     for (int l = 0; l < a->depth && k < cap;) {
@@ -591,6 +631,27 @@ char *arch_to_json(const ArchSpec *a)
     json_key(&b, "pos"); json_put_string(&b, pos_kinds[a->pos]);
     json_key(&b, "tie"); json_put_bool(&b, a->tie);
     json_key(&b, "norm_eps"); json_put_number(&b, 1e-5);
+    json_key(&b, "act"); json_put_string(&b, act_kinds[a->act]);
+    json_key(&b, "mlp_ratio"); json_put_number(&b, a->mlp_ratio);
+    json_key(&b, "stack"); json_put_string(&b, stack_kinds[a->stack]);
+    if (a->stack == STACK_MOM) {
+        const MomSpec *m = &a->mom;
+        json_key(&b, "mom");
+        json_begin_object(&b);
+        json_key(&b, "attn_pool"); json_put_int(&b, m->n_attn);
+        json_key(&b, "ffn_pool"); json_put_int(&b, m->n_ffn);
+        json_key(&b, "steps"); json_put_int(&b, m->steps);
+        json_key(&b, "topk"); json_put_int(&b, m->topk);
+        json_key(&b, "router"); json_put_string(&b, router_kinds[m->router]);
+        json_key(&b, "router_dim"); json_put_int(&b, m->rdim);
+        json_key(&b, "tau"); json_put_number(&b, m->tau);
+        json_key(&b, "renorm"); json_put_bool(&b, m->renorm);
+        json_key(&b, "aux"); json_put_number(&b, m->aux);
+        json_key(&b, "bottom"); json_put_int(&b, m->bottom);
+        json_key(&b, "top"); json_put_int(&b, m->top);
+        json_key(&b, "anchor"); json_put_bool(&b, m->anchor);
+        json_end_object(&b);
+    }
     json_key(&b, "blocks");
     json_begin_array(&b);
     for (int l = 0; l < a->depth; l++) {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "mom_spec.h"
 
 #define ARCH_MAX_DEPTH 4096   /* the range of the depth key; blocks are sized to depth */
 
@@ -28,6 +29,10 @@ typedef enum { ATTN_MHA, ATTN_OFF, ATTN_MLP_ALR, ATTN_MLP_ASLR, ATTN_MLP_ALRR, A
 typedef enum { VALUE_ID = 0, VALUE_LEARNED = 1, VALUE_RESID = 2 } ValueKind;
 /* BlockSpec.shape: the attention matrix (SAS Eqs. 4-5). */
 typedef enum { SHAPE_OFF = 0, SHAPE_SHAPED = 1, SHAPE_VSKIP = 2 } ShapeKind;
+/* ArchSpec.stack: what sits between the embedding and the head: blocks in
+ * order, or a Mixture-of-Modules chunk (core/mom.h, core/mom_stack.c) with
+ * optional static blocks around it. */
+typedef enum { STACK_BLOCKS, STACK_MOM } StackType;
 
 /* A scalar gain: its initial value and whether the optimizer trains it. */
 typedef struct GainSpec {
@@ -69,6 +74,8 @@ typedef struct ArchSpec {
     uint8_t  tie;            /* output head tied to the token embedding */
     uint64_t seed;           /* parameter init seed */
     char     preset[16];     /* preset every block starts from (model new preset=...) */
+    uint8_t  stack;          /* StackType */
+    MomSpec  mom;            /* stack=mom: pools, steps, routers; depth = mom's static layers */
     BlockSpec *blocks;       /* depth entries (cap allocated), owned: copy with arch_copy */
     int      cap;
 } ArchSpec;
@@ -90,6 +97,9 @@ void arch_fit(ArchSpec *a);
  * re-applied by arch_set_depth. Returns -1 for an unknown name. */
 int  arch_preset(ArchSpec *a, const char *name, int lo, int hi, BlError *e);
 extern const char *const arch_preset_names[];   /* NULL-terminated */
+/* The BlockSpec preset `name` gives block l of a, into out (a MoM's modules
+ * are plain "preln" modules outside any block). -1 for an unknown name. */
+int  arch_block_preset(const ArchSpec *a, const char *name, int l, BlockSpec *out);
 
 /* Resets every block to the model-wide preset (call after the model keys are set). */
 int  arch_reset_blocks(ArchSpec *a, BlError *e);

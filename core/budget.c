@@ -36,6 +36,19 @@ int budget_estimate(const ArchSpec *a, int batch, int with_optimizer, MemBudget 
     params_free(&pt);
     double BT = (double)batch * a->ctx, act = 0;
     for (int l = 0; l < a->depth; l++) act += block_floats(a, &a->blocks[l], BT);
+    if (a->stack == STACK_MOM) {
+        /* A MoM chunk (core/mom.c): per step a block's worth for each of K chosen
+         * modules (gathered rows, their outputs, the weighted scatter), plus the
+         * two routers' gates, scores and probabilities. */
+        const MomSpec *m = &a->mom;
+        BlockSpec plain;
+        memset(&plain, 0, sizeof plain);
+        plain.attn = ATTN_MHA;
+        plain.mlp = 1;
+        plain.mlp_ratio = a->mlp_ratio;
+        double router = 2.0 * BT * (8.0 * m->rdim + 3.0 * (m->n_attn > m->n_ffn ? m->n_attn : m->n_ffn) + 3.0);
+        act += m->steps * (m->topk * block_floats(a, &plain, BT) + router);
+    }
     /* Embedding and final norm (values and grads), then logits, their gradient
      * and the softmax cross-entropy keeps (B·T·V each). */
     act += 6.0 * BT * a->width + 3.0 * BT * a->vocab;

@@ -309,7 +309,11 @@ int ckpt_load(const char *path, Model *m, Optimizer *opt, TrainState *ts, CkptLo
     } else if (!arch_text) {
         rc = bl_fail(e, "%s: no 'arch' in the metadata", path);
     } else if (arch_from_text(a, arch_text, &sub)) {
-        rc = bl_fail(e, "%s: bad arch in metadata: %s", path, sub.msg);
+        /* A key this build does not know (a MoM's stack=, say) comes from a newer blocklab. */
+        const char *k = strstr(sub.msg, "unknown model key '");
+        if (k) rc = bl_fail(e, "%s: written by a newer blocklab: its architecture uses %.*s, which this build does not know "
+                               "(update blocklab to load it)", path, (int)strcspn(k + 18, " ("), k + 18);
+        else rc = bl_fail(e, "%s: bad arch in metadata: %s", path, sub.msg);
     } else if (train && ckpt_state_from_json(train, &state, &sub)) {
         rc = bl_fail(e, "%s: %s", path, sub.msg);
     } else if (model_declare(a, &pt, &sub)) {

@@ -2,6 +2,7 @@
  * build and forward. Block structure lives in block.c, modules in module.c.
  * Not here: training loops, data, probes. */
 #include "model.h"
+#include "mom_stack.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -40,7 +41,7 @@ static const ModuleKind module_embed = {"embed", embed_rows, 3};
 static const ModuleKind module_head = {"head", head_rows, 1};
 
 /* The norm before block 0 that SAS-P without norm keeps (SAS §A.10). */
-static int wants_input_norm(const ArchSpec *a) { return !a->blocks[0].norm && a->norm != NORM_NONE; }
+static int wants_input_norm(const ArchSpec *a) { return a->depth > 0 && !a->blocks[0].norm && a->norm != NORM_NONE; }
 
 /* ---- the blocks stack ---------------------------------------------------------------------- */
 
@@ -122,11 +123,13 @@ int model_declare(const ArchSpec *a, ParamTable *pt, BlError *e)
 {
     if (arch_validate(a, e)) return -1;
     ParamBinder bd = {pt, NULL, 0, 0};
-    declare_model(a, &stack_blocks, &bd, NULL);
+    declare_model(a, model_stack_kind(a), &bd, NULL);
     return 0;
 }
 
-int model_build(Model *m, const ArchSpec *a, BlError *e) { return model_build_stack(m, a, &stack_blocks, e); }
+const StackKind *model_stack_kind(const ArchSpec *a) { return a->stack == STACK_MOM ? &stack_mom : &stack_blocks; }
+
+int model_build(Model *m, const ArchSpec *a, BlError *e) { return model_build_stack(m, a, model_stack_kind(a), e); }
 
 int model_build_stack(Model *m, const ArchSpec *a, const StackKind *k, BlError *e)
 {
@@ -158,6 +161,7 @@ int model_build_stack(Model *m, const ArchSpec *a, const StackKind *k, BlError *
 void model_free(Model *m)
 {
     params_free(&m->params);
+    if (m->stack && m->stack->destroy) m->stack->destroy(m->stack_params);
     free(m->stack_params);
     if (m->arch) arch_free(m->arch);
     free(m->arch);
@@ -194,11 +198,24 @@ double model_flops_per_step(const Model *m, int B, int T)
     const ParamTable *pt = &m->params;
     for (int i = 0; i < pt->n; i++) {
         const Param *p = &pt->p[i];
-        if (p->t.ndim == 2 && strcmp(p->name, "wpe") != 0) matmul += (double)p->t.n;
         /* One attention module per W^Q (its name ends in w_qkv or w_qk). */
         const char *dot = strrchr(p->name, '.');
+        if (!strncmp(p->name, "mom.", 4)) continue;   /* a MoM chunk: counted by what runs, below */
+        if (p->t.ndim == 2 && strcmp(p->name, "wpe") != 0) matmul += (double)p->t.n;
         if (dot && (!strcmp(dot, ".w_qkv") || !strcmp(dot, ".w_qk"))) attn += 12.0 * T * m->arch->width;
+    }
+    if (m->arch->stack == STACK_MOM) {
+        /* Only the chosen modules run: the chunk's forward MACs, ×2 flops, ×3 with backward. */
+        MomModelCfg mc = model_mom_cfg(m->arch);
+        attn += 6.0 * mom_macs_per_token(&m->arch->mom, &mc, T);
     }
     /* wte counts once, as the head's matmul (the embedding lookup is no matmul). */
     return 6.0 * matmul * B * T + attn * B * T;
+}
+
+Tensor *model_objective(Tape *t, Tensor *loss)
+{
+    Tensor *total = loss;
+    for (int i = 0; i < t->n_aux; i++) total = op_mix(t, total, gain_const(1.0f), t->aux[i].value, gain_const(t->aux[i].weight));
+    return total;
 }

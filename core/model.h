@@ -32,6 +32,8 @@ typedef struct StackKind {
     const char *name;       /* "blocks" */
     /* The stack's params (e.g. an array of BlockParams), zeroed; freed with free(). */
     void   *(*create)(const ArchSpec *a);
+    /* Frees what create allocated inside the params (NULL: nothing); model_free then frees them. */
+    void    (*destroy)(void *stack);
     /* Declares every tensor in order (module_declare, block_declare); stack is
      * NULL when only counting. Group ids must lie in 0 .. n_groups-1. */
     void    (*declare)(const ArchSpec *a, ParamBinder *bd, void *stack);
@@ -60,7 +62,7 @@ typedef struct Model {
 } Model;
 
 /* Validates a, declares, allocates and initialises every parameter from
- * a->seed, with the blocks stack. On error m is zeroed and the message names
+ * a->seed, with the stack kind a->stack names (blocks, or mom: core/mom_stack.h). On error m is zeroed and the message names
  * the problem. */
 int  model_build(Model *m, const ArchSpec *a, BlError *e);
 /* The same with a stack of the given kind. */
@@ -84,5 +86,13 @@ Tensor *model_forward(const Model *m, Tape *t, const int *tokens, int B, int T, 
  * params)·tokens + attention's 12·T·C per token per attention module (the
  * usual estimate). */
 double model_flops_per_step(const Model *m, int B, int T);
+
+/* The stack kind ArchSpec.stack names. */
+const StackKind *model_stack_kind(const ArchSpec *a);
+
+/* What a step minimises after a forward with targets on tape t: loss plus
+ * weight·term for every auxiliary term the forward added (tape_aux), as the
+ * trainer does (for harnesses that step by hand: parity dumps, tests). */
+Tensor *model_objective(Tape *t, Tensor *loss);
 
 #endif

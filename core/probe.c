@@ -2,6 +2,7 @@
  * forward hooks (so nothing is kept per layer), gradient and parameter norms,
  * and DeepNet's ‖ΔF‖ (DN §D.5). Definitions are cited per probe. */
 #include "probe.h"
+#include "probe_mom.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -10,7 +11,7 @@
 
 #define PROBE_BATCH_INDEX 1000003u   /* a validation batch no evaluation reads first */
 
-const char *const probe_names[] = {"rank", "updates", "grads", "lnin", "attn", "scalars", NULL};
+const char *const probe_names[] = {"rank", "updates", "grads", "lnin", "attn", "scalars", "router", "knockout", "modules", NULL};
 
 int probe_parse(const char *name, unsigned *mask)
 {
@@ -494,6 +495,7 @@ int probe_run(Prober *p, Model *m, unsigned mask, long step, int have_grads, Met
     if (mask & PROBE_SCALARS) record_scalars(p, m, mt, step);
     metrics_unlock(mt);
     if (!bad[0] && a.bad[0]) snprintf(bad, sizeof bad, "activation %s", a.bad);
+    if ((mask & PROBE_MOM) && probe_mom_run(p, m, mask, step, mt, e)) return -1;
     if (bad[0]) return bl_fail(e, "NaN/Inf at step %ld: first in %s", step, bad);
     return 0;
 }

@@ -30,7 +30,11 @@ enum {
     PROBE_LNIN = 8,
     PROBE_ATTN = 16,
     PROBE_SCALARS = 32,
-    PROBE_ALL = 63,
+    PROBE_ALL = 63,          /* every probe above; the MoM ones are asked for by name */
+    PROBE_ROUTER = 64,       /* MoM: core/probe_mom.h */
+    PROBE_KNOCKOUT = 128,
+    PROBE_MODULES = 256,
+    PROBE_MOM = 64 | 128 | 256,
 };
 extern const char *const probe_names[];   /* NULL-terminated, bit i = name i */
 /* "rank", "grads", ..., "all" → mask; -1 for an unknown name. */

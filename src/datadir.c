@@ -131,12 +131,15 @@ int scene_list(FILE *f)
     }
     closedir(dir);
     qsort(names, (size_t)n, sizeof *names, by_name);
+    int w = 0;   /* the widest name (without .bl) sets the column */
+    for (int i = 0; i < n; i++)
+        if ((int)strlen(names[i]) - 3 > w) w = (int)strlen(names[i]) - 3;
     fprintf(f, "scenes in %s/scenes (blocklab --tui NAME plays one in the dashboard, blocklab NAME in batch):\n", d);
     for (int i = 0; i < n; i++) {
         char summary[128];
         snprintf(path, sizeof path, "%s/scenes/%s", d, names[i]);
         scene_summary(path, summary, sizeof summary);
-        fprintf(f, "  %-16.*s %s\n", (int)strlen(names[i]) - 3, names[i], summary);
+        fprintf(f, "  %-*.*s  %s\n", w, (int)strlen(names[i]) - 3, names[i], summary);
         free(names[i]);
     }
     free(names);

@@ -28,6 +28,10 @@ static void settings(Out *o, const Run *r, const TrainCfg *cfg, long start, long
     out_printf(o, "  model      %d block%s, width %d, %d head%s, ctx %d, vocab %d, %s params\n", a->depth, a->depth == 1 ? "" : "s",
                a->width, a->heads, a->heads == 1 ? "" : "s",
                a->ctx, a->vocab, out_count(n, sizeof n, verb_param_count(&r->model.params)));
+    if (a->stack == STACK_MOM)
+        out_printf(o, "  mom        %d attn + %d ffn modules, %d steps, top-%d, %s router, tau %g, %s, aux %g\n", a->mom.n_attn,
+                   a->mom.n_ffn, a->mom.steps, a->mom.topk, a->mom.router == ROUTER_GRU ? "gru" : "mlp", (double)a->mom.tau,
+                   a->mom.renorm ? "renormalised" : "raw weights", (double)a->mom.aux);
     if (is_task(d->kind) && d->min_length > 0 && d->min_length < d->length)
         out_printf(o, "  data       %s, %d symbols, lengths %d..%d, seed %llu\n", data_kind_name(d->kind), d->symbols,
                    d->min_length, d->length, (unsigned long long)d->seed);
@@ -192,11 +196,12 @@ int trainloop_step(TrainLoop *tl)
         return 0;
     }
     tl->loss_sum += st.loss;
+    for (int i = 0; i < st.n_aux; i++) tl->aux_sum += st.aux[i].value;
     tl->sec_sum += st.seconds;
     tl->n_sum++;
     int eval_now = tl->eval_every > 0 && (tr->step % tl->eval_every == 0 || tr->step == end);
     if (tr->step % tl->log_every == 0 || tr->step == end || eval_now) {
-        char evs[64] = "", tps[32];
+        char evs[96] = "", tps[32];
         if (eval_now) {
             trainer_eval(tr, tl->eval_batches, &tl->ev);
             tl->evaluated = 1;
@@ -206,6 +211,10 @@ int trainloop_step(TrainLoop *tl)
             else record1(&r->metrics, "val.acc", tr->step, tl->ev.token_acc);
         }
         double mean = tl->loss_sum / tl->n_sum, ms = 1e3 * tl->sec_sum / tl->n_sum;
+        if (r->model.arch->stack == STACK_MOM) {   /* the load-balancing loss (series loss.aux, spec §A.9) */
+            size_t k = strlen(evs);
+            snprintf(evs + k, sizeof evs - k, "  aux %.4f", tl->aux_sum / tl->n_sum);
+        }
         if (tl->brief)
             out_printf(o, "%sstep %ld/%ld  loss %.4f%s  gnorm %.3f  %.1f ms/step\n", ld, tr->step, end, mean, evs, st.grad_norm, ms);
         else
@@ -218,7 +227,7 @@ int trainloop_step(TrainLoop *tl)
             r->exact = tl->ev.exact >= 0 ? tl->ev.exact : tl->ev.token_acc;
             r->has_val = 1;
         }
-        tl->loss_sum = tl->sec_sum = 0;
+        tl->loss_sum = tl->sec_sum = tl->aux_sum = 0;
         tl->n_sum = 0;
     }
     tl->more = tr->step < end;

@@ -33,7 +33,7 @@ typedef struct TrainLoop {
     double   step_ms;       /* wall time of the last step */
     float    step_loss;     /* loss of the last step */
     /* Interval accumulators and the summary's figures. */
-    double   t0, loss_sum, sec_sum, tokens;
+    double   t0, loss_sum, aux_sum, sec_sum, tokens;
     int      n_sum, evaluated;
     EvalStats ev;
     /* The grads probe reads raw gradients in the trainer's after_backward hook. */

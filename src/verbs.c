@@ -65,7 +65,8 @@ const VerbKey verb_keys_set[] = {
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
-const char *const verb_probe_words[] = {"rank", "updates", "grads", "lnin", "attn", "scalars", "all", "off", NULL};
+const char *const verb_probe_words[] = {"rank", "updates", "grads", "lnin", "attn", "scalars", "router", "knockout", "modules",
+                                       "all", "off", NULL};
 static const char *const scale_names[] = {"fixed", "auto", NULL};
 
 const VerbKey verb_keys_probe[] = {
@@ -230,20 +231,51 @@ const Verb verb_table[] = {
      .about = "Without keys, shows the settings.",
      .examples = "set seed=42\n"
           "set threads=2"},
+    {.name = "mom", .run = verb_mom,
+     .keys = verb_keys_mom, .arch_scope = ARCH_KEYS_MODEL,
+     .usage = "mom [from=RUN] [path=free|diag] [key=value...]",
+     .summary = "Mixture-of-Modules from a trained run: routers assemble each token's path",
+     .about = "`mom from=A` makes the current run a MoM (Gong et al. 2024) whose module slots are\n"
+          "run A's trained blocks in order: bottom blocks 1:1, then block j's attention and\n"
+          "MLP become attention module j and FFN module j, then the anchor and top blocks.\n"
+          "A needs exactly bottom + max(attn_pool, ffn_pool) + anchor + top plain Pre-LN\n"
+          "blocks. Routers start random (std 0.02); the optimizer starts fresh. Keys:\n"
+          "attn_pool ffn_pool steps topk router router_dim tau renorm aux bottom top anchor\n"
+          "(see `help model`). Every step each token picks top-K of its pool plus SKIP;\n"
+          "the chosen attention modules' q, k, v are summed unweighted (a token that picks\n"
+          "only SKIP has q = k = v = 0, as in the official code), one causal attention\n"
+          "runs over all tokens, and the chosen W_o and FFN outputs are added weighted.\n"
+          "At topk=1 with renorm=on the kept weight is exactly 1, so the language-model\n"
+          "loss sends no gradient to the routers and only the load-balancing loss (aux,\n"
+          "0.01) trains them, as in the official code; renorm=off keeps the raw\n"
+          "probability as the weight so the LM loss reaches them (compare with `probe\n"
+          "router`: router.gnorm.lm vs router.gnorm.aux). path=diag forces step h to\n"
+          "module h (weight 1): a MoM from A then computes exactly A's logits.\n"
+          "Without from=, shows the run's MoM (and sets path=).",
+     .examples = "mom from=A\n"
+          "mom from=A attn_pool=4 ffn_pool=4 steps=6 topk=1 router=gru\n"
+          "mom from=A steps=8 renorm=off aux=0\n"
+          "mom path=diag"},
     {.name = "probe", .run = verb_probe,
-     .word = WORD_CHOICE, .word_min = 1, .word_max = 7, .word_name = "NAME", .word_values = verb_probe_words,
+     .word = WORD_CHOICE, .word_min = 1, .word_max = 10, .word_name = "NAME", .word_values = verb_probe_words,
      .keys = verb_keys_probe,
      .usage = "probe NAME... [every=N] [lr=X]",
-     .summary = "measure signal propagation: rank, updates, grads, lnin, attn, scalars",
+     .summary = "measure signal propagation: rank, updates, grads, lnin, attn, scalars; router, knockout, modules (MoM)",
      .about = "Runs the named probes now on the run's fixed probe batch (forward only, plus a\n"
           "backward for grads) and records them as series; `show` prints them and `export`\n"
           "draws them. every=N keeps probing every N steps while training; `probe off`\n"
           "stops that. At step 0, `probe updates` measures DeepNet's ||dF|| after one plain\n"
           "SGD step of lr (default 0.1) and restores the parameters. NaN or Inf in a probe\n"
-          "raises an alarm naming the first tensor and layer.",
+          "raises an alarm naming the first tensor and layer. A Mixture-of-Modules run also\n"
+          "has: router (chosen module and weight per token and step, usage per step,\n"
+          "entropy, effective depth, aux, the routers' gradient norm from each loss),\n"
+          "knockout (loss increase with one module disabled, router score -inf) and\n"
+          "modules (cosine between module outputs).",
      .examples = "probe rank\n"
           "probe rank grads attn every=10\n"
           "probe updates lr=0.1\n"
+          "probe router every=20\n"
+          "probe knockout modules\n"
           "probe off"},
     {.name = "show", .run = verb_show,
      .word = WORD_SERIES, .word_max = 1, .word_name = "NAME",
@@ -253,7 +285,25 @@ const Verb verb_table[] = {
      .about = "Without a name: list what the run has recorded. A series name (rank.cos, loss,\n"
           "attn.2, ...) prints its numbers: a table by layer, or a sparkline over steps.\n"
           "A chart name (loss, rank, rank.map, grads, attn, ...) draws the chart as text,\n"
-          "the same chart `export png` writes.",
+          "the same chart `export png` writes.\n"
+          "\n"
+          "Series (what each probe records):\n"
+          "  loss, val.loss     training loss per step; held-out loss at each evaluation (nats)\n"
+          "  val.exact          held-out exact match of task answers (0..1)\n"
+          "  lr, gnorm          learning rate and global gradient norm, each step\n"
+          "  rank.cos           mean cosine between token vectors, by layer (1 = rank collapse)\n"
+          "  rank.erank         effective rank of the token vectors, by layer\n"
+          "  rank.rms           mean token RMS, by layer (activation growth)\n"
+          "  grads.block, grads.global  gradient L2 norm of each block's parameters, of all\n"
+          "  updates.dF         RMS change of the final-norm output F since the first probe\n"
+          "  updates.dF_step    RMS change of F over the last step alone (DeepNet's ||dF||)\n"
+          "  updates.ratio      ||d theta|| / ||theta|| of each tensor over one step\n"
+          "  updates.sgd        ||dF|| after one plain SGD step at init (probe updates lr=)\n"
+          "  lnin.attn, lnin.mlp  RMS of each norm layer's input, by block (DeepNet Fig. 4)\n"
+          "  attn.L             softmax attention A of block L (head x query rows, key columns)\n"
+          "  attn.mixed.L       the whole matrix block L mixes with: aI+bA-gC (shaped), aI+bA (value-skip)\n"
+          "  attn.entropy       attention entropy per layer and head (nats)\n"
+          "  scalars            every trainable scalar gain (alpha, beta, gamma...) by name",
      .examples = "show\n"
           "show rank.cos\n"
           "show rank runs=all\n"

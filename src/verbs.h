@@ -128,6 +128,11 @@ int verb_show(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_export(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_note(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_wait(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_mom(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+/* One line per MoM probe in mask (router, knockout, modules) from the latest records. */
+void verb_mom_summary(Out *o, Metrics *mt, unsigned mask);
+/* `arch` for a MoM: pools, routers, a step's equations, one token's path. */
+void verb_mom_draw(Out *o, Run *r);
 int verb_distill(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_eval(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_focus(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
@@ -135,7 +140,7 @@ int verb_focus(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 /* Key tables of the verbs that have their own keys (for help and completion). */
 extern const VerbKey verb_keys_force[], verb_keys_save[];
 extern const VerbKey verb_keys_data[], verb_keys_train[], verb_keys_sample[], verb_keys_set[], verb_keys_probe[],
-    verb_keys_show[], verb_keys_export[], verb_keys_wait[], verb_keys_distill[], verb_keys_eval[];
+    verb_keys_show[], verb_keys_export[], verb_keys_wait[], verb_keys_distill[], verb_keys_eval[], verb_keys_mom[];
 extern const char *const verb_probe_words[];
 
 /* Shared by handlers: the first positional word after the noun, or NULL. */

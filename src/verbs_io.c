@@ -168,7 +168,10 @@ int verb_runs(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
                 const char *preset = a->blocks[0].preset;
                 for (int l = 1; l < a->depth; l++)
                     if (strcmp(a->blocks[l].preset, preset)) preset = "mixed";
-                snprintf(model, sizeof model, "%dx%d %s", a->depth, a->width, preset);
+                if (a->stack == STACK_MOM)
+                    snprintf(model, sizeof model, "mom %d+%d H%d K%d x%d", a->mom.n_attn, a->mom.n_ffn, a->mom.steps, a->mom.topk, a->width);
+                else
+                    snprintf(model, sizeof model, "%dx%d %s", a->depth, a->width, preset);
                 out_count(params, sizeof params, verb_param_count(&r->model.params));
             }
             snprintf(step, sizeof step, "%ld", run_step(r));

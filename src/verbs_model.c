@@ -3,6 +3,7 @@
  * built before it replaces the run's model, so a refused command changes nothing. */
 #include "arch_draw.h"
 #include "budget.h"
+#include "mom_stack.h"
 #include "verbs.h"
 
 #include <stdio.h>
@@ -19,8 +20,12 @@ static void model_line(VerbCtx *vc, const Run *r, const char *what)
 {
     const ArchSpec *a = r->model.arch;
     char n[32];
-    out_printf(vc->out, "%s: %d block%s, width %d, %d head%s, ctx %d, vocab %d%s, %s params\n", what, a->depth,
-               a->depth == 1 ? "" : "s", a->width, a->heads, a->heads == 1 ? "" : "s", a->ctx, a->vocab,
+    if (a->stack == STACK_MOM)
+        out_printf(vc->out, "%s: MoM of %d attn + %d ffn modules, %d steps, top-%d (+%d static block%s), ", what, a->mom.n_attn,
+                   a->mom.n_ffn, a->mom.steps, a->mom.topk, a->depth, a->depth == 1 ? "" : "s");
+    else
+        out_printf(vc->out, "%s: %d block%s, ", what, a->depth, a->depth == 1 ? "" : "s");
+    out_printf(vc->out, "width %d, %d head%s, ctx %d, vocab %d%s, %s params\n", a->width, a->heads, a->heads == 1 ? "" : "s", a->ctx, a->vocab,
                r->vocab_explicit || !r->has_data ? "" : " (from the data)", out_count(n, sizeof n, verb_param_count(&r->model.params)));
 }
 
@@ -210,8 +215,11 @@ int verb_arch(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     }
     out_table_print(vc->out, &t, 2);
     out_table_free(&t);
-    out_puts(vc->out, "  a,b: skip and branch gains (~ trainable). The blocks as equations:\n");
-    arch_draw_equations(vc->out, a, &r->model);
+    if (a->depth) {
+        out_puts(vc->out, "  a,b: skip and branch gains (~ trainable). The blocks as equations:\n");
+        arch_draw_equations(vc->out, a, &r->model);
+    }
+    if (a->stack == STACK_MOM) verb_mom_draw(vc->out, r);
     out_puts(vc->out, "Rebuild this model with:\n");
     arch_text(a, vc->out);
     return 0;
@@ -290,6 +298,84 @@ static void param_row(OutTable *t, const char *comp, const Param *p)
     const char *cells[5] = {comp, local_name(p), tensor_shape_str(&p->t, sh, sizeof sh), out_count(n, sizeof n, p->t.n),
                             p->flags & PARAM_TRAIN ? "" : "frozen"};
     out_table_row(t, cells);
+}
+
+/* MoM tensors group by module: "mom.attn.2" / "mom.ffn.0" / "mom.router.attn" (length of that prefix, 0 if not MoM). */
+static int mom_group_len(const char *name)
+{
+    if (strncmp(name, "mom.", 4)) return 0;
+    const char *d = strchr(name + 4, '.');
+    if (!d) return 0;
+    d = strchr(d + 1, '.');
+    return d ? (int)(d - name) : 0;
+}
+
+/* Rows of a run of MoM groups: identical modules in a row collapse to "attn modules 0..3 (each)". */
+static int mom_param_rows(OutTable *t, const ParamTable *pt, int i)
+{
+    char sig[2048], sig2[2048], comp[64], n[32];
+    int gl = mom_group_len(pt->p[i].name), end = i;
+    while (end < pt->n && mom_group_len(pt->p[end].name) == gl && !strncmp(pt->p[end].name, pt->p[i].name, (size_t)gl)) end++;
+    size_t k = 0;
+    sig[0] = 0;
+    for (int j = i; j < end; j++) {
+        char sh[48];
+        k += (size_t)snprintf(sig + k, sizeof sig - k, "%s%s;", pt->p[j].name + gl, tensor_shape_str(&pt->p[j].t, sh, sizeof sh));
+    }
+    /* Following groups of the same kind (mom.attn.N) and signature. */
+    int count = 1, next = end;
+    char kind[24];
+    snprintf(kind, sizeof kind, "%.*s", gl, pt->p[i].name);
+    char *dot = strrchr(kind, '.');
+    int is_module = dot && strncmp(kind, "mom.router", 10);
+    while (is_module && next < pt->n) {
+        int g2 = mom_group_len(pt->p[next].name), f = next;
+        if (!g2 || strncmp(pt->p[next].name, kind, (size_t)(dot - kind + 1))) break;
+        while (f < pt->n && mom_group_len(pt->p[f].name) == g2 && !strncmp(pt->p[f].name, pt->p[next].name, (size_t)g2)) f++;
+        size_t k2 = 0;
+        sig2[0] = 0;
+        for (int j = next; j < f; j++) {
+            char sh[48];
+            k2 += (size_t)snprintf(sig2 + k2, sizeof sig2 - k2, "%s%s;", pt->p[j].name + g2, tensor_shape_str(&pt->p[j].t, sh, sizeof sh));
+        }
+        if (strcmp(sig, sig2)) break;
+        count++;
+        next = f;
+    }
+    int first = atoi(dot ? dot + 1 : "0");
+    if (!is_module) snprintf(comp, sizeof comp, "router %s", kind + 11);
+    else if (count == 1) snprintf(comp, sizeof comp, "%.*s module %d", (int)(dot - kind - 4), kind + 4, first);
+    else snprintf(comp, sizeof comp, "%.*s modules %d..%d", (int)(dot - kind - 4), kind + 4, first, first + count - 1);
+    size_t sub = 0;
+    for (int j = i; j < end; j++) {
+        char sh[48], cnt[32];
+        const char *cells[5] = {j == i ? comp : j == i + 1 && count > 1 ? "(each)" : "", pt->p[j].name + gl + 1,
+                                tensor_shape_str(&pt->p[j].t, sh, sizeof sh), out_count(cnt, sizeof cnt, pt->p[j].t.n), ""};
+        out_table_row(t, cells);
+        sub += (size_t)pt->p[j].t.n;
+    }
+    char label[32];
+    snprintf(label, sizeof label, count > 1 ? "subtotal x%d" : "subtotal", count);
+    const char *cells[5] = {"", label, "", out_count(n, sizeof n, (double)sub * count), ""};
+    out_table_row(t, cells);
+    return next;
+}
+
+/* MoM cost per token beside the vanilla model of the same parameters (spec §A.6, A.8, C.1 M4). */
+static void params_mom_cost(Out *o, const ArchSpec *a)
+{
+    const MomSpec *s = &a->mom;
+    MomModelCfg mc = model_mom_cfg(a);
+    int T = a->ctx, L = (s->n_attn > s->n_ffn ? s->n_attn : s->n_ffn) + mom_static_layers(s);
+    double d = a->width, F = (int)(a->mlp_ratio * a->width + 0.5f), attn = d * (T + 1);   /* mean causal prefix */
+    double stat = mom_static_layers(s) * (4 * d * d + 2 * F * d + attn);
+    double mom = mom_macs_per_token(s, &mc, T) + stat, van = L * (4 * d * d + 2 * F * d + attn);
+    double kv_mom = 2.0 * d * (s->steps + mom_static_layers(s)), kv_van = 2.0 * d * L;
+    char m1[32], m2[32];
+    out_printf(o, "per token (forward, T=%d): MoM H=%d K=%d pools %d+%d: %s MACs, %.0f KV floats; "
+                  "vanilla of the same parameters (%d blocks): %s MACs, %.0f KV floats (%+.0f%% MACs, %+.0f%% KV)\n",
+               T, s->steps, s->topk, s->n_attn, s->n_ffn, out_count(m1, sizeof m1, mom), kv_mom, L, out_count(m2, sizeof m2, van), kv_van,
+               100.0 * (mom - van) / van, 100.0 * (kv_mom - kv_van) / kv_van);
 }
 
 /* Spec C.2 R5: each student against what it replaces, per block and per
@@ -388,6 +474,10 @@ int verb_params(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     char sig[4096], sig2[4096], comp[48], n[32];
     for (int i = 0; i < pt.n;) {
         const Param *p = &pt.p[i];
+        if (mom_group_len(p->name)) {
+            i = mom_param_rows(&t, &pt, i);
+            continue;
+        }
         if (p->group < 0) {
             const char *cm = component_of(p);
             param_row(&t, cm, p);
@@ -429,8 +519,11 @@ int verb_params(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     out_table_row(&t, cells);
     out_table_print(vc->out, &t, 0);
     out_table_free(&t);
-    params_compare_preln(vc->out, a, &pt);
-    params_students(vc->out, a);
+    if (a->stack == STACK_MOM) params_mom_cost(vc->out, a);
+    else {
+        params_compare_preln(vc->out, a, &pt);
+        params_students(vc->out, a);
+    }
     MemBudget b;
     BlError sub;
     if (budget_estimate(a, r->cfg.batch, 1, &b, &sub) == 0) {

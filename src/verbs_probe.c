@@ -72,6 +72,7 @@ static void summarize(Out *o, Metrics *mt, unsigned mask)
     }
     else if (mask & PROBE_SCALARS) out_puts(o, "scalars: this model has no trainable scalar gains (try preset=sas)\n");
     metrics_unlock(mt);
+    verb_mom_summary(o, mt, mask);
 }
 
 int verb_probe(VerbCtx *vc, const Cmd *c, int noun, BlError *e)

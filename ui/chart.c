@@ -42,6 +42,7 @@ static ChartSeries *push_series(Chart *c, const char *name, int color, int n)
     ChartSeries *s = &c->series[c->nseries++];
     s->name = dup_or_empty(name);
     s->color = color;
+    s->style = 0;
     s->n = n;
     s->x = NULL;
     s->y = xmalloc((size_t)(n > 0 ? n : 1) * sizeof *s->y);
@@ -58,6 +59,11 @@ int chart_add_series(Chart *c, const char *name, int color, const double *x, con
         s->y[i] = y[i];
     }
     return c->nseries - 1;
+}
+
+void chart_series_style(Chart *c, int i, unsigned style)
+{
+    if (c && i >= 0 && i < c->nseries) c->series[i].style = style;
 }
 
 int chart_add_guide(Chart *c, double y, const char *label)
@@ -331,6 +337,10 @@ ChartRGB chart_cmap(ChartCmap m, double t)
     if (t < 0) t = 0;
     if (t > 1) t = 1;
     if (m == CHART_CMAP_DIVERGING) return lerp_table(diverging, 11, t);
+    if (m == CHART_CMAP_CATEGORY) {
+        long i = lround(t * CHART_CATEGORY_MAX);
+        return i >= CHART_CATEGORY_MAX ? (ChartRGB){34, 34, 34} : chart_palette((int)i);
+    }
     return lerp_table(viridis, 33, t);
 }
 
@@ -750,6 +760,14 @@ static void minor_ticks(ChartScale *s)
     }
 }
 
+static int x_integral(const Chart *c)
+{
+    for (int i = 0; i < c->nseries; i++)
+        for (int k = 0; k < c->series[i].n; k++)
+            if (c->series[i].x[k] != floor(c->series[i].x[k])) return 0;
+    return 1;
+}
+
 int chart_scale(const Chart *c, int axis, int max_ticks, unsigned flags, ChartScale *s)
 {
     memset(s, 0, sizeof *s);
@@ -795,6 +813,13 @@ int chart_scale(const Chart *c, int axis, int max_ticks, unsigned flags, ChartSc
     s->lo = r.lo;
     s->hi = r.hi;
     s->n = chart_nice_ticks(s->lo, s->hi, s->log, max_ticks, s->tick, CHART_MAX_TICKS);
+    /* An x of whole numbers only (layers, blocks, steps) gets no "0.5" ticks. */
+    if (c->kind == CHART_LINE && axis == CHART_AXIS_X && !s->log && x_integral(c)) {
+        int k = 0;
+        for (int i = 0; i < s->n; i++)
+            if (s->tick[i] == floor(s->tick[i])) s->tick[k++] = s->tick[i];
+        s->n = k;
+    }
     chart_format_ticks(s->tick, s->n, s->log, flags, s->label);
     minor_ticks(s);
     return 0;

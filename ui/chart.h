@@ -38,8 +38,11 @@ typedef enum {
 
 typedef enum {
     CHART_CMAP_VIRIDIS,    /* sequential, for values like [0, 1] */
-    CHART_CMAP_DIVERGING   /* blue - white - red, centred on 0, for signed values */
+    CHART_CMAP_DIVERGING,  /* blue - white - red, centred on 0, for signed values */
+    CHART_CMAP_CATEGORY    /* whole numbers 0..30 → palette colours, 31 → near-black (MoM SKIP);
+                              the chart sets its range to [0, CHART_CATEGORY_MAX] */
 } ChartCmap;
+#define CHART_CATEGORY_MAX 31
 
 typedef struct ChartRGB {
     uint8_t r, g, b;
@@ -49,9 +52,17 @@ typedef struct ChartRGB {
  * a NaN or infinite y (or a y <= 0 on a log axis) breaks the line there, so a
  * divergence shows as a gap, not as a spike to the frame. For BAR, x is NULL
  * and y[i] is the value of bar i (n == the chart's nbars). */
+/* How a line is drawn where colour alone cannot tell series apart (two
+ * series of one run, train and validation). */
+enum {
+    CHART_STYLE_DASHED  = 1u << 0,  /* dashes instead of a solid line */
+    CHART_STYLE_MARKERS = 1u << 1,  /* a marker at every point (sparse series: evaluations) */
+};
+
 typedef struct ChartSeries {
     char   *name;
     int     color;          /* palette index, usually the run or series id */
+    unsigned style;         /* CHART_STYLE_* (0: a solid line) */
     int     n;
     double *x, *y;
 } ChartSeries;
@@ -104,6 +115,8 @@ Chart *chart_line_new(const char *title);
  * index, or -1 if c is not a LINE chart or n < 0. */
 int    chart_add_series(Chart *c, const char *name, int color,
                         const double *x, const double *y, int n);
+/* Line style of series i (CHART_STYLE_*); renderers draw it the same way. */
+void   chart_series_style(Chart *c, int i, unsigned style);
 /* A dashed horizontal line at y with a small label at its right end (LINE, BAR). */
 int    chart_add_guide(Chart *c, double y, const char *label);
 

@@ -126,11 +126,11 @@ Chart *chart_build_steps(const ChartDef *d, const ChartRun *runs, int n, const C
             if (n > 1 && series2) snprintf(label, sizeof label, "%s %s", runs[r].name, names[k]);
             else if (n > 1) snprintf(label, sizeof label, "%s", runs[r].name);
             else snprintf(label, sizeof label, "%s", names[k]);
-            /* One run: train and val take palette colours 0 and 1. Several runs:
-             * a run's second series takes the colour half a palette away, so
-             * A's val never looks like A's train. */
-            int color = n == 1 ? runs[r].color + k : runs[r].color + k * (CHART_PALETTE_N / 2);
-            chart_add_series(c, label, color, x, y, s.n);
+            /* A run's second series (val.loss beside loss, dF_step beside dF)
+             * keeps the run's colour and is told apart by its dashes and, for
+             * sparse evaluations, markers at its points. */
+            int i = chart_add_series(c, label, runs[r].color, x, y, s.n);
+            if (k == 1) chart_series_style(c, i, CHART_STYLE_DASHED | (s.n < 64 ? CHART_STYLE_MARKERS : 0));
             free(x);
             free(y);
             snap_free(&s);
@@ -167,7 +167,8 @@ Chart *chart_build_depth(const ChartDef *d, const ChartRun *runs, int n, const C
             char label[96];
             if (n > 1 && series2) snprintf(label, sizeof label, "%s %s", runs[r].name, names[k]);
             else snprintf(label, sizeof label, "%s", n > 1 ? runs[r].name : names[k]);
-            chart_add_series(c, label, runs[r].color + (n == 1 ? k : 0), NULL, y, s.len);
+            int i = chart_add_series(c, label, runs[r].color, NULL, y, s.len);
+            if (k == 1) chart_series_style(c, i, CHART_STYLE_DASHED);   /* mlp beside attn: the run's colour, dashed */
             step = s.steps[s.n - 1];
             free(y);
             snap_free(&s);
@@ -362,6 +363,216 @@ static Chart *ratio_chart(const ChartDef *d, const ChartRun *runs, int n, const 
     return c;
 }
 
+#define HOW_ROUTER "run `probe router` (or `probe router every=N` while training) on a MoM run"
+
+/* ---- Mixture-of-Modules ------------------------------------------------------------------------------ */
+
+static const char *const mom_kinds[2] = {"attn", "ffn"};
+static const char *const mom_titles[2] = {"attention", "FFN"};
+
+/* A MoM chart as attention and FFN panels side by side (one of them when
+ * o->mom_kind says so): panel() draws one kind's latest record of series_fmt. */
+typedef Chart *(*MomPanelFn)(const Snap *s, int kind);
+
+static Chart *mom_grid(const ChartRun *runs, const ChartOpts *o, const char *what, const char *series_fmt, const char *how,
+                       MomPanelFn panel, long *step, BlError *e)
+{
+    char title[160];
+    title_for(runs, 1, what, title, sizeof title);
+    Chart *g = chart_grid_new(title, o->mom_kind ? 1 : 2);
+    for (int k = 0; k < 2; k++) {
+        if (o->mom_kind && o->mom_kind != k + 1) continue;
+        char name[40];
+        snprintf(name, sizeof name, series_fmt, mom_kinds[k]);
+        Snap s;
+        if (!snap(runs[0].metrics, name, &s)) {
+            chart_free(g);
+            return missing(e, name, how);
+        }
+        chart_grid_add(g, panel(&s, k));
+        if (step) *step = s.steps[s.n - 1];
+        snap_free(&s);
+    }
+    return g;
+}
+
+/* router.map panel: steps × tokens, colour = module (SKIP recorded as −1 → black). */
+static Chart *router_map_panel(const Snap *s, int k)
+{
+    const float *rec = s->values + (size_t)(s->n - 1) * s->len;
+    double *v = xmalloc(sizeof(double) * (size_t)s->len);
+    for (int i = 0; i < s->len; i++) v[i] = rec[i] < 0 ? CHART_CATEGORY_MAX : rec[i];
+    Chart *p = chart_heatmap_new(mom_titles[k], s->rows, s->cols, v);
+    chart_heatmap_set_cmap(p, CHART_CMAP_CATEGORY);
+    chart_heatmap_set_range(p, 0, CHART_CATEGORY_MAX);
+    chart_heatmap_set_numbers(p, 0, 0, 1);
+    if (s->labels) chart_heatmap_set_labels(p, 1, (const char *const *)s->labels);
+    chart_set_axis_labels(p, "token", "step");
+    chart_heatmap_set_value_label(p, "module");
+    free(v);
+    return p;
+}
+
+static Chart *router_map_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
+{
+    long step = 0;
+    Chart *g = mom_grid(runs, o, "router choices (colour = module, black = SKIP)", "router.%s", HOW_ROUTER, router_map_panel,
+                        &step, e);
+    if (!g) return NULL;
+    char sub[96];
+    snprintf(sub, sizeof sub, "probe sequence 0 at step %ld; module m in palette colour m", step);
+    chart_set_subtitle(g, sub);
+    return g;
+}
+
+/* router.step: the usage of every module (and SKIP) at one step (o->layer),
+ * attention and FFN side by side as two bar series. */
+static Chart *router_step_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
+{
+    Snap s[2];
+    for (int k = 0; k < 2; k++) {
+        char name[40];
+        snprintf(name, sizeof name, "router.usage.%s", mom_kinds[k]);
+        if (!snap(runs[0].metrics, name, &s[k])) {
+            if (k) snap_free(&s[0]);
+            return missing(e, name, HOW_ROUTER);
+        }
+    }
+    int H = s[0].rows, h = o->layer < 0 ? 0 : o->layer >= H ? H - 1 : o->layer;
+    int M = s[0].cols > s[1].cols ? s[0].cols : s[1].cols;   /* the larger pool + SKIP */
+    char **lab = xmalloc(sizeof(char *) * (size_t)M);
+    for (int m = 0; m < M; m++) {
+        lab[m] = xmalloc(16);
+        if (m == M - 1) snprintf(lab[m], 16, "SKIP");
+        else snprintf(lab[m], 16, "%d", m);
+    }
+    char title[160], what[64];
+    snprintf(what, sizeof what, "module usage at step %d of 0..%d", h, H - 1);
+    title_for(runs, 1, what, title, sizeof title);
+    Chart *c = chart_bar_new(title, M, (const char *const *)lab);
+    double *y = xmalloc(sizeof(double) * (size_t)M);
+    for (int k = 0; k < 2; k++) {
+        if (o->mom_kind && o->mom_kind != k + 1) continue;
+        int S = s[k].cols;
+        const float *rec = s[k].values + (size_t)(s[k].n - 1) * s[k].len + (size_t)h * S;
+        for (int m = 0; m < M; m++) y[m] = m == M - 1 ? rec[S - 1] : m < S - 1 ? rec[m] : 0.0;
+        chart_add_bars(c, mom_titles[k], k, y);
+    }
+    chart_set_axis_labels(c, "module", "share of choices");
+    for (int m = 0; m < M; m++) free(lab[m]);
+    free(lab);
+    free(y);
+    snap_free(&s[0]);
+    snap_free(&s[1]);
+    return c;
+}
+
+/* router.usage panel: bars per step, one series per module (SKIP last, grey). */
+static Chart *router_usage_panel(const Snap *s, int k)
+{
+    int H = s->rows, S = s->cols;
+    char **steps = xmalloc(sizeof(char *) * (size_t)H);
+    for (int h = 0; h < H; h++) {
+        steps[h] = xmalloc(16);
+        snprintf(steps[h], 16, "step %d", h);
+    }
+    Chart *p = chart_bar_new(mom_titles[k], H, (const char *const *)steps);
+    const float *rec = s->values + (size_t)(s->n - 1) * s->len;
+    double *y = xmalloc(sizeof(double) * (size_t)H);
+    for (int m = 0; m < S; m++) {
+        for (int h = 0; h < H; h++) y[h] = rec[h * S + m];
+        chart_add_bars(p, s->labels ? s->labels[m] : "", m == S - 1 ? 7 : m, y);
+    }
+    chart_set_axis_labels(p, "step", "share of choices");
+    for (int h = 0; h < H; h++) free(steps[h]);
+    free(steps);
+    free(y);
+    return p;
+}
+
+static Chart *router_usage_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
+{
+    return mom_grid(runs, o, "module usage per step", "router.usage.%s", HOW_ROUTER, router_usage_panel, NULL, e);
+}
+
+static Chart *router_depth_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
+{
+    Snap s;
+    if (!snap(runs[0].metrics, "router.depth", &s)) return missing(e, "router.depth", "run `probe router` on a MoM run");
+    int D = s.cols;
+    char **lab = xmalloc(sizeof(char *) * (size_t)D);
+    for (int j = 0; j < D; j++) {
+        lab[j] = xmalloc(16);
+        snprintf(lab[j], 16, "%d", j);
+    }
+    char title[160];
+    title_for(runs, 1, "effective depth (steps a token did not SKIP)", title, sizeof title);
+    Chart *c = chart_bar_new(title, D, (const char *const *)lab);
+    const float *rec = s.values + (size_t)(s.n - 1) * s.len;
+    double *y = xmalloc(sizeof(double) * (size_t)D);
+    for (int k = 0; k < 2; k++) {
+        for (int j = 0; j < D; j++) y[j] = rec[k * D + j];
+        chart_add_bars(c, mom_titles[k], k, y);
+    }
+    chart_set_axis_labels(c, "steps used", "share of tokens");
+    for (int j = 0; j < D; j++) free(lab[j]);
+    free(lab);
+    free(y);
+    snap_free(&s);
+    return c;
+}
+
+/* knockout: Δloss bars, one panel per module type. */
+static Chart *knockout_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
+{
+    Snap s;
+    if (!snap(runs[0].metrics, "knockout", &s)) return missing(e, "knockout", "run `probe knockout` on a MoM run");
+    char title[160];
+    title_for(runs, 1, "loss increase with one module knocked out", title, sizeof title);
+    Chart *g = chart_grid_new(title, 2);
+    const float *rec = s.values + (size_t)(s.n - 1) * s.len;
+    for (int k = 0; k < 2; k++) {
+        int cnt = 0, idx[64];
+        for (int i = 0; i < s.len && cnt < 64; i++)
+            if (s.labels && !strncmp(s.labels[i], mom_kinds[k], strlen(mom_kinds[k]))) idx[cnt++] = i;
+        if (!cnt) continue;
+        const char *lab[64];
+        double y[64];
+        for (int i = 0; i < cnt; i++) lab[i] = s.labels[idx[i]], y[i] = rec[idx[i]];
+        Chart *p = chart_bar_new(mom_titles[k], cnt, lab);
+        chart_add_bars(p, "delta loss", k, y);
+        chart_set_axis_labels(p, "module", "delta loss (nats)");
+        chart_grid_add(g, p);
+    }
+    char sub[64];
+    snprintf(sub, sizeof sub, "probe batch at step %ld", s.steps[s.n - 1]);
+    chart_set_subtitle(g, sub);
+    snap_free(&s);
+    return g;
+}
+
+static Chart *modules_sim_panel(const Snap *s, int k)
+{
+    double *v = xmalloc(sizeof(double) * (size_t)s->len);
+    const float *rec = s->values + (size_t)(s->n - 1) * s->len;
+    for (int i = 0; i < s->len; i++) v[i] = rec[i];
+    Chart *p = chart_heatmap_new(mom_titles[k], s->rows, s->cols, v);
+    chart_heatmap_set_cmap(p, CHART_CMAP_DIVERGING);
+    chart_heatmap_set_range(p, -1, 1);
+    chart_heatmap_set_numbers(p, 0, 0, 1);
+    chart_heatmap_set_numbers(p, 1, 0, 1);
+    chart_set_axis_labels(p, "module", "module");
+    chart_heatmap_set_value_label(p, "cosine");
+    free(v);
+    return p;
+}
+
+static Chart *modules_sim_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
+{
+    return mom_grid(runs, o, "cosine between module outputs", "modules.sim.%s", "run `probe modules` on a MoM run",
+                    modules_sim_panel, NULL, e);
+}
+
 /* ---- the table ---------------------------------------------------------------------- */
 
 /* ---- attention replaced by students (src/verbs_distill.c records these) ------- */
@@ -543,6 +754,26 @@ const ChartDef chart_defs[] = {
     {.name = "scalars", .help = "every trainable scalar gain over steps", .build = chart_build_columns,
      .series = "scalars", .what = "scalar gains",
      .how = "run `probe scalars every=N` (the model needs trainable gains, e.g. preset=sas)"},
+    {.name = "router.map", .help = "MoM: module chosen per token (x) and step (y), attention and FFN side by side; black = SKIP",
+     .build = router_map_chart, .series = "router.attn", .how = HOW_ROUTER},
+    {.name = "router.step", .help = "MoM: module usage at one step (layer= picks the step), attention and FFN",
+     .build = router_step_chart, .series = "router.usage.attn", .how = HOW_ROUTER},
+    {.name = "router.usage", .help = "MoM: share of choices per module at each step (bars per step), attention and FFN",
+     .build = router_usage_chart, .series = "router.usage.attn", .how = HOW_ROUTER},
+    {.name = "router.depth", .help = "MoM: tokens by effective depth (steps not SKIPped)", .build = router_depth_chart,
+     .series = "router.depth", .how = HOW_ROUTER},
+    {.name = "router.entropy", .help = "MoM: entropy of module usage over steps (nats; low = collapse onto few modules)",
+     .build = chart_build_steps, .series = "router.entropy.attn", .series2 = "router.entropy.ffn",
+     .what = "router usage entropy", .ylabel = "nats", .how = HOW_ROUTER},
+    {.name = "router.gnorm", .help = "MoM: the routers' gradient norm from the LM loss and from the aux loss, over steps",
+     .build = chart_build_steps, .series = "router.gnorm.lm", .series2 = "router.gnorm.aux",
+     .what = "router gradient norm from each loss", .ylabel = "L2 norm", .how = HOW_ROUTER},
+    {.name = "aux", .help = "MoM: load-balancing loss over training steps", .build = chart_build_steps, .series = "loss.aux",
+     .what = "load-balancing loss", .ylabel = "aux (unscaled)", .how = "train a MoM run (model new stack=mom, or mom from=RUN)"},
+    {.name = "knockout", .help = "MoM: loss increase with one module disabled, attention and FFN", .build = knockout_chart,
+     .series = "knockout", .how = "run `probe knockout` on a MoM run"},
+    {.name = "modules.sim", .help = "MoM: cosine between module outputs on the probe batch, attention and FFN",
+     .build = modules_sim_chart, .series = "modules.sim.attn", .how = "run `probe modules` on a MoM run"},
     {.name = "distill.mse", .help = "student masked MSE per epoch, a line per distilled block (and run); log-y",
      .build = distill_chart, .series = "distill.mse", .what = "student MSE while distilling", .ylabel = "masked MSE",
      .how = "run `distill from=RUN` in this run", .flags = CHART_DEF_LOG_Y},
@@ -572,7 +803,7 @@ Chart *chart_from_metrics(const char *name, const ChartRun *runs, int n, const C
     if (n < 1) return bl_fail(e, "no run to draw"), NULL;
     const ChartDef *d = chart_def_find(name);
     if (d) return d->build(d, runs, n, o, e);
-    char list[512];
+    char list[1024];
     size_t k = 0;
     for (int i = 0; chart_defs[i].name && k < sizeof list; i++)
         k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", chart_defs[i].name);

@@ -23,6 +23,8 @@ typedef struct ChartOpts {
     double smooth;        /* loss: debiased EMA factor in [0, 1) (0: raw) */
     int    mixed;         /* attention: -1 the whole αI + βA − γC where recorded, else A; 0 A; 1 the whole */
     int    scale_auto;    /* bounded heatmaps: colour range from the data, not the fixed one */
+    int    mom_kind;      /* MoM router charts: 0 attention and FFN, 1 attention only, 2 FFN only
+                             (router.step takes its step from layer) */
 } ChartOpts;
 
 void chart_opts_default(ChartOpts *o);   /* layer 0, head 0, default log, no smoothing, mixed auto, fixed scales */

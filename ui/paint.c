@@ -25,6 +25,8 @@ static const ChartRGB WHITE = {255, 255, 255};
 #define TICK 5.0        /* tick mark length */
 #define TICK_GAP 4.0    /* tick mark to its label */
 #define LINE_W 2.0      /* data line width */
+#define DASH 7.0        /* dash and gap of a CHART_STYLE_DASHED line */
+#define MARKER_W 7.0    /* diameter of a CHART_STYLE_MARKERS point */
 
 typedef struct Box {
     double x, y, w, h;
@@ -347,6 +349,17 @@ static int legend_inside(const Frame *f, const Occ *o, double w, double h, Box *
     return bestn;
 }
 
+/* A legend's sample of a line: its dashes and markers too. */
+static void swatch(ChartPainter *p, const ChartSeries *s, double x, double y, ChartRGB col)
+{
+    double xy[4] = {x, y, x + LEG_SWATCH, y};
+    p->polyline(p, xy, 2, LINE_W + 1, col, (s->style & CHART_STYLE_DASHED) ? DASH * 0.6 : 0);
+    if (s->style & CHART_STYLE_MARKERS) {
+        double mid[2] = {x + LEG_SWATCH / 2, y};
+        p->polyline(p, mid, 1, MARKER_W, col, 0);
+    }
+}
+
 static void paint_legend(const Chart *c, ChartPainter *p, Box b)
 {
     char buf[256];
@@ -359,7 +372,7 @@ static void paint_legend(const Chart *c, ChartPainter *p, Box b)
         ChartRGB col = chart_palette(s->color);
         double x = b.x + LEG_PAD;
         if (c->kind == CHART_BAR) p->rect(p, round(x + 4), round(y - 6), 16, 12, col);
-        else seg(p, x, round(y), x + LEG_SWATCH, round(y), LINE_W + 1, col);
+        else swatch(p, s, x, round(y), col);
         text(p, x + LEG_SWATCH + 8, mid_baseline(CHART_FONT_BODY, y), fit(s->name, CHART_FONT_BODY, 300, buf, sizeof buf),
              CHART_FONT_BODY, INK, PAINT_LEFT);
         y += LEG_ROW;
@@ -419,7 +432,9 @@ static void paint_series(ChartPainter *p, const Frame *f, const ChartSeries *s)
             m++;
             continue;
         }
-        if (m > 0) p->polyline(p, xy, m, m == 1 ? LINE_W * 2.5 : LINE_W, col, 0); /* a lone point: a dot */
+        if (m > 0) p->polyline(p, xy, m, m == 1 ? LINE_W * 2.5 : LINE_W, col, (s->style & CHART_STYLE_DASHED) ? DASH : 0);
+        if (s->style & CHART_STYLE_MARKERS)
+            for (int i = 0; i < m; i++) p->polyline(p, xy + 2 * i, 1, MARKER_W, col, 0);
         m = 0;
     }
     free(xy);
@@ -819,7 +834,7 @@ static void paint_legend_row(const Chart *c, ChartPainter *p, double x_right, do
         if (!*s->name) continue;
         ChartRGB col = chart_palette(s->color);
         if (c->kind == CHART_BAR) p->rect(p, round(x + 4), round(cy - 6), 16, 12, col);
-        else seg(p, x, round(cy), x + LEG_SWATCH, round(cy), LINE_W + 1, col);
+        else swatch(p, s, x, round(cy), col);
         text(p, x + LEG_SWATCH + 8, mid_baseline(CHART_FONT_BODY, cy), s->name, CHART_FONT_BODY, INK, PAINT_LEFT);
         x += LEG_SWATCH + 8 + tw(CHART_FONT_BODY, s->name) + 20;
     }

@@ -95,25 +95,29 @@ static void r_polyline(ChartPainter *pp, const double *xy, int n, double width, 
     for (int y = b.y0; y < b.y1; y++) memset(&r->cov[(size_t)y * r->w + b.x0], 0, (size_t)(b.x1 - b.x0) * sizeof(float));
 
     if (n == 1) stroke_segment(r, &b, xy[0], xy[1], xy[0], xy[1], hw);
-    double phase = 0; /* distance into the current dash period */
+    /* Dashes of length dash and gaps of the same length, carried across
+     * segments so a dashed polyline reads as one line. The state is a flag and
+     * the length left, not a phase through fmod, which can stall on rounding. */
+    double left = dash;
+    int on = 1;
     for (int i = 1; i < n; i++) {
         double ax = xy[2 * i - 2], ay = xy[2 * i - 1], bx = xy[2 * i], by = xy[2 * i + 1];
         if (dash <= 0) {
             stroke_segment(r, &b, ax, ay, bx, by, hw);
             continue;
         }
-        /* Dashes of length dash and gaps of the same length, phase carried
-         * across segments so a dashed polyline reads as one line. */
         double len = hypot(bx - ax, by - ay), s = 0;
         while (s < len) {
-            double in_period = fmod(phase, 2 * dash);
-            double run = (in_period < dash ? dash : 2 * dash) - in_period;
-            double e = fmin(len, s + run);
-            if (in_period < dash && len > 0)
+            double e = fmin(len, s + left);
+            if (on)
                 stroke_segment(r, &b, ax + (bx - ax) * s / len, ay + (by - ay) * s / len, ax + (bx - ax) * e / len,
                                ay + (by - ay) * e / len, hw);
-            phase += e - s;
+            left -= e - s;
             s = e;
+            if (left <= 1e-9) {
+                on = !on;
+                left = dash;
+            }
         }
     }
     for (int y = b.y0; y < b.y1; y++)

@@ -200,6 +200,8 @@ static const char *bar_fill(const Ctx *cx, const Chart *c, int s)
 static const char *legend_swatch(const Ctx *cx, const Chart *c, int s)
 {
     if (c->kind == CHART_BAR) return bar_fill(cx, c, s);
+    if (line_braille(cx, c) && (c->series[s].style & CHART_STYLE_MARKERS)) return "\u2022";
+    if (line_braille(cx, c) && (c->series[s].style & CHART_STYLE_DASHED)) return "\u254d";
     if (line_braille(cx, c)) return SWATCH;
     return MARKS[s % NMARKS];
 }
@@ -525,7 +527,9 @@ static int clip_segment(double *x0, double *y0, double *x1, double *y1, double x
     return 1;
 }
 
-static void dots_segment(Dots *d, double fx0, double fy0, double fx1, double fy1, int owner)
+/* A segment of dots; *dash >= 0 counts dots along a dashed line (4 on, 3 off),
+ * carried from segment to segment so the pattern runs on; NULL: solid. */
+static void dots_segment(Dots *d, double fx0, double fy0, double fx1, double fy1, int owner, int *dash)
 {
     double xmax = d->w * d->xres - 0.51, ymax = d->h * d->yres - 0.51;
     if (!clip_segment(&fx0, &fy0, &fx1, &fy1, xmax, ymax)) return;
@@ -533,7 +537,7 @@ static void dots_segment(Dots *d, double fx0, double fy0, double fx1, double fy1
     int dx = abs(x1 - x0), sx = x0 < x1 ? 1 : -1, dy = -abs(y1 - y0), sy = y0 < y1 ? 1 : -1;
     int err = dx + dy;
     for (;;) {
-        dots_set(d, x0, y0, owner);
+        if (!dash || (*dash)++ % 7 < 4) dots_set(d, x0, y0, owner);
         if (x0 == x1 && y0 == y1) break;
         int e2 = 2 * err;
         if (e2 >= dy) { err += dy; x0 += sx; }
@@ -542,10 +546,12 @@ static void dots_segment(Dots *d, double fx0, double fy0, double fx1, double fy1
 }
 
 /* One series: segments between neighbouring drawable points, so a NaN, an
- * infinity or a value off a log axis leaves a gap; a lone point is one dot. */
+ * infinity or a value off a log axis leaves a gap; a lone point is one dot.
+ * Dashed series skip dots in a pattern; markers are a 2 x 2 block of dots. */
 static void dots_series(Dots *d, const XY *f, const ChartSeries *s, int owner)
 {
-    int have = 0;
+    int have = 0, dash = 0;
+    int *dp = (s->style & CHART_STYLE_DASHED) && d->xres == 2 ? &dash : NULL;
     double px = 0, py = 0;
     for (int k = 0; k < s->n; k++) {
         double x = dot_xf(f, s->x[k]), y = dot_yf(f, s->y[k]);
@@ -553,7 +559,12 @@ static void dots_series(Dots *d, const XY *f, const ChartSeries *s, int owner)
             have = 0;
             continue;
         }
-        dots_segment(d, have ? px : x, have ? py : y, x, y, owner);
+        dots_segment(d, have ? px : x, have ? py : y, x, y, owner, dp);
+        if (s->style & CHART_STYLE_MARKERS) {
+            int mx = (int)lround(x), my = (int)lround(y);
+            for (int j = 0; j < 2; j++)
+                for (int i = 0; i < 2; i++) dots_set(d, mx - 1 + i, my - 1 + j, owner);
+        }
         have = 1;
         px = x;
         py = y;
@@ -835,8 +846,18 @@ static void draw_hbars(const Ctx *cx, const Chart *c, const HBar *b)
     }
 }
 
-/* Vertical bars in an XY frame: category k owns columns [k*w/n, (k+1)*w/n). */
-/* Vertical bars in an XY frame: category k owns columns [k*w/n, (k+1)*w/n). */
+/* The part of a label before its first '.' ("0" of "0.attn.w_o", "wte"):
+ * what names a group of bars when each bar's own label does not fit. */
+static int label_group(const char *l)
+{
+    const char *dot = strchr(l, '.');
+    return dot ? (int)(dot - l) : (int)strlen(l);
+}
+
+/* Vertical bars in an XY frame: every category gets the same width, bars the
+ * same gap (so no bar looks holed next to a wider one), centred in the plot;
+ * guides run across the bars; labels name each bar where they fit, else the
+ * groups (block numbers) where a group starts. */
 static void draw_vbars(const Ctx *cx, const Chart *c, const XY *f)
 {
     int ns = bar_series(c), nb = c->nbars > 0 ? c->nbars : 1, H = f->plot.h;
@@ -851,14 +872,16 @@ static void draw_vbars(const Ctx *cx, const Chart *c, const XY *f)
     /* The zero line, an upper eighth on the first row below 0: on the boundary itself. */
     if (cx->unicode && !f->ys.log && f->ys.lo < 0 && f->ys.hi > 0 && base > 0 && base < H)
         for (int x = f->plot.x; x < f->plot.x + f->plot.w; x++) put_ink(cx, x, zero + 1, "\u2594", TERM_ATTR_DIM);
-    double band = (double)f->plot.w / nb;
+    int bw = f->plot.w / nb;
+    if (bw < 1) bw = 1;
+    int gap = bw >= 2 ? 1 : 0, sw = (bw - gap) / ns;
+    if (sw < 1) sw = 1;
+    int left = f->plot.x + (f->plot.w - bw * nb) / 2;
+    double band = bw;
     int stride = chart_label_stride(band, maxlab + 1);
     for (int k = 0; k < c->nbars; k++) {
-        int x0 = f->plot.x + k * f->plot.w / nb, x1 = f->plot.x + (k + 1) * f->plot.w / nb;
-        int bw = x1 - x0, gap = bw >= 3 ? 1 : 0;
-        int sw = (bw - gap) / ns;
-        if (sw < 1) sw = 1;
-        int start = x0 + (bw - sw * ns) / 2;
+        int x0 = left + k * bw;
+        int start = x0 + (bw - gap - sw * ns) / 2;
         for (int s = 0; s < c->nseries; s++) {
             double v = c->series[s].y[k];
             if (!isfinite(chart_scale_pos(&f->ys, v))) continue;
@@ -883,14 +906,44 @@ static void draw_vbars(const Ctx *cx, const Chart *c, const XY *f)
             if (l <= room && row >= f->plot.y && row <= bottom && c->nbars * ns <= 40 && H >= 6)
                 draw_text(cx, start + s * sw + (sw - l) / 2, row, l, buf, ink(), TERM_ATTR_DIM);
         }
-        if (f->ticks_row >= 0 && k % stride == 0) {
-            int room = (int)(stride * band) - 1, l = text_len(cx, c->bar_labels[k]);
-            if (room < 1) room = 1;
-            if (l > room) l = room;
-            int x = x0 + (bw - l) / 2;
-            if (x < f->r.x) x = f->r.x;
-            draw_text(cx, x, f->ticks_row, l, c->bar_labels[k], ink(), 0);
+    }
+    /* Guides: a dashed line across the plot, over the bars too (drawn in the
+     * bar's colour as background there), labelled at its right end. */
+    for (int g = 0; g < c->nguides; g++) {
+        double p = chart_scale_pos(&f->ys, c->guides[g].y);
+        if (!isfinite(p) || p < 0 || p > 1) continue;
+        int row = tick_row(f, c->guides[g].y);   /* level with the axis tick of the same value */
+        for (int x = f->plot.x; x < f->plot.x + f->plot.w; x++) {
+            TermCell *cell = tcanvas_cell(cx->cv, x, row);
+            int on_bar = cell && strcmp(cell->ch, " ") && strcmp(cell->ch, "");
+            const char *dash = cx->unicode ? "\u254c" : "-";
+            if (on_bar && cx->mode != TERM_COLOR_NONE) put(cx, x, row, dash, ink(), cell->fg, TERM_ATTR_BOLD);
+            else if (!on_bar) put_ink(cx, x, row, dash, TERM_ATTR_DIM);
         }
+        int l = text_len(cx, c->guides[g].label);
+        if (row - 1 >= f->plot.y && l < f->plot.w)
+            draw_text(cx, f->plot.x + f->plot.w - l, row - 1, l, c->guides[g].label, ink(), TERM_ATTR_DIM);
+    }
+    if (f->ticks_row < 0) return;
+    if (stride == 1) {
+        for (int k = 0; k < c->nbars; k++) {
+            int l = text_len(cx, c->bar_labels[k]);
+            if (l > bw - 1) l = bw - 1 > 0 ? bw - 1 : 1;
+            draw_text(cx, left + k * bw + (bw - gap - l) / 2, f->ticks_row, l, c->bar_labels[k], ink(), 0);
+        }
+        return;
+    }
+    int next_free = f->r.x;
+    for (int k = 0; k < c->nbars; k++) {
+        const char *lab = c->bar_labels[k];
+        int gl = label_group(lab);
+        if (k > 0 && gl == label_group(c->bar_labels[k - 1]) && !strncmp(lab, c->bar_labels[k - 1], (size_t)gl)) continue;
+        char grp[CHART_LABEL_MAX];
+        snprintf(grp, sizeof grp, "%.*s", gl < CHART_LABEL_MAX - 1 ? gl : CHART_LABEL_MAX - 1, lab);
+        int l = text_len(cx, grp), x = left + k * bw;
+        if (x < next_free || x + l > f->r.x + f->r.w) continue;
+        draw_text(cx, x, f->ticks_row, l, grp, ink(), 0);
+        next_free = x + l + 1;
     }
 }
 

@@ -34,6 +34,16 @@ static void panes_init(Tui *t)
     p[PANE_CHART] = (Pane){.title = "chart"};   /* filled by a `show` cue */
 }
 
+void tui_sync_router_pane(Tui *t)
+{
+    int mom = t->arch && strstr(t->arch, "stack=mom") != NULL;
+    if (mom == t->mom) return;
+    t->mom = mom;
+    t->layer = 0;
+    if (mom) t->pane[PANE_ATTN] = (Pane){.title = "router", .slot = {SLOT("router.map", 0), SLOT("router.step", 0)}, .nslots = 2};
+    else t->pane[PANE_ATTN] = (Pane){.title = "attention", .slot = {SLOT("attn", 0)}, .nslots = 1};
+}
+
 /* ---- keys -------------------------------------------------------------------------------- */
 
 static void feed(Tui *t, const char *s, int n) { t->host->line_feed(t->host->ctx, s, n); }
@@ -181,6 +191,7 @@ static void refresh_snapshot(Tui *t, int *dirty)
         if (note_changed) tui_relayout(t);
         free(t->arch);
         t->arch = t->host->arch_text(t->host->ctx);
+        tui_sync_router_pane(t);
         *dirty = 1;
     }
     unsigned long lv = tui_log_version(t->host->log);

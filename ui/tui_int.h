@@ -65,6 +65,8 @@ typedef struct Tui {
     int               log_back;     /* lines scrolled back from the newest */
     long              echo_line;    /* the log line echoing the last typed command (-1: none) */
     int               layer, head;  /* attention pane; head -1: all heads */
+    int               mom;          /* the current run is a MoM: the attention pane is the router pane */
+    int               mom_kind;     /* router pane: 0 attention and FFN, 1 attention, 2 FFN ({ }); layer = step ([ ]) */
     int               attn_softmax; /* `a`: the softmax part A instead of the block's whole matrix */
     double            smooth;       /* loss EMA factor */
     char              flash[200];   /* a one-line message in the status bar (cleared by the next key or in 5 s) */
@@ -104,7 +106,9 @@ typedef struct TuiRows {
 } TuiRows;
 void tui_rows_put(Tui *t, void *ctx, const char *row, int first);
 
-/* tui_layout.c */
+/* tui.c: the attention pane, or the router pane when the current run is a MoM. */
+void tui_sync_router_pane(Tui *t);
+
 /* note_rows: rows for the notes strip above the status bar (0: none). */
 void tui_layout(int w, int h, int zoom, int note_rows, TuiLayout *l);
 /* The pane under a screen position, or -1. */

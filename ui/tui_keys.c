@@ -65,8 +65,37 @@ static int attn_shape(const Tui *t, int *layers, int *heads)
     return *layers ? 0 : -1;
 }
 
+/* The router pane of a MoM: [ ] pick the step, { } attention / FFN / both. */
+static void pick_router(Tui *t, int dstep, int dkind)
+{
+    const TuiRun *r = current(t);
+    int H = 0;
+    if (r) {
+        metrics_lock(r->metrics);
+        Series *s = metrics_find(r->metrics, "router.usage.attn");
+        if (s && s->n) H = s->rows;
+        metrics_unlock(r->metrics);
+    }
+    if (!H) {
+        tui_say(t, "no router choices recorded yet: probe router (every=N while training)");
+        return;
+    }
+    t->layer += dstep;
+    if (t->layer < 0) t->layer = 0;
+    if (t->layer > H - 1) t->layer = H - 1;
+    t->mom_kind = (t->mom_kind + dkind + 3) % 3;
+    static const char *const kinds[3] = {"attention and FFN", "attention only", "FFN only"};
+    char m[160];
+    snprintf(m, sizeof m, "router: step %d of 0..%d, %s ({ } switch)", t->layer, H - 1, kinds[t->mom_kind]);
+    tui_say(t, m);
+}
+
 static void pick(Tui *t, int dlayer, int dhead)
 {
+    if (t->mom) {
+        pick_router(t, dlayer, dhead);
+        return;
+    }
     int L, H;
     if (attn_shape(t, &L, &H)) {
         tui_say(t, "no attention recorded yet: probe attn (every=N while training)");
@@ -246,9 +275,9 @@ const TuiKey tui_keys[] = {
     {.code = {27}, .keys = "Esc", .does = "unzoom; leave line", .act = key_unzoom},
     {.code = {' '}, .keys = "space", .does = "pause / resume", .act = key_pause, .where = TUI_KEY_EMPTY_LINE},
     {.code = {'.'}, .keys = ".", .does = "one training step", .act = key_step, .where = TUI_KEY_EMPTY_LINE},
-    {.code = {'[', ']', KEY_UP, KEY_DOWN}, .keys = "[ ], Up Down", .does = "attention layer", .act = key_layer,
+    {.code = {'[', ']', KEY_UP, KEY_DOWN}, .keys = "[ ], Up Down", .does = "layer / MoM step", .act = key_layer,
      .where = TUI_KEY_EMPTY_LINE},
-    {.code = {'{', '}', KEY_LEFT, KEY_RIGHT}, .keys = "{ }, Left Right", .does = "attention head",
+    {.code = {'{', '}', KEY_LEFT, KEY_RIGHT}, .keys = "{ }, Left Right", .does = "head / MoM kind",
      .act = key_head, .where = TUI_KEY_EMPTY_LINE},
     {.code = {'A'}, .keys = "A", .does = "attention A / whole", .act = key_attn_part},
     {.code = {'y'}, .keys = "y", .does = "log / linear y", .act = key_log_y},

@@ -63,6 +63,7 @@ void tui_slot_opts(const Tui *t, const ChartSlot *s, ChartOpts *o)
     }
     o->layer = t->layer;
     o->head = t->head;
+    o->mom_kind = t->mom_kind;
     o->log_y = s->log_y;
     if (t->attn_softmax) o->mixed = 0;
     if (!strcmp(s->chart, "loss")) o->smooth = t->smooth;
@@ -104,7 +105,10 @@ static void pane_badge(const Tui *t, int p, char *buf, size_t cap)
     const Pane *pn = &t->pane[p];
     size_t k = 0;
     buf[0] = 0;
-    if (p == PANE_ATTN) {
+    if (p == PANE_ATTN && t->mom) {
+        static const char *const kinds[3] = {"attention and FFN", "attention", "FFN"};
+        k += (size_t)snprintf(buf + k, cap - k, "step %d, %s", t->layer, kinds[t->mom_kind]);
+    } else if (p == PANE_ATTN) {
         if (t->head < 0) k += (size_t)snprintf(buf + k, cap - k, "layer %d, all heads", t->layer);
         else k += (size_t)snprintf(buf + k, cap - k, "layer %d head %d", t->layer, t->head);
         if (t->attn_softmax && k < cap) k += (size_t)snprintf(buf + k, cap - k, ", softmax A");

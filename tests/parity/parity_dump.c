@@ -51,7 +51,7 @@ int main(int argc, char **argv)
     Tensor *logits = NULL;
     memset(m.params.grad, 0, m.params.total * sizeof(float));
     Tensor *loss = model_forward(&m, &t, tok, B, T, tg, mask, &logits);
-    tape_backward(&t, loss);
+    tape_backward(&t, model_objective(&t, loss));
 
     int np = m.params.n, n = 0;
     StTensor *st = calloc((size_t)np + 8, sizeof *st);
@@ -87,7 +87,7 @@ int main(int argc, char **argv)
     for (int k = 0; k <= steps; k++) {
         tape_reset(&t);
         memset(m.params.grad, 0, m.params.total * sizeof(float));
-        Tensor *l = model_forward(&m, &t, tok, B, T, tg, mask, NULL);
+        Tensor *l = model_objective(&t, model_forward(&m, &t, tok, B, T, tg, mask, NULL));
         losses[k] = l->data[0];
         if (k == steps) break;
         tape_backward(&t, l);

@@ -129,10 +129,11 @@ def train_run(d, args):
     return subprocess.run([PY, os.path.join(d, "train_ddp.py"), *args], capture_output=True, text=True, cwd=d, env=env, timeout=TIMEOUT)
 
 
-def test_resume(tmp, label, data_args, cont):
+def test_resume(tmp, label, data_args, cont, arch=None):
     """C trains `pre` steps and exports; one Python rank continues `cont` steps."""
     d, ref_path = os.path.join(tmp, "resume-" + label), os.path.join(tmp, f"resume-{label}.st")
-    r = dump("train", d, ref_path, TASK_ARCH if "text" not in label else TASK_ARCH.replace("vocab=12", "vocab=64"),
+    arch = arch or (TASK_ARCH if "text" not in label else TASK_ARCH.replace("vocab=12", "vocab=64"))
+    r = dump("train", d, ref_path, arch,
              *data_args, "batch=8", "lr=3e-3", "warmup=10", "steps=60", "schedule=cosine", "clip=0.5", "pre=20", f"cont={cont}")
     if not check(r.returncode == 0, f"resume {label}: export_dump train failed: {r.stderr.strip()}"):
         return
@@ -166,9 +167,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def test_ddp(tmp, steps=30):
-    d, ref_path = os.path.join(tmp, "ddp"), os.path.join(tmp, "ddp.st")
-    r = dump("train", d, ref_path, TASK_ARCH, "kind=reverse", "symbols=10", "length=8", "batch=16", "lr=1e-2",
+def test_ddp(tmp, steps=30, arch=TASK_ARCH, label="ddp"):
+    d, ref_path = os.path.join(tmp, label.replace(" ", "-")), os.path.join(tmp, label.replace(" ", "-") + ".st")
+    r = dump("train", d, ref_path, arch, "kind=reverse", "symbols=10", "length=8", "batch=16", "lr=1e-2",
              "warmup=0", "steps=1000", "pre=0", "cont=1")
     if not check(r.returncode == 0, f"ddp: export_dump train failed: {r.stderr.strip()}"):
         return
@@ -201,7 +202,7 @@ def test_ddp(tmp, steps=30):
     check(rel(got[0], c0) <= 1e-4, f"ddp: first loss {got[0]} differs from blocklab's loss on batch 0, {c0}")
     head, tail = float(np.mean(got[:3])), float(np.mean(got[-3:]))
     check(tail < head - 0.1, f"ddp: loss did not fall: first {got[:3]} last {got[-3:]}")
-    print(f"  ddp 2 ranks (gloo): {steps} steps, loss {head:.4f} -> {tail:.4f} (means of 3); first loss vs blocklab rel err {rel(got[0], c0):.1e}")
+    print(f"  {label} 2 ranks (gloo): {steps} steps, loss {head:.4f} -> {tail:.4f} (means of 3); first loss vs blocklab rel err {rel(got[0], c0):.1e}")
     r = dump("load", out)
     if not check(r.returncode == 0, f"ddp: blocklab cannot load the checkpoint train_ddp wrote: {r.stderr.strip()}"):
         return
@@ -212,7 +213,8 @@ def test_ddp(tmp, steps=30):
     state = json.loads(meta["train"])
     tok, tgt, mask = bd.DataStream.from_state(state["data"], d).batch(0, steps, int(state["batch"]), 16)
     with torch.no_grad():
-        lt = float(model.loss(torch.from_numpy(tok), torch.from_numpy(tgt), torch.from_numpy(mask)))
+        model.loss(torch.from_numpy(tok), torch.from_numpy(tgt), torch.from_numpy(mask))
+        lt = float(model.last_ce)  # the cross-entropy (a MoM's objective adds aux)
     lc = float(m["loss"])
     check(rel(lc, lt) <= 1e-4, f"ddp: next-batch loss after load: blocklab {lc}, PyTorch {lt}")
     print(f"  ddp checkpoint loads in blocklab: {r.stdout.strip()}; PyTorch next-batch loss {lt:.6f}")
@@ -233,7 +235,11 @@ def main():
             for i in range(400):
                 f.write(f"{i}: the quick brown fox — jumps über the lazy dog {i * 7 % 13}\n")
         test_resume(tmp, "text", ["kind=text", f"path={corpus}", "seed=5"], 3)
+        # A Mixture-of-Modules run continues in PyTorch with its aux loss (K=2 so the LM loss reaches the routers).
+        test_resume(tmp, "mom", ["kind=reverse", "symbols=10", "length=8", "seed=3"], 5,
+                    TASK_ARCH + " stack=mom attn_pool=3 ffn_pool=3 steps=3 topk=2")
         test_ddp(tmp)
+        test_ddp(tmp, arch=TASK_ARCH + " stack=mom attn_pool=2 ffn_pool=2 steps=2", label="ddp mom")
     return summary()
 
 

@@ -47,6 +47,11 @@ CONFIGS = [
     ("mlp-only", BASE + "; block all attn=off"),
     ("preln ctx=72", "model new depth=2 width=32 heads=4 ctx=72 vocab=11 bias=on"),
     ("sas ctx=72", "model new depth=2 width=32 heads=4 ctx=72 vocab=11 preset=sas"),
+    # Mixture-of-Modules (spec §A): routers, pools, SKIP, top-K, the aux loss in the objective.
+    ("mom gru 4+4 H=4 K=1", BASE + " stack=mom attn_pool=4 ffn_pool=4 steps=4 topk=1"),
+    ("mom gru 3+2 H=3 K=2 bias", BASE + " stack=mom attn_pool=3 ffn_pool=2 steps=3 topk=2 bias=on"),
+    ("mom mlp 2+3 H=5 K=1 raw weights", BASE + " stack=mom attn_pool=2 ffn_pool=3 steps=5 router=mlp renorm=off"),
+    ("mom static bottom/anchor/top rms", BASE + " stack=mom attn_pool=2 ffn_pool=2 steps=2 topk=2 bottom=1 anchor=on top=1 norm=rms"),
     # Attention replaced by students (Rethinking Attention): every mode, both forms.
     # AdamW at lr 1e-3 (the distillation recipe's scale), not 1e-2: a student's
     # LayerNorm over ctx*width inputs has thousands of weights whose gradients

@@ -17,6 +17,14 @@ for v in $verbs; do
         if grep -qF -- "$k" "$MAN"; then ok; else bad "key '$k' of '$v' is missing from man/blocklab.1"; fi
     done
 done
+# Every series a run can record is explained in `help show`.
+bl -c 'model new depth=2 width=32 preset=sas; data task=reverse; probe all every=5; train steps=5 log_every=5; probe updates lr=0.1; show'
+series=$(printf '%s\n' "$out" | sed -n '/^series /,/^charts/p' | awk 'NR > 1 && !/^charts/ {print $1}' | sed 's/\.[0-9][0-9]*$/.L/' | sort -u)
+check "show lists at least 15 series" test "$(printf '%s\n' "$series" | wc -l)" -ge 15
+bl -c 'help show'
+for s in $series; do
+    if printf '%s\n' "$out" | grep -qE "(^|[ ,])$s([ ,]|$)"; then ok; else bad "series '$s' is not explained in help show"; fi
+done
 bl -c 'help train'
 expect "help shows keys with defaults" 0 "steps=0..1e+09"
 expect "help shows defaults" 0 "[100]"

@@ -29,7 +29,9 @@ real=$(cd "$P" && pwd -P)
 bl --scenes
 expect "--scenes lists the installed folder" 0 "scenes in $real/share/blocklab/scenes"
 expect "--scenes lists the tour" 0 "  tour "
-expect "--scenes says what a scene shows" 0 "rank-collapse    why skipless attention"
+expect "--scenes says what a scene shows" 0 "rank-collapse       why skipless attention"
+cols=$(printf '%s\n' "$out" | awk 'NR > 1 { match($0, /^  [^ ]+ +/); print RLENGTH }' | sort -u | wc -l)
+check "--scenes aligns every summary in one column" test "$cols" -eq 1
 bl rank-collapse
 expect "a scene plays by name from anywhere" 0 "rank: mean token cosine"
 printf 'model new depth=1 width=16 heads=2 ctx=8\n' >tour

@@ -20,7 +20,7 @@ expect "scalars" 0 "scalars: 29 trainable gains, from 0.1 to 1"
 bl -c "$M; probe scalars; show scalars"
 expect "show scalars draws the chart" 0 "scalar gains"
 bl -c "$M; probe bogus"
-expect "unknown probe" 1 "unknown NAME 'bogus' (expected rank|updates|grads|lnin|attn|scalars|all|off)" stderr
+expect "unknown probe" 1 "unknown NAME 'bogus' (expected rank|updates|grads|lnin|attn|scalars|router|knockout|modules|all|off)" stderr
 bl -c "$M; probe rank off"
 expect "off with names" 1 "takes no probe names" stderr
 
@@ -74,7 +74,7 @@ bl -c "$M; export torch $TMP/pkg"
 expect "export torch refuses a full directory" 1 "" stderr
 
 bl -c "help probe"
-expect "help lists the probe names" 0 "NAME is one or more of: rank updates grads lnin attn scalars all off"
+expect "help lists the probe names" 0 "NAME is one or more of: rank updates grads lnin attn scalars router knockout modules all off"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -38,7 +38,7 @@ shows "help" "quit     leave blocklab"
 keys 'clear' Enter
 keys 'model new width = 64' Enter
 shows "error with a caret under the column" "                    ^ expected key=value after 'width'"
-keys 'mo' Tab
+keys 'mod' Tab   # 'mo' is model or mom
 shows "verb completes" "blocklab> model "
 keys 'n' Tab
 shows "noun completes" "blocklab> model new "

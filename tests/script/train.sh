@@ -136,4 +136,11 @@ same "deterministic training at 1 thread (set threads=1 = OPENBLAS_NUM_THREADS=1
 # work is split); today they agree. Reported, not asserted: OpenBLAS may change.
 [ "$a1" = "$a2" ] || echo "note: 1 and 2 threads give different numbers (allowed; determinism is per thread count)"
 
+# The spike alarm: quiet on a healthy run (the loss falls), loud on a real
+# divergence (the same run pushed on at lr 0.3, 100x its learning rate).
+bl -c 'model new depth=2 width=64; data task=reverse; train steps=150 lr=3e-3 log_every=50; train steps=100 lr=0.3 warmup=0 log_every=50'
+healthy=$(printf '%s\n' "$out" | sed -n '1,/^done: 150 steps/p' | grep -c 'spike' || true)
+same "no spike alarm while the loss falls (150 healthy steps)" "$healthy" "0"
+check "a divergence at lr 0.3 raises the spike alarm" sh -c "printf '%s' \"\$1\" | grep -q 'spike: loss'" _ "$out"
+
 summary

@@ -14,7 +14,9 @@
 
 #include "gradcheck.h"
 #include "model.h"
+#include "mom_stack.h"
 #include "ops.h"
+#include "ops_route.h"
 #include "rng.h"
 #include "testlib.h"
 
@@ -259,6 +261,211 @@ static void test_models(void)
     check_model("preln", "act", "relu", 1, 1, NORM_LAYER);
 }
 
+
+/* ---- Mixture-of-Modules routing (spec mom-and-mlp-attention.md §A) ------------------- */
+
+static Tensor *f_gru(Tape *t, Tensor **l, void *c) { return op_gru_gates(t, l[0], l[1], l[2]); }
+static Tensor *f_softmax_tau(Tape *t, Tensor **l, void *c) { return op_softmax_tau(t, l[0], 0.2f, c ? 1u << 2 : 0); }
+
+/* Top-K with the choice held fixed: the first call records it, later calls force it. */
+typedef struct TopkCase {
+    int K, renorm, have;
+    int idx[64];
+} TopkCase;
+
+static Tensor *f_topk(Tape *t, Tensor **l, void *c)
+{
+    TopkCase *k = c;
+    int *idx = arena_alloc(&t->arena, sizeof(int) * 64);
+    Tensor *w = op_topk_weights(t, l[0], k->K, k->renorm, k->have ? k->idx : NULL, idx);
+    if (!k->have) { memcpy(k->idx, idx, sizeof k->idx); k->have = 1; }
+    return w;
+}
+
+static Tensor *f_balance(Tape *t, Tensor **l, void *c)
+{
+    Tensor *ps[2] = {op_softmax_tau(t, l[0], 0.5f, 0), op_softmax_tau(t, l[1], 0.5f, 0)};
+    return op_balance_loss(t, ps, 2);
+}
+
+static const int g_rows[5] = {4, 0, 2, 2, 5};
+static Tensor *f_gather(Tape *t, Tensor **l, void *c) { return op_gather_rows(t, l[0], g_rows, 5); }
+
+/* Two sources onto 6 rows: rows/slots as a top-2 routing would give them. */
+static const int s_rows0[3] = {0, 2, 5}, s_slot0[3] = {0, 1, 0}, s_rows1[2] = {2, 3}, s_slot1[2] = {0, 1};
+static Tensor *f_scatter(Tape *t, Tensor **l, void *c)
+{
+    RouteSrc src[2] = {{l[0], s_rows0, s_slot0, 3}, {l[1], s_rows1, s_slot1, 2}};
+    return op_scatter_rows(t, l[3], 4, src, 2, c ? l[2] : NULL, 2);
+}
+
+static void test_route_ops(void)
+{
+    static Leaf L[4];
+    Tensor *v[4];
+    v[0] = leaf(&L[0], 5, 9, 0, 1);
+    v[1] = leaf(&L[1], 5, 9, 0, 1);
+    v[2] = leaf(&L[2], 5, 3, 0, 1);
+    check_op("gru gates (gx, gh, h)", f_gru, v, 3, NULL);
+    v[0] = leaf(&L[0], 6, 5, 0, 1);
+    check_op("softmax / tau", f_softmax_tau, v, 1, NULL);
+    check_op("softmax / tau, one knocked out", f_softmax_tau, v, 1, (void *)1);
+    TopkCase k2 = {2, 1, 0, {0}}, k1raw = {1, 0, 0, {0}}, k3raw = {3, 0, 0, {0}};
+    v[0] = leaf(&L[0], 6, 5, 0, 0.3f);
+    for (int i = 0; i < v[0]->n; i++) v[0]->data[i] = 0.2f + fabsf(v[0]->data[i]);   /* p > 0 */
+    check_op("top-2 renormalised weights", f_topk, v, 1, &k2);
+    check_op("top-1 raw weights", f_topk, v, 1, &k1raw);
+    check_op("top-3 raw weights", f_topk, v, 1, &k3raw);
+    v[0] = leaf(&L[0], 7, 4, 0, 1);
+    v[1] = leaf(&L[1], 5, 4, 0, 1);
+    check_op("load-balancing loss", f_balance, v, 2, NULL);
+    v[0] = leaf(&L[0], 2, 3, 4, 1);
+    check_op("gather rows", f_gather, v, 1, NULL);
+    v[0] = leaf(&L[0], 3, 4, 0, 1);
+    v[1] = leaf(&L[1], 2, 4, 0, 1);
+    v[2] = leaf(&L[2], 6, 2, 0, 1);
+    v[3] = leaf(&L[3], 6, 1, 0, 1);
+    v[3]->rg = 0;
+    check_op("scatter rows, unweighted", f_scatter, v, 2, NULL);
+    check_op("scatter rows, weighted", f_scatter, v, 3, (void *)1);
+    v[3]->rg = 1;
+}
+
+/* At K = 1 with renormalisation the kept weight is exactly 1 and its gradient
+ * exactly 0: the language-model loss cannot reach the router (spec §A.5). */
+static void test_topk1_no_gradient(void)
+{
+    Tape t;
+    tape_init(&t, 1 << 16);
+    static Leaf L;
+    Tensor *s = leaf(&L, 9, 5, 0, 1);
+    memset(s->grad, 0, sizeof(float) * (size_t)s->n);
+    Tensor *p = op_softmax_tau(&t, s, 0.2f, 0);
+    int idx[9];
+    Tensor *w = op_topk_weights(&t, p, 1, 1, NULL, idx);
+    int ones = 1;
+    for (int i = 0; i < 9; i++) ones &= w->data[i] == 1.0f;
+    CHECK(ones, "top-1 renormalised weights are not all exactly 1");
+    float *g = tape_grad(&t, w);
+    for (int i = 0; i < 9; i++) g[i] = (float)rng_normal(&rng);
+    tape_backward_seeded(&t);
+    double nz = 0;
+    for (int i = 0; i < s->n; i++) nz += fabs(s->grad[i]);
+    CHECK(nz == 0.0, "router scores got gradient %.3e through a top-1 renormalised weight", nz);
+    tape_free(&t);
+}
+
+/* A whole MoM chunk: routers (GRU or MLP), pools, SKIP, top-K, the aux loss.
+ * The scalar is Σ r·x_out + aux; the choices of the first forward are forced
+ * afterwards so finite differences never cross a change of path. */
+typedef struct ChunkCase {
+    MomSpec     s;
+    MomModelCfg c;
+    MomParams   p;
+    int         force[2][4 * 12 * 2];
+    float       r[12 * 8];
+} ChunkCase;
+
+static double chunk_loss(ChunkCase *k, Tape *t, Tensor *x, int forced, Tensor **out)
+{
+    int N = tensor_rows(x), K = k->s.topk;
+    static int ia[4 * 12 * 2], iff[4 * 12 * 2];
+    static float wa[4 * 12 * 2], wf[4 * 12 * 2];
+    MomRecord rec = {N, ia, iff, wa, wf, NULL, NULL};
+    MomRun run = {forced ? k->force[0] : NULL, forced ? k->force[1] : NULL, 0, 0, forced ? NULL : &rec, 0};
+    Tensor *aux = NULL;
+    Tensor *y = mom_forward(&k->s, &k->c, &k->p, &run, t, x, &aux);
+    if (!forced) {
+        memcpy(k->force[0], ia, sizeof(int) * (size_t)k->s.steps * N * K);
+        memcpy(k->force[1], iff, sizeof(int) * (size_t)k->s.steps * N * K);
+    }
+    /* L = Σ r·y + aux as one tape scalar: y·r via a linear with r as a (1, N·C) weight. */
+    /* The flat view shares y's data and gradient buffer. */
+    Tensor *flat = arena_alloc(&t->arena, sizeof *flat), *rw = arena_alloc(&t->arena, sizeof *rw);
+    *flat = *y;
+    tensor_set_shape(flat, 1, y->n, 0, 0);
+    if (t->recording) flat->grad = tape_grad(t, y);
+    memset(rw, 0, sizeof *rw);
+    tensor_set_shape(rw, 1, y->n, 0, 0);
+    rw->data = k->r;
+    Tensor *dot = op_linear(t, flat, rw, NULL);
+    Tensor *L = op_mix(t, dot, gain_const(1), aux, gain_const(1));
+    if (out) *out = L;
+    return L->data[0];
+}
+
+static void check_chunk(const char *name, int router, int K, int renorm, int bias, int na, int nf)
+{
+    ChunkCase *k = calloc(1, sizeof *k);
+    mom_spec_default(&k->s);
+    k->s.n_attn = na; k->s.n_ffn = nf; k->s.steps = 3; k->s.topk = K; k->s.router = (uint8_t)router;
+    k->s.rdim = 4; k->s.renorm = (uint8_t)renorm; k->s.tau = 0.7f;
+    k->c = (MomModelCfg){.width = 8, .heads = 2, .causal = 1, .bias = bias, .norm = 0, .act = 0, .mlp_ratio = 2};
+    ArchSpec a = {0};
+    arch_default(&a);
+    a.width = 8; a.heads = 2; a.bias = (uint8_t)bias; a.mlp_ratio = 2; a.stack = STACK_MOM; a.mom = k->s;
+    arch_reset_blocks(&a, NULL);
+    ParamTable pt = {0};
+    ParamBinder bd = {&pt, NULL, 0, 0};
+    mom_pools_declare(&a, &bd, &k->p);
+    params_alloc(&pt);
+    binder_resolve(&bd);
+    arch_free(&a);
+    for (size_t i = 0; i < pt.total; i++) pt.data[i] = (float)(0.4 * rng_normal(&rng));
+    int B = 2, T = 6, N = B * T, C = 8;
+    for (int i = 0; i < N * C; i++) k->r[i] = (float)rng_normal(&rng);
+    static Leaf X;
+    Tensor *x = leaf(&X, B, T, C, 1);
+    memset(x->grad, 0, sizeof(float) * (size_t)x->n);
+
+    Tape t;
+    tape_init(&t, 1 << 20);
+    Tensor *L;
+    chunk_loss(k, &t, x, 0, &L);
+    tape_backward(&t, L);
+    /* Count SKIP choices so the check is known to cover them. */
+    int skips = 0;
+    for (int i = 0; i < k->s.steps * N * K; i++) skips += (k->force[0][i] == na) + (k->force[1][i] == nf);
+    t.recording = 0;
+    double num = 0, dfd = 0, dtp = 0;
+    const float hstep = 1e-3f;
+    Tensor *tens[512];
+    int nt = 0;
+    for (int i = 0; i < pt.n; i++) tens[nt++] = &pt.p[i].t;
+    tens[nt++] = x;
+    for (int ti = 0; ti < nt; ti++) {
+        Tensor *p = tens[ti];
+        for (int j = 0; j < p->n; j++) {
+            float keep = p->data[j];
+            p->data[j] = keep + hstep;
+            tape_reset(&t);
+            double lp = chunk_loss(k, &t, x, 1, NULL);
+            p->data[j] = keep - hstep;
+            tape_reset(&t);
+            double lm = chunk_loss(k, &t, x, 1, NULL);
+            p->data[j] = keep;
+            double fd = (lp - lm) / (2 * hstep), tp = p->grad[j];
+            num += (fd - tp) * (fd - tp);
+            dfd += fd * fd;
+            dtp += tp * tp;
+        }
+    }
+    double rel = sqrt(num) / fmax(fmax(sqrt(dfd), sqrt(dtp)), 1e-3);
+    printf("  %-34s rel err %.2e (%zu params, %d SKIP choices)\n", name, rel, params_trainable(&pt), skips);
+    CHECK(rel < REL_TOL, "%s: gradient rel err %.3e", name, rel);
+    tape_free(&t);
+    params_free(&pt);
+    free(k);
+}
+
+static void test_mom_chunk(void)
+{
+    check_chunk("mom chunk gru top-1 renorm", ROUTER_GRU, 1, 1, 0, 2, 3);
+    check_chunk("mom chunk gru top-2 renorm bias", ROUTER_GRU, 2, 1, 1, 3, 2);
+    check_chunk("mom chunk mlp top-2 renorm", ROUTER_MLP, 2, 1, 0, 2, 2);
+    check_chunk("mom chunk gru top-1 raw weights", ROUTER_GRU, 1, 0, 0, 2, 2);
+}
+
 /* GELU uses an inline exp; it must match the libm tanh form closely. */
 static void test_gelu_accuracy(void)
 {
@@ -286,5 +493,8 @@ int main(void)
     RUN(test_attention);
     RUN(test_checker_can_fail);
     RUN(test_models);
+    RUN(test_route_ops);
+    RUN(test_topk1_no_gradient);
+    RUN(test_mom_chunk);
     return TEST_SUMMARY();
 }

@@ -546,6 +546,63 @@ static void test_bars(void)
     tcanvas_free(small);
 }
 
+/* Update ratios in a small pane: 15 vertical bars on a log axis with the 1e-3
+ * guide. Every bar is the same width, solid from its top to the axis (no
+ * holes), the guide shows as a dashed line across with its label, and the
+ * bars are named (by group where each name does not fit). */
+static void test_vbars_solid_with_guide(void)
+{
+    static const char *names[15] = {"wte", "wpe", "0.ln1.w", "0.attn.w_qkv", "0.attn.w_o", "0.ln2.w", "0.mlp.w_in",
+                                    "0.mlp.w_out", "1.ln1.w", "1.attn.w_qkv", "1.attn.w_o", "1.ln2.w", "1.mlp.w_in",
+                                    "1.mlp.w_out", "ln_f.w"};
+    double v[15] = {2.4e-3, 1.7e-3, 6e-5, 2.8e-3, 2.3e-3, 5e-5, 1.7e-3, 1.6e-3, 6.7e-5, 2.6e-3, 2.3e-3, 4.4e-5, 1.4e-3, 1.5e-3, 9e-5};
+    Chart *c = chart_bar_new("update ratio", 15, names);
+    chart_add_bars(c, "A", 0, v);
+    chart_add_guide(c, 1e-3, "1e-3");
+    chart_set_log_y(c, 1);
+    TermCanvas *cv = tcanvas_new(44, 10);
+    term_chart_draw(c, cv, 0, 0, 44, 10, &UTF_256);
+    show("vertical bars with a guide, 44x10", cv);
+    TermChartFrame f;
+    term_chart_frame(c, 0, 0, 44, 10, &UTF_256, &f);
+    CHECK(!f.horizontal, "vertical bars in a short pane");
+    /* Columns holding bar glyphs, as runs of adjacent columns. */
+    int runs = 0, width0 = -1, widths_differ = 0, holes = 0, in_run = 0, w = 0;
+    for (int x = f.x; x <= f.x + f.w; x++) {
+        int top = -1, bottom = -1;
+        for (int y = f.y; x < f.x + f.w && y < f.y + f.h; y++) {
+            const char *g = tcanvas_cell(cv, x, y)->ch;
+            int bar = !strncmp(g, "\xe2\x96", 2) && (unsigned char)g[2] >= 0x81 && (unsigned char)g[2] <= 0x88;
+            if (bar) {
+                if (top < 0) top = y;
+                bottom = y;
+            }
+        }
+        if (top >= 0) {
+            for (int y = top; y <= bottom; y++) {
+                const char *g = tcanvas_cell(cv, x, y)->ch;
+                holes += !strcmp(g, " ");
+            }
+            w++;
+            in_run = 1;
+        } else if (in_run) {
+            runs++;
+            if (width0 < 0) width0 = w;
+            else widths_differ |= w != width0;
+            in_run = 0;
+            w = 0;
+        }
+    }
+    CHECK(runs == 15, "15 separate bars, found %d", runs);
+    CHECK(!widths_differ, "bars of one width");
+    CHECK(holes == 0, "%d holes inside bars", holes);
+    CHECK(text_has(cv, "\xe2\x95\x8c") && text_has(cv, "1e-3"), "the 1e-3 guide: a dashed line with its label");
+    CHECK(text_has(cv, "wte") && text_has(cv, " 0 ") && text_has(cv, " 1 ") && text_has(cv, "ln_f"),
+          "bars named by group (wte, block 0, block 1, ln_f)");
+    chart_free(c);
+    tcanvas_free(cv);
+}
+
 static void test_grid(void)
 {
     Chart *g = grid();
@@ -664,6 +721,7 @@ int main(int argc, char **argv)
     RUN(test_heatmap_causal_and_fallbacks);
     RUN(test_bars);
     RUN(test_grid);
+    RUN(test_vbars_solid_with_guide);
     RUN(test_tiny_and_bounds);
     RUN(test_header_example);
     RUN(test_hostile_labels);

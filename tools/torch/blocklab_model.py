@@ -160,6 +160,167 @@ class MLP(nn.Module):
         return F.linear(u, self.w_out, self.b_out)
 
 
+def _attend(qkv, H, causal):
+    """One multi-head softmax attention over (B, T, 3C) holding [q | k | v] per token."""
+    B, T, C3 = qkv.shape
+    C = C3 // 3
+    hs = C // H
+    q, k, v = (z.reshape(B, T, H, hs).transpose(1, 2) for z in (qkv[..., :C], qkv[..., C : 2 * C], qkv[..., 2 * C :]))
+    s = q @ k.transpose(-1, -2) / math.sqrt(hs)
+    if causal:
+        mask = torch.ones(T, T, dtype=torch.bool, device=qkv.device).tril()
+        s = s.masked_fill(~mask, float("-inf"))
+    return (torch.softmax(s, dim=-1) @ v).transpose(1, 2).reshape(B, T, C)
+
+
+class Lin(nn.Module):
+    """A linear layer with blocklab's parameter names (w, b)."""
+
+    def __init__(self, n_in, n_out, bias=True):
+        super().__init__()
+        self.w = nn.Parameter(torch.zeros(n_out, n_in))
+        self.b = nn.Parameter(torch.zeros(n_out)) if bias else None
+
+    def forward(self, x):
+        return F.linear(x, self.w, self.b)
+
+
+class Router(nn.Module):
+    """MoM router (spec §A.4): a GRU cell carried over the steps, or a 2-layer MLP; N+1 scores."""
+
+    def __init__(self, kind, C, r, n_out):
+        super().__init__()
+        self.kind, self.r = kind, r
+        if kind == "gru":
+            self.x2h, self.h2h = Lin(C, 3 * r), Lin(r, 3 * r)
+        else:
+            self.l1 = Lin(C, r)
+        self.out = Lin(r, n_out)
+
+    def forward(self, x, g):
+        if self.kind != "gru":
+            return self.out(F.relu(self.l1(x))), g
+        xr, xu, xn = self.x2h(x).chunk(3, -1)
+        hr, hu, hn = self.h2h(g).chunk(3, -1)
+        rz, uz = torch.sigmoid(xr + hr), torch.sigmoid(xu + hu)
+        n = torch.tanh(xn + rz * hn)
+        g = n + uz * (g - n)
+        return self.out(g), g
+
+
+class MoMAttn(nn.Module):
+    def __init__(self, a, mk):
+        super().__init__()
+        C, bias = a["width"], a["bias"]
+        self.ln = mk()
+        self.w_qkv = nn.Parameter(torch.zeros(3 * C, C))
+        self.b_qkv = nn.Parameter(torch.zeros(3 * C)) if bias else None
+        self.w_o = nn.Parameter(torch.zeros(C, C))
+        self.b_o = nn.Parameter(torch.zeros(C)) if bias else None
+
+
+class MoMFFN(nn.Module):
+    def __init__(self, a, mk):
+        super().__init__()
+        C, bias = a["width"], a["bias"]
+        Fh = int(a["mlp_ratio"] * C + 0.5)
+        self.act = a["act"]
+        self.ln = mk()
+        self.w_in = nn.Parameter(torch.zeros(Fh, C))
+        self.b_in = nn.Parameter(torch.zeros(Fh)) if bias else None
+        self.w_out = nn.Parameter(torch.zeros(C, Fh))
+        self.b_out = nn.Parameter(torch.zeros(C)) if bias else None
+
+    def forward(self, x):
+        u = F.linear(self.ln(x) if self.ln is not None else x, self.w_in, self.b_in)
+        u = F.relu(u) if self.act == "relu" else F.gelu(u, approximate="tanh")
+        return F.linear(u, self.w_out, self.b_out)
+
+
+def balance_loss(ps):
+    """Switch load-balancing loss over every routing decision (spec §A.9): S·Σ f_c·mean(softmax(p))_c."""
+    p = torch.cat(ps, 0)
+    S = p.shape[-1]
+    f = F.one_hot(p.argmax(-1), S).to(p.dtype).mean(0)
+    return S * (f * torch.softmax(p, -1).mean(0)).sum()
+
+
+class MoMChunk(nn.Module):
+    """Mixture-of-Modules (spec §A.3-A.6, README "Decisions"); mirrors core/mom.c.
+
+    Each step, every token picks top-K of (pool + SKIP); the chosen attention
+    modules' q, k, v are summed unweighted (a SKIP-only token keeps q=k=v=0),
+    one causal attention runs over all tokens, the chosen W_o and FFN outputs
+    are added weighted by the router. `off` knocks modules out (score -inf);
+    `force` = (attn, ffn) index lists [step][N*K] fixes the path."""
+
+    def __init__(self, a, mk):
+        super().__init__()
+        m = self.spec = a["mom"]
+        C = a["width"]
+        self.H, self.K, self.heads, self.causal = m["steps"], m["topk"], a["heads"], a["causal"]
+        self.tau, self.renorm, self.r = m["tau"], m["renorm"], m["router_dim"]
+        self.attn = nn.ModuleList(MoMAttn(a, mk) for _ in range(m["attn_pool"]))
+        self.ffn = nn.ModuleList(MoMFFN(a, mk) for _ in range(m["ffn_pool"]))
+        self.router = nn.ModuleDict({"attn": Router(m["router"], C, self.r, m["attn_pool"] + 1),
+                                     "ffn": Router(m["router"], C, self.r, m["ffn_pool"] + 1)})
+        self.off = {"attn": set(), "ffn": set()}
+        self.force = None
+        self.aux = None
+        self.choices = None
+
+    def _choose(self, kind, x, g, h):
+        s, g = self.router[kind](x, g)
+        if self.off[kind]:
+            s = s.clone()
+            s[:, sorted(self.off[kind])] = float("-inf")
+        p = torch.softmax(s / self.tau, -1)
+        if self.force is not None:
+            idx = torch.as_tensor(self.force[kind == "ffn"][h], dtype=torch.int64, device=x.device).view(-1, self.K)
+            w = p.gather(1, idx)
+        else:
+            w, idx = torch.topk(p, self.K, dim=-1)
+        if self.renorm:
+            w = w / w.sum(-1, keepdim=True)
+        return p, w, idx, g
+
+    def forward(self, x):
+        B, T, C = x.shape
+        N = B * T
+        x = x.reshape(N, C)
+        ga = gf = x.new_zeros(N, self.r)
+        pa, pf, self.choices = [], [], []
+        for h in range(self.H):
+            p, w, idx, ga = self._choose("attn", x, ga, h)
+            pa.append(p)
+            qkv = x.new_zeros(N, 3 * C)
+            picks = []
+            for m, mod in enumerate(self.attn):
+                rows, slot = torch.where(idx == m)
+                picks.append((rows, slot))
+                if len(rows):
+                    xm = x[rows]
+                    qkv = qkv.index_add(0, rows, F.linear(mod.ln(xm) if mod.ln is not None else xm, mod.w_qkv, mod.b_qkv))
+            att = _attend(qkv.view(B, T, 3 * C), self.heads, self.causal).reshape(N, C)
+            out = x.new_zeros(N, C)
+            for (rows, slot), mod in zip(picks, self.attn):
+                if len(rows):
+                    out = out.index_add(0, rows, w[rows, slot].unsqueeze(1) * F.linear(att[rows], mod.w_o, mod.b_o))
+            x = x + out
+            ia = idx
+            p, w, idx, gf = self._choose("ffn", x, gf, h)
+            pf.append(p)
+            out = x.new_zeros(N, C)
+            for m, mod in enumerate(self.ffn):
+                rows, slot = torch.where(idx == m)
+                if len(rows):
+                    out = out.index_add(0, rows, w[rows, slot].unsqueeze(1) * mod(x[rows]))
+            x = x + out
+            self.choices.append((ia.detach(), idx.detach()))
+        self.aux = balance_loss(pa) + balance_loss(pf)
+        return x.view(B, T, C)
+
+
 class OutProj(nn.Module):
     """W_O (and b_O) kept behind an ALR/ASLR student: blocklab's "attn.w_o"."""
 
@@ -269,8 +430,12 @@ class BlocklabModel(nn.Module):
             self.wpe = None
         mk = lambda: Norm(a["norm"], C, a["bias"], a["norm_eps"])
         has_norm = a["norm"] != "none"
-        self.ln_in = mk() if has_norm and a["blocks"][0]["norm"] == "off" else None
+        self.ln_in = mk() if has_norm and a["blocks"] and a["blocks"][0]["norm"] == "off" else None
         self.blocks = nn.ModuleList(Block(a, b) for b in a["blocks"])
+        self.is_mom = a.get("stack") == "mom"
+        mk_mod = lambda: mk() if has_norm else None
+        self.mom = MoMChunk(a, mk_mod) if self.is_mom else None
+        self.mom_at = a["mom"]["bottom"] if self.is_mom else -1
         self.ln_f = mk() if has_norm else None
         self.lm_head = None if a["tie"] else nn.Parameter(torch.zeros(V, C))
 
@@ -310,20 +475,33 @@ class BlocklabModel(nn.Module):
             x = x + self.wpe[:T]
         if self.ln_in is not None:
             x = self.ln_in(x)
-        for blk in self.blocks:
-            x = blk(x)
+        for i in range(len(self.blocks) + 1):
+            if i == self.mom_at:
+                x = self.mom(x)
+            if i < len(self.blocks):
+                x = self.blocks[i](x)
         if self.ln_f is not None:
             x = self.ln_f(x)
-        return F.linear(x, self.lm_head if self.lm_head is not None else self.wte)
+        logits = F.linear(x, self.lm_head if self.lm_head is not None else self.wte)
+        if getattr(self, "return_aux", False):  # (logits, aux): DDP must see every output a loss uses
+            return logits, self.mom.aux
+        return logits
 
     def loss(self, tokens, targets, mask=None):
+        """The training objective: masked cross-entropy, plus aux·(load balancing) for a MoM.
+        The cross-entropy alone is kept in self.last_ce."""
         logits = self(tokens)
         V = logits.shape[-1]
         per = F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1), reduction="none")
         if mask is None:
-            return per.mean()
-        m = mask.reshape(-1)
-        return (per * m).sum() / m.sum().clamp_min(1e-30)
+            ce = per.mean()
+        else:
+            m = mask.reshape(-1)
+            ce = (per * m).sum() / m.sum().clamp_min(1e-30)
+        self.last_ce = ce.detach()
+        if self.is_mom and self.arch["mom"]["aux"] != 0:
+            return ce + self.arch["mom"]["aux"] * self.mom.aux
+        return ce
 
     def param_groups(self, weight_decay):
         """AdamW groups as blocklab's optimizer: decay only 2-D weights other than the embeddings."""

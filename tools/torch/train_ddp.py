@@ -14,7 +14,10 @@ B rows are split across ranks (rank r draws rows r, r+world, ...), each rank's
 loss is its share of the masked mean over the whole batch, and DDP's gradient
 average then equals the gradient of blocklab's loss. Rank 0 logs
 "step N loss X" (N counts from the start of the run, X is the loss before
-that step's update) and saves the checkpoint.
+that step's update) and saves the checkpoint. A Mixture-of-Modules run also
+trains its load-balancing loss (aux x L_aux, computed on each rank's rows, so
+under DDP it is the mean of the ranks' losses rather than the loss of the
+whole batch) and logs it as "aux X".
 """
 import argparse
 import json
@@ -205,9 +208,12 @@ def main(argv=None):
     adam_t = int(state["adam_t"])
     restored = restore_moments(model, opt, o, tensors, layout, total, adam_t, device)
 
+    model.return_aux = model.is_mom
     if world > 1:
         dist.init_process_group(backend=backend, init_method="env://", rank=rank, world_size=world)
-        net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[local_rank] if use_cuda else None)
+        # A MoM leaves the modules no token chose without a gradient in a step.
+        net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[local_rank] if use_cuda else None,
+                                                        find_unused_parameters=model.is_mom)
     else:
         net = model
     step0, pos0 = int(state["step"]), int(state["data_position"])
@@ -223,15 +229,25 @@ def main(argv=None):
         for g in opt.param_groups:
             g["lr"] = lr
         tok, tgt, mask = (torch.from_numpy(a).to(device) for a in stream.batch(0, pos, B, T, rows))
-        logits = net(tok)
+        out = net(tok)
+        logits, aux = out if model.is_mom else (out, None)
         per = F.cross_entropy(logits.reshape(-1, V), tgt.reshape(-1), reduction="none")
         local = (per * mask.reshape(-1)).sum()
-        sums = torch.stack([local.detach(), mask.sum()]).double()
+        # MoM: the load-balancing loss of this rank's rows (spec §A.9); DDP's
+        # gradient average makes it the mean over ranks of the per-rank losses.
+        aux = aux if model.is_mom else local.new_zeros(())
+        sums = torch.stack([local.detach(), mask.sum(), aux.detach().to(local.dtype)]).double()
         if world > 1:
             dist.all_reduce(sums)
         loss = float(sums[0] / sums[1].clamp_min(1e-30))
         opt.zero_grad()
-        (local * (world / max(float(sums[1]), 1e-30))).backward()
+        objective = local * (world / max(float(sums[1]), 1e-30))
+        if model.is_mom and arch["mom"]["aux"] != 0:
+            objective = objective + arch["mom"]["aux"] * aux
+        objective.backward()
+        for p in params:  # as blocklab: a module no token chose gets a zero gradient (AdamW still decays it)
+            if p.grad is None:
+                p.grad = torch.zeros_like(p)
         if o["clip"] > 0:
             norm = float(torch.nn.utils.clip_grad_norm_(params, o["clip"]))
         else:
@@ -244,7 +260,8 @@ def main(argv=None):
             if rank == 0:
                 print(f"step {step + 1}: non-finite loss or gradient, update skipped", flush=True)
         if rank == 0 and (i == 0 or i == args.steps - 1 or (i + 1) % args.log_every == 0):
-            print(f"step {step + 1} loss {loss:.6f} lr {lr:.4g} norm {norm:.4f} {1000 * (time.time() - t0):.0f} ms", flush=True)
+            mom = f" aux {float(sums[2]) / world:.6f}" if model.is_mom else ""
+            print(f"step {step + 1} loss {loss:.6f}{mom} lr {lr:.4g} norm {norm:.4f} {1000 * (time.time() - t0):.0f} ms", flush=True)
 
     state["step"] = step0 + args.steps
     state["adam_t"] = adam_t

@@ -1,0 +1,196 @@
+/* test_chart_metrics.c — the charts blocklab builds from Metrics tell the truth:
+ * bounded heatmaps on a fixed scale that the legend names, attention maps that
+ * label every token and show the matrix the block computes, and series of one
+ * run told apart by dashes and markers, not by a colour of another run. The
+ * checks read the SVG a student would hand in. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chart_metrics.h"
+#include "render.h"
+#include "testlib.h"
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    size_t got = fread(s, 1, (size_t)n, f);
+    s[got] = 0;
+    fclose(f);
+    return s;
+}
+
+/* The chart as SVG text (caller frees). */
+static char *svg_of(const Chart *c)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/blocklab-tcm-%d.svg", (int)getpid());
+    BlError e;
+    if (chart_write_svg(c, path, 0, 0, 1, &e) != 0) return NULL;
+    char *s = slurp(path);
+    unlink(path);
+    return s;
+}
+
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle)) n++;
+    return n;
+}
+
+/* A run's metrics: loss every step, val.loss every 10, rank.cos and lnin by layer. */
+static void fill(Metrics *m, float scale)
+{
+    metrics_init(m);
+    Series *loss = metrics_series(m, "loss", 1, 1, NULL), *val = metrics_series(m, "val.loss", 1, 1, NULL);
+    for (int t = 1; t <= 50; t++) {
+        float v = scale * (2.0f + 1.0f / (float)t);
+        series_append(loss, t, &v);
+        if (t % 10 == 0) series_append(val, t, &v);
+    }
+    Series *cos = metrics_series(m, "rank.cos", 1, 5, "layer");
+    for (int t = 0; t < 3; t++) {
+        float v[5] = {0.01f, 0.05f, 0.1f, 0.15f, 0.18f};   /* low values: an auto scale would make 0.18 yellow */
+        series_append(cos, t * 10, v);
+    }
+    float a[4] = {0.1f, 0.2f, 0.3f, 0.4f}, b[4] = {0.5f, 0.6f, 0.7f, 0.8f};
+    series_append(metrics_series(m, "lnin.attn", 1, 4, "layer"), 0, a);
+    series_append(metrics_series(m, "lnin.mlp", 1, 4, "layer"), 0, b);
+}
+
+static void test_fixed_scale_in_legend(void)
+{
+    Metrics m;
+    fill(&m, 1);
+    ChartRun run = {"A", &m, 0};
+    ChartOpts o;
+    chart_opts_default(&o);
+    BlError e;
+    Chart *c = chart_from_metrics("rank.map", &run, 1, &o, &e);
+    CHECK(c && c->vmin == 0 && c->vmax == 1, "rank.map on the fixed 0..1 scale");
+    char *svg = c ? svg_of(c) : NULL;
+    CHECK(svg && strstr(svg, "cosine, fixed 0..1"), "the SVG colour bar says the scale is fixed 0..1");
+    CHECK(svg && strstr(svg, ">1.0<") && strstr(svg, ">0.0<"), "the SVG colour bar runs from 0.0 to 1.0");
+    free(svg);
+    chart_free(c);
+    o.scale_auto = 1;
+    c = chart_from_metrics("rank.map", &run, 1, &o, &e);
+    svg = c ? svg_of(c) : NULL;
+    CHECK(svg && strstr(svg, "cosine, auto scale"), "scale=auto is named in the legend");
+    free(svg);
+    chart_free(c);
+    metrics_free(&m);
+}
+
+static void test_attention_labels_and_matrix(void)
+{
+    Metrics m;
+    metrics_init(&m);
+    enum { T = 12, H = 2 };
+    const char *tok[T] = {"t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "t9", "t10", "t11"};
+    float pat[H * T * T], mix[H * T * T];
+    for (int h = 0; h < H; h++)
+        for (int i = 0; i < T; i++)
+            for (int j = 0; j < T; j++) {
+                pat[(h * T + i) * T + j] = j <= i ? 1.0f / (float)(i + 1) : 0;
+                mix[(h * T + i) * T + j] = j == i ? 1.0f : 0;
+            }
+    Series *s = metrics_series(&m, "attn.0", H * T, T, "key");
+    series_append(s, 0, pat);
+    series_set_labels(s, tok, T);
+    s = metrics_series(&m, "attn.mixed.0", H * T, T, "key, \u03b1I+\u03b2A\u2212\u03b3C");
+    series_append(s, 0, mix);
+    series_set_labels(s, tok, T);
+    ChartRun run = {"A", &m, 0};
+    ChartOpts o;
+    chart_opts_default(&o);
+    BlError e;
+    Chart *c = chart_from_metrics("attn", &run, 1, &o, &e);
+    CHECK(c && strstr(c->title, "\u03b1I+\u03b2A\u2212\u03b3C"), "the attention chart shows the block's whole matrix: '%s'",
+          c ? c->title : e.msg);
+    CHECK(c && c->vmin == -1 && c->vmax == 1, "the whole matrix on a signed fixed scale");
+    char *svg = c ? svg_of(c) : NULL;
+    int all = 1;
+    for (int i = 0; i < T && svg; i++) {
+        char want[32];
+        snprintf(want, sizeof want, ">%s</text>", tok[i]);
+        /* each token names its query row and its key column */
+        if (count(svg, want) < 2) all = 0, fprintf(stderr, "  token %s labelled %d times\n", tok[i], count(svg, want));
+    }
+    CHECK(svg && all, "every query row and key labelled in the SVG");
+    free(svg);
+    chart_free(c);
+    o.mixed = 0;
+    c = chart_from_metrics("attn", &run, 1, &o, &e);
+    CHECK(c && strstr(c->title, "softmax A") && c->vmin == 0 && c->vmax == 1, "mixed=off: the softmax part on 0..1");
+    chart_free(c);
+    metrics_free(&m);
+}
+
+/* In one SVG, the polylines drawn in colour col: how many solid, how many dashed. */
+static void strokes(const char *svg, const char *col, int *solid, int *dashed)
+{
+    *solid = *dashed = 0;
+    for (const char *p = svg; (p = strstr(p, "<polyline")); p++) {
+        const char *end = strchr(p, '>');
+        if (!end) break;
+        char el[1024];
+        size_t n = (size_t)(end - p) < sizeof el - 1 ? (size_t)(end - p) : sizeof el - 1;
+        memcpy(el, p, n);
+        el[n] = 0;
+        if (!strstr(el, col) || strstr(el, "points=\"") == NULL) continue;
+        if (strstr(el, "stroke-dasharray")) (*dashed)++;
+        else (*solid)++;
+    }
+}
+
+static void test_series_of_a_run_told_apart(void)
+{
+    Metrics ma, mb;
+    fill(&ma, 1);
+    fill(&mb, 1.1f);
+    ChartRun runs[2] = {{"A", &ma, 0}, {"B", &mb, 1}};
+    ChartOpts o;
+    chart_opts_default(&o);
+    BlError e;
+    Chart *c = chart_from_metrics("lnin", runs, 2, &o, &e);
+    char *svg = c ? svg_of(c) : NULL;
+    for (int r = 0; r < 2 && svg; r++) {
+        ChartRGB rgb = chart_palette(r);
+        char col[16];
+        snprintf(col, sizeof col, "#%02x%02x%02x", rgb.r, rgb.g, rgb.b);
+        int solid, dashed;
+        strokes(svg, col, &solid, &dashed);
+        CHECK(solid >= 1 && dashed >= 1, "run %s: attn solid and mlp dashed in its colour %s (%d solid, %d dashed)",
+              runs[r].name, col, solid, dashed);
+    }
+    free(svg);
+    chart_free(c);
+    c = chart_from_metrics("loss", runs, 2, &o, &e);
+    int ok = c && c->nseries == 4;
+    for (int i = 0; ok && i < 4; i++) {
+        const ChartSeries *s = &c->series[i];
+        int val = strstr(s->name, "val") != NULL;
+        ok &= s->color == (i < 2 ? 0 : 1);
+        ok &= val ? (s->style & CHART_STYLE_DASHED) && (s->style & CHART_STYLE_MARKERS) : s->style == 0;
+    }
+    CHECK(ok, "val.loss in its run's colour, dashed, with markers at its points");
+    chart_free(c);
+    metrics_free(&ma);
+    metrics_free(&mb);
+}
+
+int main(void)
+{
+    RUN(test_fixed_scale_in_legend);
+    RUN(test_attention_labels_and_matrix);
+    RUN(test_series_of_a_run_told_apart);
+    return TEST_SUMMARY();
+}
