@@ -101,8 +101,8 @@ for p in preln mom-diag mom mom-k2; do
         'BEGIN{printf "  %-9s params %9d  ms/step %8.2f (%+6.1f%% vs preln)\n", p, par, ms, 100*(ms-b)/b}'
 done
 echo
-echo "depth is not a toy (probe rank at init, forward only, one block alive at a time):"
-for d in 100 1000; do "$BUILD/bench/bench_depth" $d 64 | sed 's/^/  /'; done
+echo "depth is not a toy (probe rank at init, forward only, one block alive at a time; 1 OpenBLAS thread):"
+for d in 100 1000; do OPENBLAS_NUM_THREADS=1 "$BUILD/bench/bench_depth" $d 64 | sed 's/^/  /'; done
 
 if [ "${BENCH_TUI:-1}" = 1 ]; then
     echo

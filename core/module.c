@@ -86,7 +86,8 @@ void module_init(const ModuleKind *k, const ModCfg *c, void *params, Rng *r)
 static void fill_normal(Rng *r, float *w, size_t n, float std)
 {
     /* std 0 draws nothing: W^Q = 0 of shaped attention leaves the stream where it was. */
-    for (size_t i = 0; i < n; i++) w[i] = std > 0 ? (float)(rng_normal(r) * std) : 0.0f;
+    if (std > 0) rng_normals(r, w, n, std);
+    else memset(w, 0, n * sizeof *w);
 }
 
 float module_weight_std(const ModCfg *c, int rows, int cols, float gain)

@@ -4,7 +4,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 int params_add(ParamTable *pt, const char *name, int group, int flags, int d0, int d1, int d2)
 {
@@ -25,10 +27,25 @@ int params_add(ParamTable *pt, const char *name, int group, int flags, int d0, i
     return pt->n++;
 }
 
+/* Large stores (a 1000-block model holds 47 M floats) ask for transparent huge
+ * pages: one page fault per 2 MB instead of per 4 kB when init first writes them. */
+static float *store_alloc(size_t n)
+{
+    float *p = xcalloc(n, sizeof(float));
+#ifdef MADV_HUGEPAGE
+    size_t huge = (size_t)2 << 20, bytes = n * sizeof(float);
+    if (bytes >= 4 * huge) {
+        uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1), hi = ((uintptr_t)p + bytes) & ~(uintptr_t)(huge - 1);
+        if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);   /* advice only: failure changes nothing */
+    }
+#endif
+    return p;
+}
+
 void params_alloc(ParamTable *pt)
 {
-    pt->data = xcalloc(pt->total, sizeof(float));
-    pt->grad = xcalloc(pt->total, sizeof(float));
+    pt->data = store_alloc(pt->total);
+    pt->grad = store_alloc(pt->total);
     for (int i = 0; i < pt->n; i++) {
         pt->p[i].t.data = pt->data + pt->p[i].offset;
         pt->p[i].t.grad = pt->grad + pt->p[i].offset;

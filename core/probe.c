@@ -3,8 +3,11 @@
  * and DeepNet's ‖ΔF‖ (DN §D.5). Definitions are cited per probe. */
 #include "probe.h"
 #include "probe_mom.h"
+#include "linalg.h"
 
+#include <cblas.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,37 +86,7 @@ void prober_free(Prober *p)
     memset(p, 0, sizeof *p);
 }
 
-/* ---- small linear algebra ------------------------------------------------------------ */
-
-/* Eigenvalues of a symmetric n×n matrix (cyclic Jacobi, double), into ev. a is destroyed. */
-static void jacobi_eigenvalues(double *a, int n, double *ev)
-{
-    for (int sweep = 0; sweep < 50; sweep++) {
-        double off = 0;
-        for (int i = 0; i < n; i++)
-            for (int j = i + 1; j < n; j++) off += a[i * n + j] * a[i * n + j];
-        if (off < 1e-22) break;
-        for (int p = 0; p < n; p++)
-            for (int q = p + 1; q < n; q++) {
-                double apq = a[p * n + q];
-                if (fabs(apq) < 1e-300) continue;
-                double theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
-                double t = (theta >= 0 ? 1 : -1) / (fabs(theta) + sqrt(theta * theta + 1));
-                double c = 1 / sqrt(t * t + 1), s = t * c;
-                for (int k = 0; k < n; k++) {
-                    double akp = a[k * n + p], akq = a[k * n + q];
-                    a[k * n + p] = c * akp - s * akq;
-                    a[k * n + q] = s * akp + c * akq;
-                }
-                for (int k = 0; k < n; k++) {
-                    double apk = a[p * n + k], aqk = a[q * n + k];
-                    a[p * n + k] = c * apk - s * aqk;
-                    a[q * n + k] = s * apk + c * aqk;
-                }
-            }
-    }
-    for (int i = 0; i < n; i++) ev[i] = a[i * n + i];
-}
+/* ---- token statistics (rank probe) ---------------------------------------------------- */
 
 /* Token statistics of one (B, T, C) activation, averaged over the B sequences:
  * mean off-diagonal cosine (i ≠ j, all pairs), effective rank exp(H(σ/Σσ)) of
@@ -123,27 +96,23 @@ static void token_stats(const Tensor *x, int B, int T, double *scratch, double *
 {
     int C = tensor_cols(x);
     double cs = 0, er = 0, rms = 0;
-    double *g = scratch, *ev = scratch + (size_t)T * T, *nrm = ev + T;   /* T·T + 2T */
+    /* scratch: Gram T·T, eigenvalues T, norms T, eigen work 2T, the sequence in double T·C */
+    double *g = scratch, *ev = g + (size_t)T * T, *nrm = ev + T, *work = nrm + T, *Xd = work + 2 * T;
     for (int b = 0; b < B; b++) {
         const float *X = x->data + (size_t)b * T * C;
+        for (size_t i = 0; i < (size_t)T * C; i++) Xd[i] = X[i];   /* float products are exact in double */
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, T, C, 1.0, Xd, C, 0.0, g, T);
         for (int i = 0; i < T; i++) {
-            double s = 0;
-            for (int c = 0; c < C; c++) s += (double)X[i * C + c] * X[i * C + c];
-            nrm[i] = sqrt(s);
-            rms += sqrt(s / C);
+            for (int j = 0; j < i; j++) g[i * T + j] = g[j * T + i];
+            nrm[i] = sqrt(g[i * T + i]);
+            rms += sqrt(g[i * T + i] / C);
         }
-        for (int i = 0; i < T; i++)
-            for (int j = i; j < T; j++) {
-                double s = 0;
-                for (int c = 0; c < C; c++) s += (double)X[i * C + c] * X[j * C + c];
-                g[i * T + j] = g[j * T + i] = s;
-            }
         double pair = 0;
         for (int i = 0; i < T; i++)
             for (int j = 0; j < T; j++)
                 if (i != j) pair += g[i * T + j] / fmax(nrm[i] * nrm[j], 1e-30);
         cs += T > 1 ? pair / ((double)T * (T - 1)) : 1.0;
-        jacobi_eigenvalues(g, T, ev);
+        linalg_sym_eigenvalues(g, T, ev, work);
         double sum = 0, h = 0;
         for (int i = 0; i < T; i++) sum += (ev[i] = sqrt(fmax(ev[i], 0)));
         for (int i = 0; i < T; i++)
@@ -162,10 +131,20 @@ static double tensor_rms(const Tensor *x)
     return sqrt(s / x->n);
 }
 
+/* Every hooked tensor passes here, so the test is branch-free over blocks (it
+ * vectorises): an all-ones exponent is Inf or NaN. */
 static int all_finite(const float *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(v[i])) return 0;
+    for (size_t at = 0; at < n; at += 1024) {
+        size_t m = n - at < 1024 ? n - at : 1024;
+        uint32_t bad = 0;
+        for (size_t i = 0; i < m; i++) {
+            uint32_t u;
+            memcpy(&u, v + at + i, sizeof u);
+            bad |= (u & 0x7f800000u) == 0x7f800000u;
+        }
+        if (bad) return 0;
+    }
     return 1;
 }
 
@@ -253,7 +232,7 @@ static void bufs_fit(Prober *p, const Model *m, unsigned mask)
         b->entropy = xcalloc((size_t)L * H, sizeof(float));
         b->has_pattern = xcalloc((size_t)L, 1);
         b->F = xcalloc((size_t)p->B * T * p->C, sizeof(float));
-        b->gram = xcalloc((size_t)T * T + 2 * (size_t)T, sizeof(double));
+        b->gram = xcalloc((size_t)T * T + 4 * (size_t)T + (size_t)T * p->C, sizeof(double));
         b->blk = xcalloc((size_t)L, sizeof(double));
         size_t nv = (size_t)L + 1;
         if ((size_t)nt > nv) nv = (size_t)nt;

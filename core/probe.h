@@ -52,7 +52,7 @@ typedef struct ProbeBufs {
     float *mixed;                          /* H·T·T, with patterns */
     unsigned char *has_pattern;            /* depth */
     float *F;                              /* B·T·C final-norm output */
-    double *gram;                          /* T·T + 2T: token statistics */
+    double *gram;                          /* T·T + 4T + T·C: token statistics */
     double *blk;                           /* depth: per-block gradient sums */
     float *vals;                           /* one record's values */
     const char **labels;                   /* one record's labels */
