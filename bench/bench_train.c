@@ -13,7 +13,9 @@
  * every token along the vanilla path; k2: top-2).
  * BENCH_CLOCK=cpu times with this thread's CPU time instead of wall time:
  * with OPENBLAS_NUM_THREADS=1 that is all the work, and a machine loaded by
- * other jobs does not inflate it (wall time there is mostly waiting). */
+ * other jobs does not inflate it (wall time there is mostly waiting).
+ * BENCH_ATTN_ROWS=N sets the causal attention bands (ops.h attn_tiling; 0: the
+ * full products), BENCH_ATTN_MIN_T the context from which they apply. */
 #include <sys/resource.h>
 #include <cblas.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include <string.h>
 
 #include "mom_stack.h"
+#include "ops.h"
 #include "probe.h"
 #include "train.h"
 
@@ -152,6 +155,8 @@ int main(int argc, char **argv)
 {
     const char *clk = getenv("BENCH_CLOCK");
     clock_cpu = clk && !strcmp(clk, "cpu");
+    if (getenv("BENCH_ATTN_ROWS")) attn_tiling.rows = atoi(getenv("BENCH_ATTN_ROWS"));
+    if (getenv("BENCH_ATTN_MIN_T")) attn_tiling.min_t = atoi(getenv("BENCH_ATTN_MIN_T"));
     const char *cfg = argc > 1 ? argv[1] : "S";
     int steps = argc > 2 ? atoi(argv[2]) : 30;
     const char *preset = argc > 3 ? argv[3] : "preln";

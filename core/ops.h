@@ -59,6 +59,15 @@ Tensor *op_attention(Tape *t, Tensor *qkv, Tensor *v, const AttnOpts *o, Tensor 
  * from its softmax P (T, T) into A (T, T); zero above the diagonal when causal.
  * The op uses it, and so does the probe that charts the whole matrix. */
 void attn_mix_matrix(const float *P, int T, int causal, float alpha, float beta, float gamma, float *A);
+/* Causal attention with T ≥ min_t runs its products in bands of `rows` query
+ * rows, each against the keys it can see (0 .. band end), skipping the upper
+ * triangle: about half the attention flops at long contexts. The bands change
+ * which sgemm kernels OpenBLAS picks, and with them the last bits of the
+ * results; shorter contexts (every fixture and parity checkpoint) keep the full
+ * products. Results stay bit-identical run to run at a fixed thread count.
+ * Tests and benches may change these; nothing else should. */
+typedef struct AttnTiling { int rows, min_t; } AttnTiling;
+extern AttnTiling attn_tiling;
 
 /* Mean over positions with mask > 0 of −log softmax(logits)[target]. logits
  * (N, V); targets[N] ids; mask[N] weights or NULL (all 1). targets and mask must

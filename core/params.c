@@ -35,7 +35,8 @@ static float *store_alloc(size_t n)
 #ifdef MADV_HUGEPAGE
     size_t huge = (size_t)2 << 20, bytes = n * sizeof(float);
     if (bytes >= 4 * huge) {
-        uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1), hi = ((uintptr_t)p + bytes) & ~(uintptr_t)(huge - 1);
+        uintptr_t mask = ~(uintptr_t)(huge - 1);
+        uintptr_t lo = ((uintptr_t)p + huge - 1) & mask, hi = ((uintptr_t)p + bytes) & mask;
         if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);   /* advice only: failure changes nothing */
     }
 #endif

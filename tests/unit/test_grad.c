@@ -202,6 +202,51 @@ static void test_attention(void)
     check_op("attention causal, T=70", f_attention, v, 1, &k);
 }
 
+/* Causal attention in bands of query rows (ops.h attn_tiling): gradients check
+ * as the full products do, and the output and gradients equal the full
+ * products' to float rounding (not bit for bit: other sgemm kernels). */
+static void test_attention_bands(void)
+{
+    static Leaf L[5];
+    Tensor *v[5];
+    AttnTiling keep = attn_tiling;
+    Rng keep_rng = rng;   /* later tests draw their inputs from where the others left rng */
+    attn_tiling = (AttnTiling){.rows = 16, .min_t = 0};   /* T = 70: bands of 16, the last of 6 */
+    AttnCase k = {1, 1, 3};
+    v[0] = leaf(&L[0], 1, 70, 2 * 8, 1);
+    v[1] = leaf(&L[1], 1, 70, 8, 1);
+    for (int i = 2; i < 5; i++) v[i] = leaf(&L[i], 2, 0, 0, 1);
+    check_op("banded shaped causal, T=70", f_attention, v, 5, &k);
+    k = (AttnCase){1, 0, 0};
+    v[0] = leaf(&L[0], 2, 70, 3 * 8, 1);
+    check_op("banded attention causal, T=70", f_attention, v, 1, &k);
+
+    /* Same inputs, banded and full: y and dqkv agree. */
+    float y[2][2 * 70 * 8], g[2][2 * 70 * 24];
+    for (int pass = 0; pass < 2; pass++) {
+        attn_tiling = pass ? keep : (AttnTiling){.rows = 16, .min_t = 0};
+        attn_tiling.min_t = pass ? 1 << 30 : 0;
+        Tape t;
+        tape_init(&t, 1 << 20);
+        memset(L[0].gstore, 0, sizeof L[0].gstore);
+        Tensor *out = f_attention(&t, v, &k);
+        float *d = tape_grad(&t, out);
+        for (int i = 0; i < out->n; i++) d[i] = (float)((i % 7) - 3) * 0.25f;
+        tape_backward_seeded(&t);
+        memcpy(y[pass], out->data, sizeof y[pass]);
+        memcpy(g[pass], L[0].gstore, sizeof g[pass]);
+        tape_free(&t);
+    }
+    double ey = 0, eg = 0, sy = 0, sg = 0;
+    for (int i = 0; i < 2 * 70 * 8; i++) ey = fmax(ey, fabs(y[0][i] - y[1][i])), sy = fmax(sy, fabs(y[1][i]));
+    for (int i = 0; i < 2 * 70 * 24; i++) eg = fmax(eg, fabs(g[0][i] - g[1][i])), sg = fmax(sg, fabs(g[1][i]));
+    printf("  banded vs full products, T=70: |dy| %.2g of %.2g, |dqkv| %.2g of %.2g\n", ey, sy, eg, sg);
+    CHECK(ey <= 1e-5 * sy, "banded output differs from the full products by %.3g", ey);
+    CHECK(eg <= 1e-5 * sg && sg > 0, "banded gradient differs from the full products by %.3g", eg);
+    attn_tiling = keep;
+    rng = keep_rng;
+}
+
 /* A backward that is wrong must fail the check: scale one gradient and see. */
 static Tensor *f_broken(Tape *t, Tensor **l, void *c)
 {
@@ -491,6 +536,7 @@ int main(void)
     rng_seed(&rng, 42);
     RUN(test_ops);
     RUN(test_attention);
+    RUN(test_attention_bands);
     RUN(test_checker_can_fail);
     RUN(test_models);
     RUN(test_route_ops);
