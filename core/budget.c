@@ -77,7 +77,8 @@ int budget_probe(const ArchSpec *a, int batch, int recorded, int attn_maps, int 
         act = most + 8.0 * BT * a->width + 3.0 * BT * a->vocab;
     }
     double maps = attn_maps ? ((double)a->depth + 1.0) * H * T * T : 0;   /* every layer's, and one mixed */
-    b->activations = 4.0 * (act + 3.0 * BT * a->width + maps) + 8.0 * (T * T + 2.0 * T);
+    /* + the rank probe's scratch in double (core/probe.c token_stats) */
+    b->activations = 4.0 * (act + 3.0 * BT * a->width + maps) + 8.0 * (T * T + 4.0 * T + T * a->width);
     b->params = updates ? 2.0 * m.params : 0;   /* theta_prev, or the SGD step's copies of weights and grads */
     b->total = b->params + b->activations;
     b->count = m.count;
