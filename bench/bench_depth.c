@@ -45,14 +45,16 @@ int main(int argc, char **argv)
     Metrics mt;
     metrics_init(&mt);
     prober_init(&p, &m, NULL, 4, &e);
+    long allocs = bl_alloc_count();
     probe_run(&p, &m, PROBE_RANK, 0, 0, &mt, &e);
+    allocs = bl_alloc_count() - allocs;
     double t2 = bl_now(), c2 = cpu_now();
     const Series *s = metrics_find(&mt, "rank.cos");
     double param_mb = 2.0 * m.params.total * sizeof(float) / 1048576.0;   /* values + gradients */
     printf("depth %d width %d: build + probe rank %.2f s CPU (build %.2f, probe %.2f), %.2f s wall (%.2f + %.2f); "
-           "peak RSS %.0f MB (parameters+grads %.0f MB, arena %.1f MB), cos %.3f -> %.3f\n",
+           "peak RSS %.0f MB (parameters+grads %.0f MB, arena %.1f MB), %ld allocations in the probe, cos %.3f -> %.3f\n",
            depth, width, c2 - c0, c1 - c0, c2 - c1, t2 - t0, t1 - t0, t2 - t1, peak_mb(), param_mb,
-           p.tape.arena.cap / 1048576.0, series_last(s)[0], series_last(s)[depth]);
+           p.tape.arena.cap / 1048576.0, allocs, series_last(s)[0], series_last(s)[depth]);
     prober_free(&p);
     metrics_free(&mt);
     model_free(&m);
