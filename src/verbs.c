@@ -183,7 +183,9 @@ const Verb verb_table[] = {
           "Inf gradient stops training and names the tensor; Ctrl-C stops after the\n"
           "current step. Either way the run keeps its state. The learning-rate schedule\n"
           "spans total steps, or else ends with this call; give total= to split one\n"
-          "schedule across several calls or processes.",
+          "schedule across several calls or processes. Once a schedule has ended, a later\n"
+          "train goes on at its final lr; naming lr= or warmup= starts a new cycle that\n"
+          "warms up from there (a tenth of the call unless warmup= says), then decays.",
      .examples = "train steps=500 lr=3e-3\n"
           "train steps=1000 batch=64 warmup=100 schedule=cosine\n"
           "train steps=100 total=1000 log_every=10"},
