@@ -141,6 +141,13 @@ Chart *chart_build_steps(const ChartDef *d, const ChartRun *runs, int n, const C
         chart_free(c);
         return missing(e, series, how);
     }
+    if (o->smooth > 0) {
+        /* Exports of a smoothed curve say so (title area, CSV comment). */
+        char sub[160];
+        snprintf(sub, sizeof sub, "%s smoothed: debiased EMA %.3g%s%s%s", series, o->smooth, series2 ? "; " : "",
+                 series2 ? series2 : "", series2 ? " raw" : "");
+        chart_set_subtitle(c, sub);
+    }
     return c;
 }
 
