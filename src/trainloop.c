@@ -76,6 +76,16 @@ static void grads_after_backward(void *ctx, Trainer *tr)
         snprintf(tl->grads_bad, sizeof tl->grads_bad, "%s", e.msg);
 }
 
+/* The latest value of a scalar series, 0 if none. */
+static double last_value(Metrics *mt, const char *name)
+{
+    metrics_lock(mt);
+    Series *s = metrics_find(mt, name);
+    double v = s && s->n ? s->values[(size_t)(s->n - 1) * s->len] : 0;
+    metrics_unlock(mt);
+    return v;
+}
+
 static void record1(Metrics *mt, const char *name, long step, float v)
 {
     metrics_lock(mt);
@@ -191,6 +201,7 @@ int trainloop_start(TrainLoop *tl, Run *r, const TrainCfg *cfg, Out *out, int br
     if (cycle) schedule_note(tl, &tr->opt.spec, cycle);
 
     tl->t0 = bl_now();
+    tl->train_seconds = last_value(&r->metrics, "time");
     tl->tokens = (double)tr->B * tr->T;
     /* Probes while training (probe NAME every=N): at the first step's start and every N steps. */
     if (r->probe_every > 0 && !run_prober(r, e)) return -1;
@@ -236,6 +247,12 @@ int trainloop_step(TrainLoop *tl)
             record1(&r->metrics, name, st.step, st.aux[i].value);
         }
         record1(&r->metrics, "lr", st.step, st.lr);
+        /* Seconds of this run's own steps so far (loss.time's x axis): what
+         * a step costs, not the time spent waiting for other runs' turns. The
+         * run's first step (allocations, thread start-up: up to a second) is
+         * not counted, so the first run does not start late. */
+        if (st.step > 1) tl->train_seconds += st.seconds;
+        record1(&r->metrics, "time", st.step, (float)tl->train_seconds);
         record1(&r->metrics, "gnorm", st.step, (float)st.grad_norm);
         double zl, zg;
         if (health_step(&r->health, st.loss, st.grad_norm, &zl, &zg))

@@ -293,6 +293,7 @@ const Verb verb_table[] = {
           "  loss, val.loss     training loss per step; held-out loss at each evaluation (nats)\n"
           "  val.exact          held-out exact match of task answers (0..1)\n"
           "  lr, gnorm          learning rate and global gradient norm, each step\n"
+          "  time               seconds of this run's own training steps so far, each step\n"
           "  rank.cos           mean cosine between token vectors, by layer (1 = rank collapse)\n"
           "  rank.erank         effective rank of the token vectors, by layer\n"
           "  rank.rms           mean token RMS, by layer (activation growth)\n"
