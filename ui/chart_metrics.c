@@ -124,6 +124,7 @@ Chart *chart_build_steps(const ChartDef *d, const ChartRun *runs, int n, const C
     chart_set_axis_labels(c, d->xlabel ? d->xlabel : "step", ylabel);
     chart_set_log_y(c, want_log(o, log_dflt));
     int any = 0;
+    int untimed = 0;   /* the series is there but not its x series */
     for (int r = 0; r < n; r++) {
         const char *names[2] = {series, series2};
         for (int k = 0; k < 2 && names[k]; k++) {
@@ -146,6 +147,7 @@ Chart *chart_build_steps(const ChartDef *d, const ChartRun *runs, int n, const C
                 free(x);
                 free(y);
                 snap_free(&s);
+                untimed = 1;
                 continue;
             }
             char label[96];
@@ -165,7 +167,8 @@ Chart *chart_build_steps(const ChartDef *d, const ChartRun *runs, int n, const C
     }
     if (!any) {
         chart_free(c);
-        return missing(e, series, how);
+        return untimed ? missing(e, d->xseries, "train again (runs trained by older versions have no time)")
+                       : missing(e, series, how);
     }
     if (o->smooth > 0) {
         /* Exports of a smoothed curve say so (title area, CSV comment). */

@@ -222,8 +222,41 @@ static void test_series_of_a_run_told_apart(void)
     metrics_free(&mb);
 }
 
+/* loss.time: x is the run's "time" at each loss step, not the step; steps
+ * without a time are dropped, and val.loss (every 10 steps) joins the same way. */
+static void test_loss_over_time(void)
+{
+    Metrics m;
+    fill(&m, 1);
+    Series *tm = metrics_series(&m, "time", 1, 1, NULL);
+    for (int t = 5; t <= 50; t++) {   /* steps 1..4 have no time: dropped */
+        float v = 0.25f * (float)t;
+        series_append(tm, t, &v);
+    }
+    ChartRun run = {"A", &m, 0};
+    ChartOpts o;
+    chart_opts_default(&o);
+    BlError e;
+    Chart *c = chart_from_metrics("loss.time", &run, 1, &o, &e);
+    CHECK(c && c->nseries == 2, "loss and val.loss over time");
+    CHECK(c && !strcmp(c->xlabel, "seconds of training"), "the x axis says seconds: %s", c ? c->xlabel : "");
+    CHECK(c && c->series[0].n == 46 && c->series[0].x[0] == 1.25 && c->series[0].x[45] == 12.5,
+          "loss points sit at their step's time (%d points)", c ? c->series[0].n : 0);
+    CHECK(c && fabs(c->series[0].y[0] - (2.0 + 1.0 / 5)) < 1e-6, "each y stays with its own x");
+    CHECK(c && c->series[1].n == 5 && c->series[1].x[0] == 2.5, "val.loss at steps 10..50 joins too");
+    chart_free(c);
+    metrics_free(&m);
+    metrics_init(&m);
+    series_append(metrics_series(&m, "loss", 1, 1, NULL), 1, (float[]){1.0f});
+    c = chart_from_metrics("loss.time", &run, 1, &o, &e);
+    CHECK(!c && strstr(e.msg, "recorded yet"), "no time recorded: a message, no chart");
+    chart_free(c);
+    metrics_free(&m);
+}
+
 int main(void)
 {
+    RUN(test_loss_over_time);
     RUN(test_fixed_scale_in_legend);
     RUN(test_attention_labels_and_matrix);
     RUN(test_series_of_a_run_told_apart);
