@@ -347,6 +347,31 @@ const Verb verb_table[] = {
           "not fit ctx is refused: a student's input has a fixed length.",
      .examples = "eval length=4..32 runs=A,B\n"
           "eval length=12"},
+    {.name = "sweep", .run = verb_sweep,
+     .keys = verb_keys_sweep, .arch_scope = ARCH_KEYS_SWEEP,
+     .usage = "sweep KEY=V1,V2,... [KEY=V1,V2,...] [probe=NAME] [key=value...]",
+     .summary = "a chart whose x-axis is a setting: one probe on a fresh model per point",
+     .about = "Builds a fresh model for every point, as `model new` with the keys given (block\n"
+          "keys apply to every block, as `block all`), measures it and records the value in\n"
+          "the current run: chart sweep.PROBE (show, export png|svg|csv). The first key with\n"
+          "a list of numbers is the x-axis; a second list draws one line per value (preset=\n"
+          "names them by preset). Without a second list the line is named label= (default:\n"
+          "all); another sweep of the same probe adds its line beside, or replaces a line\n"
+          "of the same name. probe= rank: mean token cosine after the last block; updates:\n"
+          "||dF|| after one plain SGD step of lr (default 0.1), as `probe updates`; grads:\n"
+          "the global gradient norm, as `probe grads`; params: the parameter count (nothing\n"
+          "is built); loss: held-out loss after `steps` of training on the run's data (the\n"
+          "run's train settings, lr=, batch=). Every point is checked first (keys, ranges,\n"
+          "memory: force=on measures a point over the estimate); a bad one refuses the\n"
+          "whole sweep, naming it. At most 64 points. The run's own model is untouched, and\n"
+          "a later `model new` keeps the sweep's lines. In the dashboard the sweep runs in\n"
+          "the background, its chart filling in point by point (the status line counts\n"
+          "them); Ctrl-C stops it, a scene's next reading command waits for it.",
+     .examples = "sweep depth=6,25,100,300,1000 preset=postln,deepnorm probe=updates lr=0.1 width=64 causal=off init=xavier\n"
+          "sweep depth=2,4,8,16 preset=preln,sas mlp=off probe=rank\n"
+          "sweep depth=2,4,8,16 skip.attn=off mlp=off probe=rank label=skipless\n"
+          "sweep width=32,64,128 probe=params\n"
+          "sweep lr=1e-3,3e-3,1e-2 preset=preln,sas probe=loss steps=200"},
     {.name = "help", .run = verb_helpcmd,
      .word = WORD_VERB, .word_max = 1, .word_name = "VERB",
      .usage = "help [VERB]",
@@ -548,6 +573,17 @@ int verb_check(const Cmd *c, BlError *e, int *col)
             }
         if (rc) break;
         const VerbKey *k = verb_key_find(v, a->key);
+        if (v->arch_scope == ARCH_KEYS_SWEEP) {
+            if (!scratch) {
+                scratch = xcalloc(1, sizeof *scratch);
+                arch_default(scratch);
+            }
+            if (verb_sweep_check_arg(a, scratch, e)) {
+                if (arch_key_find(a->key) || k) *col = a->vcol;
+                rc = -1;
+            }
+            continue;
+        }
         if (k) {
             double num;
             int choice;

@@ -88,7 +88,8 @@ long run_step(const Run *r);           /* training steps taken (0 without a trai
 /* The run's prober (fixed probe batch from its data, or from the model's vocab
  * when there is no data yet), created on first use. */
 Prober *run_prober(Run *r, BlError *e);
-/* Drops recorded metrics and the prober: called when the model is rebuilt. */
+/* Drops recorded metrics (but a sweep's, whose points are models of their
+ * own) and the prober: called when the model is rebuilt. */
 void run_reset_metrics(Run *r);
 
 #endif

@@ -710,6 +710,72 @@ static Chart *hybrid_chart(const ChartDef *d, const ChartRun *runs, int n, const
     return c;
 }
 
+/* ---- sweeps (src/verbs_sweep.c, core/sweep.h) -------------------------------------------- */
+
+/* One line per sweep line a run recorded ("sweep.<probe>.<line>": row 0 x,
+ * row 1 the values, NaN while pending), markers at the points, since each is
+ * a model of its own. x is the swept setting: a log axis when it spans 10x or
+ * more (depth 6..1000). */
+static Chart *sweep_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
+{
+    char prefix[48];
+    snprintf(prefix, sizeof prefix, "%s.", d->series);
+    char title[160];
+    title_for(runs, n, d->what, title, sizeof title);
+    Chart *c = chart_line_new(title);
+    chart_set_log_y(c, want_log(o, !!(d->flags & CHART_DEF_LOG_Y)));
+    int lines = 0, done = 0, total = 0;
+    double xlo = INFINITY, xhi = -INFINITY;
+    char xkey[24] = "";
+    for (int r = 0; r < n; r++) {
+        /* The names first, under the lock; then each line as any series. */
+        char names[64][64];
+        int k = 0;
+        Metrics *mt = runs[r].metrics;
+        metrics_lock(mt);
+        for (int i = 0; i < mt->n && k < 64; i++)
+            if (!strncmp(mt->s[i]->name, prefix, strlen(prefix)) && mt->s[i]->rows == 2) snprintf(names[k++], 64, "%s", mt->s[i]->name);
+        metrics_unlock(mt);
+        for (int i = 0; i < k; i++) {
+            Snap s;
+            if (!snap(mt, names[i], &s)) continue;
+            int m = s.cols;
+            const float *rec = s.values + (size_t)(s.n - 1) * s.len;
+            double *x = xmalloc(sizeof(double) * (size_t)m), *y = xmalloc(sizeof(double) * (size_t)m);
+            for (int j = 0; j < m; j++) {
+                x[j] = rec[j];
+                y[j] = rec[m + j];
+                xlo = fmin(xlo, x[j]);
+                xhi = fmax(xhi, x[j]);
+                done += !isnan(y[j]);
+            }
+            total += m;
+            snprintf(xkey, sizeof xkey, "%s", s.xlabel);
+            char label[96];
+            const char *line = names[i] + strlen(prefix);
+            if (n > 1) snprintf(label, sizeof label, "%s %s", runs[r].name, line);
+            else snprintf(label, sizeof label, "%s", line);
+            int si = chart_add_series(c, label, n > 1 ? runs[r].color + lines : lines, x, y, m);
+            chart_series_style(c, si, CHART_STYLE_MARKERS);
+            lines++;
+            free(x);
+            free(y);
+            snap_free(&s);
+        }
+    }
+    if (!lines) {
+        chart_free(c);
+        return missing(e, d->series, d->how);
+    }
+    chart_set_axis_labels(c, xkey, d->ylabel);
+    if (xlo > 0 && xhi >= 10 * xlo) chart_set_log_x(c, 1);
+    char sub[96];
+    if (done < total) snprintf(sub, sizeof sub, "sweep over %s: %d of %d points measured so far", xkey, done, total);
+    else snprintf(sub, sizeof sub, "sweep over %s: each point a fresh model", xkey);
+    chart_set_subtitle(c, sub);
+    return c;
+}
+
 #define HOW_TRAIN "train first (`train steps=N`)"
 #define HOW_RANK "run `probe rank` (or `probe rank every=N` while training)"
 
@@ -786,6 +852,21 @@ const ChartDef chart_defs[] = {
     {.name = "eval.length", .help = "exact match by task length, distilled and fixed lengths marked (runs=A,B)",
      .build = length_chart, .series = "eval.length", .series2 = "eval.marks", .what = "accuracy by length",
      .ylabel = "exact match", .how = "run `eval length=LO..HI`"},
+    {.name = "sweep.rank", .help = "sweep: mean token cosine after the last block against a setting, a line per sweep line",
+     .build = sweep_chart, .series = "sweep.rank", .what = "sweep: mean token cosine after the last block",
+     .ylabel = "cosine", .how = "run `sweep depth=2,4,8,16 preset=preln,sas probe=rank`"},
+    {.name = "sweep.updates", .help = "sweep: ||dF|| after one SGD step against a setting (DeepNet Fig. 5)",
+     .build = sweep_chart, .series = "sweep.updates", .what = "sweep: ||dF|| after one plain SGD step",
+     .ylabel = "RMS change of F", .how = "run `sweep depth=6,25,100 preset=postln,deepnorm probe=updates`"},
+    {.name = "sweep.grads", .help = "sweep: global gradient norm at init against a setting; log-y",
+     .build = sweep_chart, .series = "sweep.grads", .what = "sweep: global gradient norm at init", .ylabel = "L2 norm",
+     .how = "run `sweep depth=6,25,100 preset=postln,deepnorm probe=grads`", .flags = CHART_DEF_LOG_Y},
+    {.name = "sweep.params", .help = "sweep: parameter count against a setting; log-y",
+     .build = sweep_chart, .series = "sweep.params", .what = "sweep: parameters", .ylabel = "parameters",
+     .how = "run `sweep width=32,64,128 preset=preln,sas probe=params`", .flags = CHART_DEF_LOG_Y},
+    {.name = "sweep.loss", .help = "sweep: held-out loss after a short training run against a setting",
+     .build = sweep_chart, .series = "sweep.loss", .what = "sweep: held-out loss after training", .ylabel = "cross-entropy (nats)",
+     .how = "run `sweep lr=1e-3,3e-3,1e-2 probe=loss steps=100` (needs data)"},
     {NULL},
 };
 
