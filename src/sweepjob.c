@@ -10,9 +10,13 @@ void sweepjob_chart(const SweepPlan *p, char *buf, size_t cap) { snprintf(buf, c
 
 static void what_line(const SweepPlan *p, char *buf, size_t cap)
 {
-    if (p->probe == SWEEP_UPDATES) snprintf(buf, cap, "%s (lr %g)", sweep_probe_what[p->probe], (double)p->lr);
-    else if (p->probe == SWEEP_LOSS)
-        snprintf(buf, cap, "held-out loss after %d steps (lr %g, batch %d)", p->steps, (double)p->opt.lr, p->batch);
+    char lr[32] = "lr swept", steps[32] = "the swept steps";
+    int swept_lr = !strcmp(p->x.key, "lr") || (p->line.n && !strcmp(p->line.key, "lr"));
+    int swept_steps = !strcmp(p->x.key, "steps") || (p->line.n && !strcmp(p->line.key, "steps"));
+    if (!swept_lr) snprintf(lr, sizeof lr, "lr %g", (double)(p->probe == SWEEP_LOSS ? p->opt.lr : p->lr));
+    if (!swept_steps) snprintf(steps, sizeof steps, "%d steps", p->steps);
+    if (p->probe == SWEEP_UPDATES) snprintf(buf, cap, "%s (%s)", sweep_probe_what[p->probe], lr);
+    else if (p->probe == SWEEP_LOSS) snprintf(buf, cap, "held-out loss after %s (%s, batch %d)", steps, lr, p->batch);
     else snprintf(buf, cap, "%s", sweep_probe_what[p->probe]);
 }
 
