@@ -40,7 +40,13 @@ void sweep_point_at(const SweepPlan *p, int k, int *xi, int *li)
 
 void sweep_line_name(const SweepPlan *p, int li, char *buf, int cap)
 {
-    if (!p->line.n) snprintf(buf, (size_t)cap, "%s", p->label[0] ? p->label : "all");
+    if (!p->line.n && p->label[0]) snprintf(buf, (size_t)cap, "%s", p->label);
+    else if (!p->line.n) {   /* named by its preset, as `model new` builds it */
+        const char *preset = "preln";
+        for (int i = 0; i < p->n_fixed; i++)
+            if (!strcmp(p->fixed[i].key, "preset")) preset = p->fixed[i].value;
+        snprintf(buf, (size_t)cap, "%s", preset);
+    }
     else if (!strcmp(p->line.key, "preset") && p->label[0]) snprintf(buf, (size_t)cap, "%s %s", p->label, p->line.values[li]);
     else if (!strcmp(p->line.key, "preset")) snprintf(buf, (size_t)cap, "%s", p->line.values[li]);
     else snprintf(buf, (size_t)cap, "%s%s%s=%s", p->label, p->label[0] ? " " : "", p->line.key, p->line.values[li]);

@@ -54,7 +54,7 @@ typedef struct SweepPlan {
     int        n_fixed;
     SweepList  x;          /* the x-axis: numbers, increasing */
     SweepList  line;       /* one line per value; n == 0: one line named label */
-    char       label[32];  /* the line's name when there is no line list; else a prefix ("" none) */
+    char       label[32];  /* the line's name when there is no line list (""; its preset); else a prefix */
     uint64_t   seed;       /* model seed unless a key sets it (the workspace's) */
     int        data_vocab; /* the run's data vocab when it has data (vocab not given: sized to it), else 0 */
     /* updates: the SGD step's lr; loss: the peak lr, steps, batch, opt */
@@ -68,7 +68,7 @@ int  sweep_points(const SweepPlan *p);   /* x values × lines */
 int  sweep_lines(const SweepPlan *p);    /* lines (at least 1) */
 /* Which x value and line point k is: x-major, so every line grows together. */
 void sweep_point_at(const SweepPlan *p, int k, int *xi, int *li);
-/* The name of line li ("postln", "width=64", or label), into buf. */
+/* The name of line li ("postln", "width=64", label, or the preset of a single line), into buf. */
 void sweep_line_name(const SweepPlan *p, int li, char *buf, int cap);
 /* "depth=100 preset=postln" for point k. */
 void sweep_point_text(const SweepPlan *p, int k, char *buf, int cap);

@@ -356,7 +356,7 @@ const Verb verb_table[] = {
           "the current run: chart sweep.PROBE (show, export png|svg|csv). The first key with\n"
           "a list of numbers is the x-axis; a second list draws one line per value (preset=\n"
           "names them by preset). Without a second list the line is named label= (default:\n"
-          "all); another sweep of the same probe adds its line beside, or replaces a line\n"
+          "its preset); another sweep of the same probe adds its line beside, or replaces a line\n"
           "of the same name. probe= rank: mean token cosine after the last block; updates:\n"
           "||dF|| after one plain SGD step of lr (default 0.1), as `probe updates`; grads:\n"
           "the global gradient norm, as `probe grads`; params: the parameter count (nothing\n"

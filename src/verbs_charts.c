@@ -20,7 +20,15 @@ int verb_chart_args(VerbCtx *vc, const Cmd *c, ChartRun *runs, int cap, int *n, 
     chart_opts_default(o);
     *n = 0;
     const CmdArg *a = cmd_arg(c, "runs");
-    if (!a) {
+    /* A sweep's chart, whichever run holds its lines: every run by default. */
+    int all = 0;
+    for (int i = 0; i < c->n_words; i++) {
+        const ChartDef *d = chart_def_find(c->words[i].text);
+        if (d && (d->flags & CHART_DEF_ALL_RUNS)) all = 1;
+    }
+    if (!a && all) {
+        for (int i = 0; i < ws->n; i++) add_run(ws, i, runs, cap, n);
+    } else if (!a) {
         add_run(ws, ws->cur, runs, cap, n);
     } else if (!strcmp(a->value, "all")) {
         for (int i = 0; i < ws->n; i++) add_run(ws, i, runs, cap, n);

@@ -23,7 +23,7 @@ const VerbKey verb_keys_sweep[] = {
      "updates: the SGD step's lr (0.1); loss: the peak lr (the run's train lr); a list sweeps it"},
     {"steps", VK_INT, NULL, 1, OPT_STEPS_MAX, "100", "loss: training steps of every point; a list sweeps it"},
     {"batch", VK_INT, NULL, 1, TRAIN_BATCH_MAX, "train's", "loss: rows per training step"},
-    {"label", VK_STR, NULL, 0, 0, "preset", "the line's name when no second list names the lines (e.g. label=skipless)"},
+    {"label", VK_STR, NULL, 0, 0, "its preset", "the line's name when no second list names the lines (e.g. label=skipless)"},
     {"force", VK_ENUM, onoff_names, 0, 0, "off", "measure points whose memory estimate exceeds the available memory"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };

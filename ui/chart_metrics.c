@@ -720,25 +720,36 @@ static Chart *sweep_chart(const ChartDef *d, const ChartRun *runs, int n, const 
 {
     char prefix[48];
     snprintf(prefix, sizeof prefix, "%s.", d->series);
+    /* The runs that hold lines of this sweep (the others say nothing), each
+     * with the names of its lines, read under its lock. */
+    enum { MAX_LINES = 64 };
+    char (*names)[64] = xmalloc(sizeof *names * MAX_LINES * (size_t)n);
+    int *count = xcalloc((size_t)n, sizeof *count), holders = 0;
+    for (int r = 0; r < n; r++) {
+        Metrics *mt = runs[r].metrics;
+        metrics_lock(mt);
+        for (int i = 0; i < mt->n && count[r] < MAX_LINES; i++)
+            if (!strncmp(mt->s[i]->name, prefix, strlen(prefix)) && mt->s[i]->rows == 2)
+                snprintf(names[r * MAX_LINES + count[r]++], 64, "%s", mt->s[i]->name);
+        metrics_unlock(mt);
+        if (count[r]) holders++;
+    }
+    /* A sweep is not about the run that holds it: titled by what it measures
+     * alone, unless lines of several runs share the chart. */
     char title[160];
-    title_for(runs, n, d->what, title, sizeof title);
+    if (holders <= 1) snprintf(title, sizeof title, "%s", d->what);
+    else snprintf(title, sizeof title, "%d runs · %s", holders, d->what);
     Chart *c = chart_line_new(title);
     chart_set_log_y(c, want_log(o, !!(d->flags & CHART_DEF_LOG_Y)));
+    if (d->flags & CHART_DEF_UNIT) chart_set_y_range(c, 0, 1);
     int lines = 0, done = 0, total = 0;
     double xlo = INFINITY, xhi = -INFINITY;
     char xkey[24] = "";
     for (int r = 0; r < n; r++) {
-        /* The names first, under the lock; then each line as any series. */
-        char names[64][64];
-        int k = 0;
-        Metrics *mt = runs[r].metrics;
-        metrics_lock(mt);
-        for (int i = 0; i < mt->n && k < 64; i++)
-            if (!strncmp(mt->s[i]->name, prefix, strlen(prefix)) && mt->s[i]->rows == 2) snprintf(names[k++], 64, "%s", mt->s[i]->name);
-        metrics_unlock(mt);
-        for (int i = 0; i < k; i++) {
+        for (int i = 0; i < count[r]; i++) {
             Snap s;
-            if (!snap(mt, names[i], &s)) continue;
+            const char *name = names[r * MAX_LINES + i];
+            if (!snap(runs[r].metrics, name, &s)) continue;
             int m = s.cols;
             const float *rec = s.values + (size_t)(s.n - 1) * s.len;
             double *x = xmalloc(sizeof(double) * (size_t)m), *y = xmalloc(sizeof(double) * (size_t)m);
@@ -752,10 +763,10 @@ static Chart *sweep_chart(const ChartDef *d, const ChartRun *runs, int n, const 
             total += m;
             snprintf(xkey, sizeof xkey, "%s", s.xlabel);
             char label[96];
-            const char *line = names[i] + strlen(prefix);
-            if (n > 1) snprintf(label, sizeof label, "%s %s", runs[r].name, line);
+            const char *line = name + strlen(prefix);
+            if (holders > 1) snprintf(label, sizeof label, "%s %s", runs[r].name, line);
             else snprintf(label, sizeof label, "%s", line);
-            int si = chart_add_series(c, label, n > 1 ? runs[r].color + lines : lines, x, y, m);
+            int si = chart_add_series(c, label, lines, x, y, m);
             chart_series_style(c, si, CHART_STYLE_MARKERS);
             lines++;
             free(x);
@@ -763,6 +774,8 @@ static Chart *sweep_chart(const ChartDef *d, const ChartRun *runs, int n, const 
             snap_free(&s);
         }
     }
+    free(names);
+    free(count);
     if (!lines) {
         chart_free(c);
         return missing(e, d->series, d->how);
@@ -771,7 +784,8 @@ static Chart *sweep_chart(const ChartDef *d, const ChartRun *runs, int n, const 
     if (xlo > 0 && xhi >= 10 * xlo) chart_set_log_x(c, 1);
     char sub[96];
     if (done < total) snprintf(sub, sizeof sub, "sweep over %s: %d of %d points measured so far", xkey, done, total);
-    else snprintf(sub, sizeof sub, "sweep over %s: each point a fresh model", xkey);
+    else snprintf(sub, sizeof sub, "sweep over %s: each point a fresh model, %s", xkey,
+                  strcmp(d->name, "sweep.loss") ? "measured at init" : "trained, then evaluated");
     chart_set_subtitle(c, sub);
     return c;
 }
@@ -854,19 +868,19 @@ const ChartDef chart_defs[] = {
      .ylabel = "exact match", .how = "run `eval length=LO..HI`"},
     {.name = "sweep.rank", .help = "sweep: mean token cosine after the last block against a setting, a line per sweep line",
      .build = sweep_chart, .series = "sweep.rank", .what = "sweep: mean token cosine after the last block",
-     .ylabel = "cosine", .how = "run `sweep depth=2,4,8,16 preset=preln,sas probe=rank`"},
+     .ylabel = "cosine", .how = "run `sweep depth=2,4,8,16 preset=preln,sas probe=rank`", .flags = CHART_DEF_UNIT | CHART_DEF_ALL_RUNS},
     {.name = "sweep.updates", .help = "sweep: ||dF|| after one SGD step against a setting (DeepNet Fig. 5)",
      .build = sweep_chart, .series = "sweep.updates", .what = "sweep: ||dF|| after one plain SGD step",
-     .ylabel = "RMS change of F", .how = "run `sweep depth=6,25,100 preset=postln,deepnorm probe=updates`"},
+     .ylabel = "RMS change of F", .how = "run `sweep depth=6,25,100 preset=postln,deepnorm probe=updates`", .flags = CHART_DEF_ALL_RUNS},
     {.name = "sweep.grads", .help = "sweep: global gradient norm at init against a setting; log-y",
      .build = sweep_chart, .series = "sweep.grads", .what = "sweep: global gradient norm at init", .ylabel = "L2 norm",
-     .how = "run `sweep depth=6,25,100 preset=postln,deepnorm probe=grads`", .flags = CHART_DEF_LOG_Y},
+     .how = "run `sweep depth=6,25,100 preset=postln,deepnorm probe=grads`", .flags = CHART_DEF_LOG_Y | CHART_DEF_ALL_RUNS},
     {.name = "sweep.params", .help = "sweep: parameter count against a setting; log-y",
      .build = sweep_chart, .series = "sweep.params", .what = "sweep: parameters", .ylabel = "parameters",
-     .how = "run `sweep width=32,64,128 preset=preln,sas probe=params`", .flags = CHART_DEF_LOG_Y},
+     .how = "run `sweep width=32,64,128 preset=preln,sas probe=params`", .flags = CHART_DEF_LOG_Y | CHART_DEF_ALL_RUNS},
     {.name = "sweep.loss", .help = "sweep: held-out loss after a short training run against a setting",
      .build = sweep_chart, .series = "sweep.loss", .what = "sweep: held-out loss after training", .ylabel = "cross-entropy (nats)",
-     .how = "run `sweep lr=1e-3,3e-3,1e-2 probe=loss steps=100` (needs data)"},
+     .how = "run `sweep lr=1e-3,3e-3,1e-2 probe=loss steps=100` (needs data)", .flags = CHART_DEF_ALL_RUNS},
     {NULL},
 };
 

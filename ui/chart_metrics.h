@@ -39,6 +39,7 @@ enum {
     CHART_DEF_FROM_EMBED = 1u << 1,  /* by-layer charts: index 0 is the embeddings, not block 0 */
     CHART_DEF_UNIT       = 1u << 2,  /* a bounded quantity in [0, 1]: fixed colour scale unless scale=auto */
     CHART_DEF_SIGNED     = 1u << 3,  /* a bounded quantity in [-1, 1]: fixed diverging scale unless scale=auto */
+    CHART_DEF_ALL_RUNS   = 1u << 4,  /* without runs=, every run that recorded it (a sweep: whichever run holds it) */
 };
 
 typedef struct ChartDef ChartDef;

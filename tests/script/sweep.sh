@@ -54,7 +54,7 @@ expect "model new keeps a sweep" 0 "sweep.rank.first"
 same "a second label adds a line, the same label replaces it" "$(printf '%s\n' "$out" | awk '$1 ~ /^sweep.rank/ {print $1, $2}' | tr '\n' ' ')" \
     "sweep.rank.first 2x2 sweep.rank.second 2x2 "
 bl -c "sweep depth=2,4 probe=rank $K; sweep width=16,32 probe=rank depth=2 heads=2 ctx=8; show"
-same "another x key replaces the chart's lines" "$(printf '%s\n' "$out" | awk '$1 ~ /^sweep.rank/ {print $1, $3, $4}')" "sweep.rank.all by width"
+same "another x key replaces the chart's lines" "$(printf '%s\n' "$out" | awk '$1 ~ /^sweep.rank/ {print $1, $3, $4}')" "sweep.rank.preln by width"
 bl -c "sweep depth=6,25,100,300,1000 preset=postln,deepnorm probe=params $K; show sweep.params width=80 height=16"
 expect "the chart draws in the terminal, named by preset" 0 "postln"
 expect "depth 6..1000 on a log axis" 0 "100"
