@@ -781,7 +781,7 @@ static Chart *sweep_chart(const ChartDef *d, const ChartRun *runs, int n, const 
         return missing(e, d->series, d->how);
     }
     chart_set_axis_labels(c, xkey, d->ylabel);
-    if (xlo > 0 && xhi >= 10 * xlo) chart_set_log_x(c, 1);
+    if (xlo > 0 && xhi >= 9.5 * xlo) chart_set_log_x(c, 1);   /* 1e-3..1e-2 as floats too */
     char sub[96];
     if (done < total) snprintf(sub, sizeof sub, "sweep over %s: %d of %d points measured so far", xkey, done, total);
     else snprintf(sub, sizeof sub, "sweep over %s: each point a fresh model, %s", xkey,
@@ -878,9 +878,9 @@ const ChartDef chart_defs[] = {
     {.name = "sweep.params", .help = "sweep: parameter count against a setting; log-y",
      .build = sweep_chart, .series = "sweep.params", .what = "sweep: parameters", .ylabel = "parameters",
      .how = "run `sweep width=32,64,128 preset=preln,sas probe=params`", .flags = CHART_DEF_LOG_Y | CHART_DEF_ALL_RUNS},
-    {.name = "sweep.loss", .help = "sweep: held-out loss after a short training run against a setting",
+    {.name = "sweep.loss", .help = "sweep: held-out loss after a short training run against a setting; log-y",
      .build = sweep_chart, .series = "sweep.loss", .what = "sweep: held-out loss after training", .ylabel = "cross-entropy (nats)",
-     .how = "run `sweep lr=1e-3,3e-3,1e-2 probe=loss steps=100` (needs data)", .flags = CHART_DEF_ALL_RUNS},
+     .how = "run `sweep lr=1e-3,3e-3,1e-2 probe=loss steps=100` (needs data)", .flags = CHART_DEF_LOG_Y | CHART_DEF_ALL_RUNS},
     {NULL},
 };
 
