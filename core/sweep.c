@@ -133,9 +133,19 @@ int sweep_point_budget(const SweepPlan *p, int k, MemBudget *b, BlError *e)
 {
     ArchSpec a = {0};
     int rc = sweep_point_arch(p, k, &a, e);
-    if (!rc) {
-        int loss = p->probe == SWEEP_LOSS;
-        rc = budget_estimate(&a, loss ? p->batch : SWEEP_PROBE_BATCH, loss, b, e);
+    if (!rc && p->probe == SWEEP_LOSS) rc = budget_estimate(&a, p->batch, 1, b, e);
+    else if (!rc) {
+        /* The model (weights and grads), then what `probe` needs on top: its
+         * tape (a recorded step for grads and the SGD step), the copies. */
+        MemBudget pb;
+        int recorded = p->probe == SWEEP_GRADS || p->probe == SWEEP_UPDATES;
+        rc = budget_estimate(&a, SWEEP_PROBE_BATCH, 0, b, e);
+        if (!rc) rc = budget_probe(&a, SWEEP_PROBE_BATCH, recorded, 0, p->probe == SWEEP_UPDATES, &pb, e);
+        if (!rc) {
+            b->params += pb.params;
+            b->activations = pb.activations;
+            b->total = b->params + b->grads + b->moments + b->activations;
+        }
     }
     arch_free(&a);
     return rc;

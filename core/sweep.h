@@ -29,7 +29,7 @@
 #define SWEEP_MAX_VALUES 32   /* values in one list */
 #define SWEEP_MAX_POINTS 64   /* x values × lines */
 #define SWEEP_MAX_FIXED  48
-#define SWEEP_PROBE_BATCH 4   /* sequences of a probe point's batch, as a run's prober */
+#define SWEEP_PROBE_BATCH 4   /* sequences of a probe point's batch: RUN_PROBE_ROWS, as a run's prober */
 
 typedef enum { SWEEP_RANK, SWEEP_UPDATES, SWEEP_GRADS, SWEEP_PARAMS, SWEEP_LOSS } SweepProbe;
 extern const char *const sweep_probe_names[];   /* NULL-terminated, in SweepProbe order */

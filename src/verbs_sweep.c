@@ -186,7 +186,7 @@ static int check_points(const SweepPlan *p, const Run *r, int force, BlError *e)
         MemBudget b;
         if (!rc && p->probe != SWEEP_PARAMS) {
             rc = sweep_point_budget(p, k, &b, &sub);
-            if (!rc && !force) rc = budget_check(&b, "this point", "force=on", &sub);
+            if (!rc && !force) rc = budget_check(&b, "this point", "force=on measures it anyway", &sub);
         }
         if (rc) return bl_fail(e, "point %d (%s): %s", k + 1, pt, sub.msg);
     }
