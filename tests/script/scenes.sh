@@ -25,9 +25,9 @@ check "by depth: skipless collapsed at 8 blocks, shaped flat at 128" awk -F, '$1
 csv="$TMP/scene/deepnet-rank.csv"
 check "Post-LN collapsed by depth 25, DeepNorm never" awk -F, '$1=="postln" && $2==25 {p=$3} $1=="deepnorm" {if ($3 > d) d=$3} END {exit !(p > 0.99 && d < 0.05)}' "$csv"
 csv="$TMP/scene/deepnet-updates.csv"
-same "updates at 5 depths for Post-LN and DeepNorm" "$(tail -n +2 "$csv" | cut -d, -f1,2 | tr '\n' ' ')" \
+same "updates at 5 depths for Post-LN and DeepNorm" "$(grep -v '^#' "$csv" | tail -n +2 | cut -d, -f1,2 | tr '\n' ' ')" \
     "postln,6 postln,25 postln,100 postln,300 postln,1000 deepnorm,6 deepnorm,25 deepnorm,100 deepnorm,300 deepnorm,1000 "
-dF=$(awk -F, 'NR > 1 {printf "%s ", $3}' "$csv")
+dF=$(awk -F, '$1 == "postln" || $1 == "deepnorm" {printf "%s ", $3}' "$csv")
 check "Post-LN's update grows from depth 6, DeepNorm's is flat to 100 and below Post-LN's everywhere ($dF)" awk -v s="$dF" \
     'BEGIN{split(s, v, " "); ok = v[3] > 1.5 * v[1] && v[8] < 1.5 * v[6]; for (i = 1; i <= 5; i++) ok = ok && v[i + 5] < v[i] / 2; exit !ok}'
 check "gradient norm per block at depth 50, both runs" awk -F, 'NR > 1 {n[$1]++} END {exit !(n["A"] == 50 && n["B"] == 50)}' "$TMP/scene/deepnet-grads.csv"
