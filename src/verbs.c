@@ -122,7 +122,12 @@ static const char *const export_nouns[] = {"png", "svg", "csv", "torch", NULL};
 static const char *const model_nouns[] = {"new", NULL};
 static const char *const arch_nouns[] = {"spec", NULL};
 static const char *const data_nouns[] = {"fortunes", NULL};
-static const char *const run_nouns[] = {"new", "use", "list", NULL};
+static const char *const run_nouns[] = {"new", "use", "list", "label", NULL};
+
+static const VerbKey verb_keys_run[] = {
+    {"label", VK_STR, NULL, 0, 0, "", "run new: what legends, titles and file names call the run (up to 48 bytes, one line)"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
 
 const Verb verb_table[] = {
     {.name = "model", .run = verb_model, .nouns = model_nouns,
@@ -215,13 +220,19 @@ const Verb verb_table[] = {
           "the file has them). A corrupt or truncated file changes nothing.",
      .examples = "load runs/a.safetensors"},
     {.name = "run", .run = verb_runs, .nouns = run_nouns,
-     .word = WORD_RUN, .word_max = 1, .word_name = "NAME",
-     .usage = "run new NAME | run use NAME | run list",
-     .summary = "named runs in one workspace, for A/B comparisons",
+     .word = WORD_RUN, .word_max = 2, .word_name = "NAME",
+     .keys = verb_keys_run,
+     .usage = "run new NAME [label=TEXT] | run use NAME | run label NAME TEXT | run list",
+     .summary = "named runs in one workspace, for A/B comparisons; labels for figures",
      .about = "`run new B` adds run B with the current run's model spec (initialised from the\n"
           "same seed, untrained), data and train settings, and makes it current. `run use`\n"
-          "switches; `run list` shows every run. The first run is A.",
-     .examples = "run new B\n"
+          "switches; `run list` shows every run with its label and its architecture in one\n"
+          "line (as `arch` prints it). The first run is A. A label (label= on `run new`,\n"
+          "or `run label NAME TEXT`; \"\" removes it) is what legends, chart titles,\n"
+          "exported file names and reports call the run; checkpoints keep it. Labels are\n"
+          "one line of UTF-8 text, at most 48 bytes.",
+     .examples = "run new B label=DeepNorm\n"
+          "run label A \"Post-LN\"\n"
           "run use A\n"
           "run list"},
     {.name = "set", .run = verb_set,

@@ -9,7 +9,7 @@ static int add_run(Workspace *ws, int idx, ChartRun *runs, int cap, int *n)
     for (int i = 0; i < *n; i++)
         if (runs[i].metrics == &ws->runs[idx]->metrics) return 0;   /* listed twice */
     if (*n >= cap) return -1;
-    runs[*n] = (ChartRun){ws->runs[idx]->name, &ws->runs[idx]->metrics, idx};
+    runs[*n] = (ChartRun){ws->runs[idx]->name, &ws->runs[idx]->metrics, idx, ws->runs[idx]->label};
     (*n)++;
     return 0;
 }

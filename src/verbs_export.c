@@ -11,11 +11,16 @@
 #include "render.h"
 #include "verbs_charts.h"
 
-/* "A-loss.png" (runs joined when several), in the current directory. */
+/* "A-loss.png" or "Post-LN-loss.png" (runs' labels, else names, joined when
+ * several), in the current directory. */
 static void default_path(const ChartRun *runs, int n, const char *name, const char *ext, char *buf, size_t cap)
 {
     size_t k = 0;
-    for (int i = 0; i < n && k + 1 < cap; i++) k += (size_t)snprintf(buf + k, cap - k, "%s%s", i ? "-" : "", runs[i].name);
+    for (int i = 0; i < n && k + 1 < cap; i++) {
+        char stem[64];
+        chart_run_stem(&runs[i], stem, sizeof stem);
+        k += (size_t)snprintf(buf + k, cap - k, "%s%s", i ? "-" : "", stem);
+    }
     if (k + 1 < cap && snprintf(buf + k, cap - k, "-%.64s.%s", name, ext) < 0) buf[0] = 0;
 }
 

@@ -86,10 +86,32 @@ static void set_scale(Chart *c, const ChartDef *d, const ChartOpts *o, const cha
     chart_heatmap_set_value_label(c, vl);
 }
 
+const char *chart_run_label(const ChartRun *r) { return r->label && r->label[0] ? r->label : r->name; }
+
+void chart_run_stem(const ChartRun *r, char *buf, size_t cap)
+{
+    /* Letters, digits, '.', '_' and '-' pass; any other run of bytes (spaces,
+     * '/', UTF-8) becomes one '-': "Post-LN β=0.1" → "Post-LN-0.1". */
+    size_t k = 0;
+    int dash = 0;
+    for (const unsigned char *p = (const unsigned char *)chart_run_label(r); *p && k + 1 < cap; p++) {
+        int ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
+                 *p == '-';
+        if (ok) buf[k++] = (char)*p, dash = 0;
+        else if (!dash && k > 0) buf[k++] = '-', dash = 1;
+    }
+    while (k > 0 && (buf[k - 1] == '-' || buf[k - 1] == '.')) k--;
+    buf[k] = 0;
+    if (!k || buf[0] == '.') snprintf(buf, cap, "%s", r->name);
+}
+
 /* Title "A · what" for one run, "A vs B · what" for two, "3 runs · what" beyond. */
 static void title_for(const ChartRun *runs, int n, const char *what, char *buf, size_t cap)
 {
-    if (n == 1) snprintf(buf, cap, "run %s · %s", runs[0].name, what);
+    if (n == 1 && runs[0].label && runs[0].label[0]) snprintf(buf, cap, "%s · %s", runs[0].label, what);
+    else if (n == 1) snprintf(buf, cap, "run %s · %s", runs[0].name, what);
+    else if (n == 2 && ((runs[0].label && runs[0].label[0]) || (runs[1].label && runs[1].label[0])))
+        snprintf(buf, cap, "%s vs %s · %s", chart_run_label(&runs[0]), chart_run_label(&runs[1]), what);
     else if (n == 2) snprintf(buf, cap, "runs %s vs %s · %s", runs[0].name, runs[1].name, what);
     else snprintf(buf, cap, "%d runs · %s", n, what);
 }
@@ -123,8 +145,8 @@ Chart *chart_build_steps(const ChartDef *d, const ChartRun *runs, int n, const C
                 }
             }
             char label[96];
-            if (n > 1 && series2) snprintf(label, sizeof label, "%s %s", runs[r].name, names[k]);
-            else if (n > 1) snprintf(label, sizeof label, "%s", runs[r].name);
+            if (n > 1 && series2) snprintf(label, sizeof label, "%s %s", chart_run_label(&runs[r]), names[k]);
+            else if (n > 1) snprintf(label, sizeof label, "%s", chart_run_label(&runs[r]));
             else snprintf(label, sizeof label, "%s", names[k]);
             /* A run's second series (val.loss beside loss, dF_step beside dF)
              * keeps the run's colour and is told apart by its dashes and, for
@@ -165,8 +187,8 @@ Chart *chart_build_depth(const ChartDef *d, const ChartRun *runs, int n, const C
             double *y = xmalloc(sizeof(double) * (size_t)s.len);
             for (int i = 0; i < s.len; i++) y[i] = v[i];
             char label[96];
-            if (n > 1 && series2) snprintf(label, sizeof label, "%s %s", runs[r].name, names[k]);
-            else snprintf(label, sizeof label, "%s", n > 1 ? runs[r].name : names[k]);
+            if (n > 1 && series2) snprintf(label, sizeof label, "%s %s", chart_run_label(&runs[r]), names[k]);
+            else snprintf(label, sizeof label, "%s", n > 1 ? chart_run_label(&runs[r]) : names[k]);
             int i = chart_add_series(c, label, runs[r].color, NULL, y, s.len);
             if (k == 1) chart_series_style(c, i, CHART_STYLE_DASHED);   /* mlp beside attn: the run's colour, dashed */
             step = s.steps[s.n - 1];
@@ -349,7 +371,7 @@ static Chart *ratio_chart(const ChartDef *d, const ChartRun *runs, int n, const 
         labels[i] = xstrdup(strncmp(l, "blocks.", 7) ? l : l + 7);
     }
     Chart *c = chart_bar_new(title, s.len, (const char *const *)labels);
-    chart_add_bars(c, runs[0].name, runs[0].color, y);
+    chart_add_bars(c, chart_run_label(&runs[0]), runs[0].color, y);
     chart_add_guide(c, 1e-3, "1e-3");
     chart_set_log_y(c, want_log(o, 1));
     chart_set_axis_labels(c, "tensor", "ratio");
@@ -601,7 +623,7 @@ static Chart *distill_chart(const ChartDef *d, const ChartRun *runs, int n, cons
             }
             if (!k) continue;
             char label[96];
-            if (n > 1) snprintf(label, sizeof label, "%s block %d", runs[r].name, l);
+            if (n > 1) snprintf(label, sizeof label, "%s block %d", chart_run_label(&runs[r]), l);
             else snprintf(label, sizeof label, "block %d", l);
             chart_add_series(c, label, n > 1 ? runs[r].color + 2 * l : l, x, y, k);
             lines++;
@@ -644,7 +666,7 @@ static Chart *length_chart(const ChartDef *d, const ChartRun *runs, int n, const
             x[i] = s.labels ? atof(s.labels[i]) : i;
             y[i] = v[i];
         }
-        chart_add_series(c, runs[r].name, runs[r].color, x, y, s.len);
+        chart_add_series(c, chart_run_label(&runs[r]), runs[r].color, x, y, s.len);
         if (snap(runs[r].metrics, d->series2, &m)) {
             const float *mk = m.values + (size_t)(m.n - 1) * m.len;
             if (mk[0] > distilled) distilled = mk[0];
@@ -689,7 +711,7 @@ static Chart *hybrid_chart(const ChartDef *d, const ChartRun *runs, int n, const
             labels[k] = xstrdup("teacher");
             y[k++] = v[0];
         }
-        snprintf(buf, sizeof buf, "%s (%ld block%s)", runs[r].name, s.steps[s.n - 1], s.steps[s.n - 1] == 1 ? "" : "s");
+        snprintf(buf, sizeof buf, "%s (%ld block%s)", chart_run_label(&runs[r]), s.steps[s.n - 1], s.steps[s.n - 1] == 1 ? "" : "s");
         labels[k] = xstrdup(buf);
         y[k++] = v[1];
         snap_free(&s);

@@ -10,12 +10,22 @@
 #include "common.h"
 #include "metrics.h"
 
-/* One run to draw: its name (legend), its metrics, its colour (palette index). */
+/* One run to draw: its name, its metrics, its colour (palette index), and the
+ * label a person gave it (NULL or "": none), which legends and titles show in
+ * place of the name. */
 typedef struct ChartRun {
     const char *name;
     Metrics    *metrics;
     int         color;
+    const char *label;
 } ChartRun;
+
+/* What legends and titles call a run: its label, else its name. */
+const char *chart_run_label(const ChartRun *r);
+/* The same as a file-name part: the label with every run of characters other
+ * than letters, digits, '.', '_' and '-' made one '-' ("Post-LN β=0.1" →
+ * "Post-LN-0.1"); the run's name when nothing is left. */
+void chart_run_stem(const ChartRun *r, char *buf, size_t cap);
 
 typedef struct ChartOpts {
     int    layer, head;   /* attention charts: which layer / head (head -1: all heads as a grid) */

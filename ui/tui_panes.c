@@ -41,14 +41,14 @@ int tui_slot_runs(const Tui *t, const ChartSlot *s, ChartRun *runs, int cap)
     if (s->cue) {
         for (int i = 0; i < t->view.nruns && n < cap; i++) {
             int k = t->view.runs[i];
-            if (k >= 0 && k < t->snap.nruns) runs[n++] = (ChartRun){t->snap.runs[k].name, t->snap.runs[k].metrics, t->snap.runs[k].color};
+            if (k >= 0 && k < t->snap.nruns) runs[n++] = (ChartRun){t->snap.runs[k].name, t->snap.runs[k].metrics, t->snap.runs[k].color, t->snap.runs[k].label};
         }
     } else if (s->overlay) {
         for (int i = 0; i < t->snap.nruns && n < cap; i++, n++)
-            runs[n] = (ChartRun){t->snap.runs[i].name, t->snap.runs[i].metrics, t->snap.runs[i].color};
+            runs[n] = (ChartRun){t->snap.runs[i].name, t->snap.runs[i].metrics, t->snap.runs[i].color, t->snap.runs[i].label};
     } else {
         const TuiRun *r = current_run(t);
-        if (r && cap > 0) runs[n++] = (ChartRun){r->name, r->metrics, r->color};
+        if (r && cap > 0) runs[n++] = (ChartRun){r->name, r->metrics, r->color, r->label};
     }
     return n;
 }

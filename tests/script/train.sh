@@ -87,7 +87,7 @@ expect "sgd" 0 "  optimizer  sgd lr=0.001 momentum=0"
 bl -c "$TINY; $TASK; train steps=3 log_every=1; train steps=2 log_every=1; run list"
 expect "train continues" 0 "train run A: steps 4..5, schedule over 5 steps"
 expect "continued step numbers" 0 "step 5/5"
-expect "run list shows the step" 0 "*  A    1x16 preln"
+expect "run list shows the step" 0 "*  A    -      1x16 preln"
 # Learning happens: the copy task is learned by a tiny model in 300 steps.
 bl -c "model new depth=1 width=32 heads=2 ctx=8; $TASK; train steps=300 lr=1e-2 batch=16 log_every=300"
 check "copy is learned (exact 1.000)" grep -qE '^done: .*exact 1\.000$' "$TMP/out"

@@ -69,7 +69,7 @@ static void test_fixed_scale_in_legend(void)
 {
     Metrics m;
     fill(&m, 1);
-    ChartRun run = {"A", &m, 0};
+    ChartRun run = {"A", &m, 0, NULL};
     ChartOpts o;
     chart_opts_default(&o);
     BlError e;
@@ -108,7 +108,7 @@ static void test_attention_labels_and_matrix(void)
     s = metrics_series(&m, "attn.mixed.0", H * T, T, "key, \u03b1I+\u03b2A\u2212\u03b3C");
     series_append(s, 0, mix);
     series_set_labels(s, tok, T);
-    ChartRun run = {"A", &m, 0};
+    ChartRun run = {"A", &m, 0, NULL};
     ChartOpts o;
     chart_opts_default(&o);
     BlError e;
@@ -156,7 +156,7 @@ static void test_series_of_a_run_told_apart(void)
     Metrics ma, mb;
     fill(&ma, 1);
     fill(&mb, 1.1f);
-    ChartRun runs[2] = {{"A", &ma, 0}, {"B", &mb, 1}};
+    ChartRun runs[2] = {{"A", &ma, 0, NULL}, {"B", &mb, 1, NULL}};
     ChartOpts o;
     chart_opts_default(&o);
     BlError e;
