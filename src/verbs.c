@@ -76,7 +76,7 @@ const VerbKey verb_keys_probe[] = {
 };
 
 const VerbKey verb_keys_show[] = {
-    {"layer", VK_INT, NULL, 0, 4095, "0", "attention: which block"},
+    {"layer", VK_INT, NULL, 0, 4095, "0", "attention: which block; scalars: that block over steps; router.step: the step"},
     {"head", VK_INT, NULL, -1, 255, "0", "attention: which head (-1: all)"},
     {"runs", VK_STR, NULL, 0, 0, "current", "runs to overlay: A,B or all"},
     {"log", VK_ENUM, onoff_names, 0, 0, "chart's", "log-scale y axis"},
@@ -90,7 +90,7 @@ const VerbKey verb_keys_show[] = {
 const VerbKey verb_keys_export[] = {
     {"file", VK_FILE, NULL, 0, 0, "RUN-CHART.EXT", "where to write (torch: the directory)"},
     {"force", VK_ENUM, onoff_names, 0, 0, "off", "overwrite an existing file"},
-    {"layer", VK_INT, NULL, 0, 4095, "0", "attention: which block"},
+    {"layer", VK_INT, NULL, 0, 4095, "0", "attention: which block; scalars: that block over steps; router.step: the step"},
     {"head", VK_INT, NULL, -1, 255, "0", "attention: which head (-1: all heads as a grid)"},
     {"runs", VK_STR, NULL, 0, 0, "current", "runs to overlay: A,B or all"},
     {"log", VK_ENUM, onoff_names, 0, 0, "chart's", "log-scale y axis"},
@@ -314,7 +314,8 @@ const Verb verb_table[] = {
           "  attn.L             softmax attention A of block L (head x query rows, key columns)\n"
           "  attn.mixed.L       the whole matrix block L mixes with: aI+bA-gC (shaped), aI+bA (value-skip)\n"
           "  attn.entropy       attention entropy per layer and head (nats)\n"
-          "  scalars            every trainable scalar gain (alpha, beta, gamma...) by name",
+          "  scalars            every trainable scalar gain (alpha, beta, gamma...) by name; chart\n"
+          "                     scalars: gain x block map, layer=L one block over steps",
      .examples = "show\n"
           "show rank.cos\n"
           "show rank runs=all\n"

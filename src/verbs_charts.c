@@ -39,8 +39,8 @@ int verb_chart_args(VerbCtx *vc, const Cmd *c, ChartRun *runs, int cap, int *n, 
         }
         free(copy);
     }
-    if ((a = cmd_arg(c, "layer"))) o->layer = atoi(a->value);
-    if ((a = cmd_arg(c, "head"))) o->head = atoi(a->value);
+    if ((a = cmd_arg(c, "layer"))) o->layer = atoi(a->value), o->layer_given = 1;
+    if ((a = cmd_arg(c, "head"))) o->head = atoi(a->value), o->head_given = 1;
     if ((a = cmd_arg(c, "log"))) o->log_y = !strcmp(a->value, "on");
     if ((a = cmd_arg(c, "smooth"))) o->smooth = atof(a->value);
     if ((a = cmd_arg(c, "mixed"))) o->mixed = !strcmp(a->value, "on");

@@ -330,25 +330,172 @@ Chart *chart_build_matrix(const ChartDef *d, const ChartRun *runs, int n, const 
     return c;
 }
 
-/* Per-column series over steps (one line per column): the scalar gains. */
-Chart *chart_build_columns(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
+/* ---- scalar gains ------------------------------------------------------------------
+ * The probe names each gain by its parameter: "blocks.3.beta_ff",
+ * "blocks.3.attn.alpha[2]" (per head). Drawn as one line each they were ~100
+ * lines that no legend could name; here they are grouped by kind (the key a
+ * person types: beta.ff, alpha.attn, ...) and by layer. */
+
+/* Parameter name tail → the block key that sets it, in reading order. */
+static const char *const gain_kinds[][2] = {
+    {"alpha_sa", "alpha.sa"},     {"beta_sa", "beta.sa"},       {"alpha_ff", "alpha.ff"},
+    {"beta_ff", "beta.ff"},       {"attn.alpha_v", "alpha.v"},  {"attn.beta_v", "beta.v"},
+    {"attn.alpha", "alpha.attn"}, {"attn.beta", "beta.attn"},   {"attn.gamma", "gamma.attn"},
+};
+#define GAIN_KINDS_KNOWN ((int)(sizeof gain_kinds / sizeof gain_kinds[0]))
+#define GAIN_KINDS_MAX 24
+
+typedef struct GainTable {
+    int   nkinds, nlayers, heads;          /* heads: the most heads of a per-head gain */
+    char  kind[GAIN_KINDS_MAX][64];        /* row names */
+    int   order[GAIN_KINDS_MAX];           /* sort key: place in gain_kinds, else after them */
+    int  *col_kind, *col_layer;            /* per series column: its row and layer (-1: not a gain of a layer) */
+} GainTable;
+
+/* "blocks.3.attn.alpha[2]" → layer 3, tail "attn.alpha"; other names keep
+ * layer -1 and their whole name (less any [h]) as tail. */
+static void gain_parse(const char *name, int *layer, char *tail, size_t cap)
+{
+    *layer = -1;
+    const char *t = name;
+    if (!strncmp(name, "blocks.", 7) && name[7] >= '0' && name[7] <= '9') {
+        char *end;
+        long l = strtol(name + 7, &end, 10);
+        if (*end == '.' && l < 1 << 20) *layer = (int)l, t = end + 1;
+    }
+    snprintf(tail, cap, "%.*s", (int)strcspn(t, "["), t);
+}
+
+static void gain_table(const Snap *s, GainTable *g)
+{
+    memset(g, 0, sizeof *g);
+    g->col_kind = xmalloc(sizeof(int) * (size_t)s->len);
+    g->col_layer = xmalloc(sizeof(int) * (size_t)s->len);
+    for (int j = 0; j < s->len; j++) {
+        char tail[64];
+        int layer;
+        gain_parse(s->labels ? s->labels[j] : "", &layer, tail, sizeof tail);
+        const char *name = tail;
+        int order = GAIN_KINDS_KNOWN + j;
+        for (int k = 0; k < GAIN_KINDS_KNOWN; k++)
+            if (!strcmp(tail, gain_kinds[k][0])) name = gain_kinds[k][1], order = k;
+        int row = -1;
+        for (int r = 0; r < g->nkinds && row < 0; r++)
+            if (!strcmp(g->kind[r], name)) row = r;
+        if (row < 0 && g->nkinds < GAIN_KINDS_MAX) {
+            row = g->nkinds++;
+            snprintf(g->kind[row], sizeof g->kind[row], "%s", name);
+            g->order[row] = order;
+        }
+        g->col_kind[j] = row;
+        g->col_layer[j] = layer;
+        if (layer + 1 > g->nlayers) g->nlayers = layer + 1;
+        if (s->labels && strchr(s->labels[j], '[')) {
+            int h = atoi(strchr(s->labels[j], '[') + 1) + 1;
+            if (h > g->heads) g->heads = h;
+        }
+    }
+    /* Rows in reading order (skip and branch gains first, then attention's):
+     * a stable insertion sort that renumbers col_kind. */
+    int perm[GAIN_KINDS_MAX], inv[GAIN_KINDS_MAX];
+    for (int r = 0; r < g->nkinds; r++) perm[r] = r;
+    for (int i = 1; i < g->nkinds; i++)
+        for (int k = i; k > 0 && g->order[perm[k - 1]] > g->order[perm[k]]; k--) {
+            int t = perm[k];
+            perm[k] = perm[k - 1];
+            perm[k - 1] = t;
+        }
+    char kind[GAIN_KINDS_MAX][64];
+    memcpy(kind, g->kind, sizeof kind);
+    for (int r = 0; r < g->nkinds; r++) {
+        inv[perm[r]] = r;
+        memcpy(g->kind[r], kind[perm[r]], sizeof kind[0]);
+    }
+    for (int j = 0; j < s->len; j++)
+        if (g->col_kind[j] >= 0) g->col_kind[j] = inv[g->col_kind[j]];
+}
+
+static void gain_table_free(GainTable *g)
+{
+    free(g->col_kind);
+    free(g->col_layer);
+}
+
+/* Record i's mean of every column of (kind, layer); NaN when there is none. */
+static double gain_mean(const Snap *s, const GainTable *g, int i, int kind, int layer)
+{
+    double sum = 0;
+    int cnt = 0;
+    for (int j = 0; j < s->len; j++)
+        if (g->col_kind[j] == kind && g->col_layer[j] == layer) sum += s->values[(size_t)i * s->len + j], cnt++;
+    return cnt ? sum / cnt : NAN;
+}
+
+Chart *chart_build_gains(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
     Snap s;
     if (!snap(runs[0].metrics, d->series, &s)) return missing(e, d->series, d->how);
-    char title[160];
-    title_for(runs, 1, d->what, title, sizeof title);
-    Chart *c = chart_line_new(title);
-    chart_set_axis_labels(c, d->xlabel ? d->xlabel : "step", d->ylabel ? d->ylabel : "value");
-    double *x = xmalloc(sizeof(double) * (size_t)s.n), *y = xmalloc(sizeof(double) * (size_t)s.n);
-    for (int j = 0; j < s.len; j++) {
-        for (int i = 0; i < s.n; i++) {
-            x[i] = (double)s.steps[i];
-            y[i] = s.values[(size_t)i * s.len + j];
+    GainTable g;
+    gain_table(&s, &g);
+    char title[160], what[96], sub[160];
+    const char *heads = g.heads > 1 ? "; per-head gains (*.attn): the mean of the heads" : "";
+    Chart *c;
+    if (o->layer_given) {
+        if (o->layer >= g.nlayers) {
+            bl_fail(e, "layer=%d: the gains recorded are of blocks 0..%d", o->layer, g.nlayers - 1);
+            gain_table_free(&g);
+            snap_free(&s);
+            return NULL;
         }
-        chart_add_series(c, s.labels ? s.labels[j] : "", j, x, y, s.n);
+        snprintf(what, sizeof what, "%s of block %d", d->what, o->layer);
+        title_for(runs, 1, what, title, sizeof title);
+        c = chart_line_new(title);
+        chart_set_axis_labels(c, "step", "gain");
+        double *x = xmalloc(sizeof(double) * (size_t)s.n), *y = xmalloc(sizeof(double) * (size_t)s.n);
+        int lines = 0;
+        for (int k = 0; k < g.nkinds; k++) {
+            for (int i = 0; i < s.n; i++) x[i] = (double)s.steps[i], y[i] = gain_mean(&s, &g, i, k, o->layer);
+            if (isnan(y[0])) continue;   /* this block has no such gain */
+            chart_add_series(c, g.kind[k], k, x, y, s.n);
+            lines++;
+        }
+        free(x);
+        free(y);
+        if (!lines) {
+            chart_free(c);
+            bl_fail(e, "layer=%d: block %d has no trainable gains", o->layer, o->layer);
+            c = NULL;
+        } else {
+            snprintf(sub, sizeof sub, "each gain over steps%s", heads);
+            chart_set_subtitle(c, sub);
+        }
+    } else {
+        /* Rows: gain kinds; columns: blocks; the latest record. A block
+         * without that gain is greyed out. */
+        int R = g.nkinds, C = g.nlayers > 0 ? g.nlayers : 1;
+        double *v = xmalloc(sizeof(double) * (size_t)R * C);
+        uint8_t *mask = xmalloc((size_t)R * C);
+        for (int r = 0; r < R; r++)
+            for (int l = 0; l < C; l++) {
+                v[(size_t)r * C + l] = gain_mean(&s, &g, s.n - 1, r, g.nlayers > 0 ? l : -1);
+                mask[(size_t)r * C + l] = isnan(v[(size_t)r * C + l]);
+            }
+        title_for(runs, 1, d->what, title, sizeof title);
+        c = chart_heatmap_new(title, R, C, v);
+        const char *rows[GAIN_KINDS_MAX];
+        for (int r = 0; r < R; r++) rows[r] = g.kind[r];
+        chart_heatmap_set_labels(c, 0, rows);
+        chart_heatmap_set_numbers(c, 1, 0, 1);
+        chart_heatmap_set_mask(c, mask);
+        chart_set_axis_labels(c, "block", "gain");
+        chart_heatmap_set_value_label(c, "value");
+        snprintf(sub, sizeof sub, "probe at step %ld; grey: the block has no such gain; layer=L: one block over steps%s",
+                 s.steps[s.n - 1], heads);
+        chart_set_subtitle(c, sub);
+        free(v);
+        free(mask);
     }
-    free(x);
-    free(y);
+    gain_table_free(&g);
     snap_free(&s);
     return c;
 }
@@ -770,16 +917,17 @@ const ChartDef chart_defs[] = {
      .flags = CHART_DEF_LOG_Y},
     {.name = "attn", .help = "attention map of one layer and head (layer= head=; head=-1: all heads)",
      .build = attention_chart, .series = "attn.", .how = "run `probe attn` (layer= picks a block)",
-     .flags = CHART_DEF_UNIT},
+     .flags = CHART_DEF_UNIT | CHART_DEF_LAYER | CHART_DEF_HEAD},
     {.name = "entropy", .help = "attention entropy per layer and head (nats)", .build = chart_build_matrix,
      .series = "attn.entropy", .what = "attention entropy", .xlabel = "head", .ylabel = "nats", .how = "run `probe attn`"},
-    {.name = "scalars", .help = "every trainable scalar gain over steps", .build = chart_build_columns,
-     .series = "scalars", .what = "scalar gains",
-     .how = "run `probe scalars every=N` (the model needs trainable gains, e.g. preset=sas)"},
+    {.name = "scalars", .help = "trainable scalar gains: gain x block heatmap, latest probe; layer=L: that block's gains over steps",
+     .build = chart_build_gains, .series = "scalars", .what = "scalar gains",
+     .how = "run `probe scalars every=N` while training (it records the gains written key~=value, as preset=sas makes them)",
+     .flags = CHART_DEF_LAYER},
     {.name = "router.map", .help = "MoM: module chosen per token (x) and step (y), attention and FFN side by side; black = SKIP",
      .build = router_map_chart, .series = "router.attn", .how = HOW_ROUTER},
     {.name = "router.step", .help = "MoM: module usage at one step (layer= picks the step), attention and FFN",
-     .build = router_step_chart, .series = "router.usage.attn", .how = HOW_ROUTER},
+     .build = router_step_chart, .series = "router.usage.attn", .how = HOW_ROUTER, .flags = CHART_DEF_LAYER},
     {.name = "router.usage", .help = "MoM: share of choices per module at each step (bars per step), attention and FFN",
      .build = router_usage_chart, .series = "router.usage.attn", .how = HOW_ROUTER},
     {.name = "router.depth", .help = "MoM: tokens by effective depth (steps not SKIPped)", .build = router_depth_chart,
@@ -824,6 +972,17 @@ Chart *chart_from_metrics(const char *name, const ChartRun *runs, int n, const C
     if (!o) { chart_opts_default(&dflt); o = &dflt; }
     if (n < 1) return bl_fail(e, "no run to draw"), NULL;
     const ChartDef *d = chart_def_find(name);
+    if (d && ((o->layer_given && !(d->flags & CHART_DEF_LAYER)) || (o->head_given && !(d->flags & CHART_DEF_HEAD)))) {
+        const char *key = o->layer_given && !(d->flags & CHART_DEF_LAYER) ? "layer" : "head";
+        unsigned flag = key[0] == 'l' ? CHART_DEF_LAYER : CHART_DEF_HEAD;
+        char list[256];
+        size_t k = 0;
+        list[0] = 0;
+        for (const ChartDef *x = chart_defs; x->name && k < sizeof list; x++)
+            if (x->flags & flag) k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", k ? ", " : "", x->name);
+        return bl_fail(e, "%s=%d: chart '%s' has no %s to pick (charts that take %s=: %s)", key,
+                       key[0] == 'l' ? o->layer : o->head, name, key, key, list), NULL;
+    }
     if (d) return d->build(d, runs, n, o, e);
     char list[1024];
     size_t k = 0;

@@ -29,6 +29,8 @@ void chart_run_stem(const ChartRun *r, char *buf, size_t cap);
 
 typedef struct ChartOpts {
     int    layer, head;   /* attention charts: which layer / head (head -1: all heads as a grid) */
+    int    layer_given, head_given;   /* a person chose them (layer=, head=): a chart that
+                                         cannot honour them refuses instead of ignoring them */
     int    log_y;         /* -1: the chart's default, 0 off, 1 on */
     double smooth;        /* loss: debiased EMA factor in [0, 1) (0: raw) */
     int    mixed;         /* attention: -1 the whole αI + βA − γC where recorded, else A; 0 A; 1 the whole */
@@ -49,6 +51,9 @@ enum {
     CHART_DEF_FROM_EMBED = 1u << 1,  /* by-layer charts: index 0 is the embeddings, not block 0 */
     CHART_DEF_UNIT       = 1u << 2,  /* a bounded quantity in [0, 1]: fixed colour scale unless scale=auto */
     CHART_DEF_SIGNED     = 1u << 3,  /* a bounded quantity in [-1, 1]: fixed diverging scale unless scale=auto */
+    CHART_DEF_LAYER      = 1u << 4,  /* honours layer= (others refuse it) */
+    CHART_DEF_HEAD       = 1u << 5,  /* honours head= (others refuse it) */
+    CHART_DEF_OVERLAY    = 1u << 6,  /* draws every run given (runs=A,B), not runs[0] only */
 };
 
 typedef struct ChartDef ChartDef;
@@ -78,12 +83,13 @@ const ChartDef *chart_def_find(const char *name);
  *   chart_build_depth    a by-layer vector, latest record, a line per run
  *   chart_build_depth_map a by-layer vector over steps: layer x step heatmap of runs[0]
  *   chart_build_matrix   a rows x cols matrix, latest record, heatmap of runs[0]
- *   chart_build_columns  each column of a vector over steps, a line per column (runs[0]) */
+ *   chart_build_gains    named gains "blocks.L.KIND[h]": KIND x layer heatmap of the latest
+ *                        record (heads averaged); with layer=L, one line per KIND over steps */
 Chart *chart_build_steps(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e);
 Chart *chart_build_depth(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e);
 Chart *chart_build_depth_map(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e);
 Chart *chart_build_matrix(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e);
-Chart *chart_build_columns(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e);
+Chart *chart_build_gains(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e);
 
 /* Builds chart `name` from runs[0..n) (heatmaps and attention maps use runs[0]
  * only). The caller frees it with chart_free. Returns NULL with a message when
