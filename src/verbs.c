@@ -102,6 +102,14 @@ const VerbKey verb_keys_export[] = {
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
+const VerbKey verb_keys_report[] = {
+    {"runs", VK_STR, NULL, 0, 0, "all", "runs to report: A,B or all (every run with a model)"},
+    {"force", VK_ENUM, onoff_names, 0, 0, "off", "write into a folder that exists and is not a report (its contents are moved to DIR.old)"},
+    {"width", VK_INT, NULL, 240, 4096, "1200", "figure width in pixels"},
+    {"height", VK_INT, NULL, 240, 4096, "800", "figure height in pixels"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
 /* force=on: build even when the memory estimate exceeds what the machine has. */
 const VerbKey verb_keys_force[] = {
     {"force", VK_ENUM, onoff_names, 0, 0, "off", "build even when the memory estimate exceeds the available memory"},
@@ -336,6 +344,22 @@ const Verb verb_table[] = {
           "export csv rank.cos file=rank.csv\n"
           "export png attn layer=1 head=-1\n"
           "export torch out/run-a"},
+    {.name = "report", .run = verb_report,
+     .word = WORD_FILE, .word_min = 1, .word_max = 1, .word_name = "DIR",
+     .keys = verb_keys_report,
+     .usage = "report DIR [runs=A,B] [force=on]",
+     .summary = "every chart of the runs as PNG, SVG and CSV, and an index.html to hand in",
+     .about = "Writes DIR/index.html and DIR/figures/: for the chosen runs (default: every run\n"
+          "with a model) each chart that has data, in the order of `help export`, as\n"
+          "NN-CHART[-RUN].png, .svg and .csv (attention: one per recorded layer, all heads),\n"
+          "and a page with each run's label, architecture in one line, `arch` equations,\n"
+          "training settings and `params` table, then the figures with captions. The page\n"
+          "is self-contained (inline CSS, relative links, no network). The report is\n"
+          "written in a hidden folder beside DIR and renamed into place when whole. An\n"
+          "earlier report in DIR is replaced; any other non-empty DIR is kept unless\n"
+          "force=on, which moves it to DIR.old.",
+     .examples = "report out/report\n"
+          "report handin runs=A,B"},
     {.name = "distill", .run = verb_distill, .keys = verb_keys_distill,
      .usage = "distill from=RUN [layers=RANGE] [mode=alr|aslr|alrr|elr] [size=xs|s|m|l] [key=value...]",
      .summary = "replace attention with shallow MLPs distilled from a trained run (Rethinking Attention)",

@@ -136,9 +136,10 @@ void verb_mom_draw(Out *o, Run *r);
 int verb_distill(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_eval(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_focus(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_report(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 
 /* Key tables of the verbs that have their own keys (for help and completion). */
-extern const VerbKey verb_keys_force[], verb_keys_save[];
+extern const VerbKey verb_keys_force[], verb_keys_save[], verb_keys_report[];
 extern const VerbKey verb_keys_data[], verb_keys_train[], verb_keys_sample[], verb_keys_set[], verb_keys_probe[],
     verb_keys_show[], verb_keys_export[], verb_keys_wait[], verb_keys_distill[], verb_keys_eval[], verb_keys_mom[];
 extern const char *const verb_probe_words[];
