@@ -1,6 +1,17 @@
-"""harness.py — the tally every parity test keeps: check() records a pass or
-prints "FAIL what", summary() prints the "N passed, N failed" line tests/run.sh
-reads and returns the exit status."""
+"""harness.py — what every parity test shares: ROOT and the tools/torch
+reference models on sys.path, dump_tool() for the path of a build/tests/
+helper (BUILD overrides build/), and the tally: check() records a pass or
+prints "FAIL what", summary() prints the "N passed, N failed" line
+tests/run.sh reads and returns the exit status."""
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools", "torch"))
+
+
+def dump_tool(name):
+    return os.path.join(ROOT, os.environ.get("BUILD", "build"), "tests", name)
 
 tally = {"passed": 0, "failed": 0}
 

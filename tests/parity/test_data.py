@@ -13,18 +13,14 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tools", "torch"))
-
+from harness import check, summary, tally, dump_tool  # noqa: F401 (first: it puts tools/torch on sys.path)
 import numpy as np  # noqa: E402
 
-from harness import check, summary, tally  # noqa: E402,F401
 
 from blocklab_data import DataStream, RowRng  # noqa: E402
 from blocklab_model import read_safetensors  # noqa: E402
 
-DUMP = os.path.join(ROOT, os.environ.get("BUILD", "build"), "tests", "data_dump")
+DUMP = dump_tool("data_dump")
 BATCHES = ["0:0", "0:1", "0:37", "0:1099511627776", "1:0", "1:5", "1:123456"]
 
 

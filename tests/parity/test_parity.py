@@ -14,19 +14,15 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tools", "torch"))
-
+from harness import check, summary, tally, dump_tool  # noqa: F401 (first: it puts tools/torch on sys.path)
 import numpy as np  # noqa: E402
 
-from harness import check, summary, tally  # noqa: E402,F401
 import torch  # noqa: E402
 
 from blocklab_model import BlocklabModel, read_safetensors  # noqa: E402
 
 torch.set_num_threads(1)
-DUMP = os.path.join(ROOT, os.environ.get("BUILD", "build"), "tests", "parity_dump")
+DUMP = dump_tool("parity_dump")
 BASE = "model new depth=2 width=32 heads=4 ctx=8 vocab=11 mlp_ratio=4"
 
 CONFIGS = [

@@ -19,19 +19,15 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tools", "torch"))
-
+from harness import check, summary, dump_tool  # (first: it puts tools/torch on sys.path)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from blocklab_model import read_safetensors  # noqa: E402
 from blocklab_student import Student, masked_mse  # noqa: E402
-from harness import check, summary  # noqa: E402
 
 torch.set_num_threads(1)
-DUMP = os.path.join(ROOT, os.environ.get("BUILD", "build"), "tests", "student_dump")
+DUMP = dump_tool("student_dump")
 
 # (mode, size, causal, L, width, heads, T)
 CONFIGS = [(m, "l", c, 6, 8, 2, 5) for m in ("alr", "aslr", "alrr", "elr") for c in (1, 0)] + [
