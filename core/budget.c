@@ -60,6 +60,31 @@ int budget_estimate(const ArchSpec *a, int batch, int with_optimizer, MemBudget 
     return 0;
 }
 
+int budget_probe(const ArchSpec *a, int batch, int recorded, int attn_maps, int updates, MemBudget *b, BlError *e)
+{
+    MemBudget m;
+    if (budget_estimate(a, batch, 0, &m, e)) return -1;
+    memset(b, 0, sizeof *b);
+    double BT = (double)batch * a->ctx, T = a->ctx, H = a->heads, act = m.activations / 4.0;
+    if (!recorded && a->stack != STACK_MOM) {
+        /* Forward only: one block's activations alive at a time (core/model.c's
+         * ping-pong pair), then the final norm and the logits. */
+        double most = 0;
+        for (int l = 0; l < a->depth; l++) {
+            double f = block_floats(a, &a->blocks[l], BT);
+            if (f > most) most = f;
+        }
+        act = most + 8.0 * BT * a->width + 3.0 * BT * a->vocab;
+    }
+    double maps = attn_maps ? ((double)a->depth + 1.0) * H * T * T : 0;   /* every layer's, and one mixed */
+    b->activations = 4.0 * (act + 3.0 * BT * a->width + maps) + 8.0 * (T * T + 2.0 * T);
+    b->params = updates ? 2.0 * m.params : 0;   /* theta_prev, or the SGD step's copies of weights and grads */
+    b->total = b->params + b->activations;
+    b->count = m.count;
+    b->batch = batch;
+    return 0;
+}
+
 double budget_available(void)
 {
     FILE *f = fopen("/proc/meminfo", "r");
@@ -89,7 +114,7 @@ const char *budget_bytes(double bytes, char *buf, int cap)
     return buf;
 }
 
-int budget_check(const MemBudget *b, const char *what, const char *override, BlError *e)
+int budget_check(const MemBudget *b, const char *what, const char *remedy, BlError *e)
 {
     double avail = budget_available();
     if (avail <= 0 || b->total <= avail) return 0;
@@ -100,6 +125,6 @@ int budget_check(const MemBudget *b, const char *what, const char *override, BlE
         if (part[i] > 0)
             snprintf(parts + strlen(parts), sizeof parts - strlen(parts), "%s%s %s", parts[0] ? ", " : "", name[i],
                      budget_bytes(part[i], n, sizeof n));
-    return bl_fail(e, "%s: needs about %s (%s at batch %d) but %s is available; %s builds it anyway", what,
-                   budget_bytes(b->total, t, sizeof t), parts, b->batch, budget_bytes(avail, av, sizeof av), override);
+    return bl_fail(e, "%s: needs about %s (%s at batch %d) but %s is available; %s", what,
+                   budget_bytes(b->total, t, sizeof t), parts, b->batch, budget_bytes(avail, av, sizeof av), remedy);
 }

@@ -366,7 +366,7 @@ int ckpt_load(const char *path, Model *m, Optimizer *opt, TrainState *ts, CkptLo
     } else if (check_tensors(f, path, &pt, &has_moments, e)) {
         rc = -1;
     } else if (budget_estimate(a, train ? state.batch : 32, opt && has_moments, &b, &sub) ||
-               (!lo->force && budget_check(&b, path, "load FILE force=on", &sub))) {
+               (!lo->force && budget_check(&b, path, "load FILE force=on builds it anyway", &sub))) {
         rc = bl_fail(e, "%s", sub.msg);
     } else if (model_build(m, a, &sub)) {
         rc = bl_fail(e, "%s: cannot rebuild the model: %s", path, sub.msg);

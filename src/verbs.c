@@ -72,6 +72,7 @@ static const char *const scale_names[] = {"fixed", "auto", NULL};
 const VerbKey verb_keys_probe[] = {
     {"every", VK_INT, NULL, 1, 1e9, "", "also probe every N steps while training (and now)"},
     {"lr", VK_FLOAT, NULL, 0, 100, "0.1", "updates at step 0: learning rate of the one plain SGD step measured"},
+    {"force", VK_ENUM, onoff_names, 0, 0, "off", "probe even when the memory estimate exceeds the available memory"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -278,7 +279,7 @@ const Verb verb_table[] = {
     {.name = "probe", .run = verb_probe,
      .word = WORD_CHOICE, .word_min = 1, .word_max = 10, .word_name = "NAME", .word_values = verb_probe_words,
      .keys = verb_keys_probe,
-     .usage = "probe NAME... [every=N] [lr=X]",
+     .usage = "probe NAME... [every=N] [lr=X] [force=on]",
      .summary = "measure signal propagation: rank, updates, grads, lnin, attn, scalars; router, knockout, modules (MoM)",
      .about = "Runs the named probes now on the run's fixed probe batch (forward only, plus a\n"
           "backward for grads) and records them as series; `show` prints them and `export`\n"
@@ -655,7 +656,7 @@ int verb_build_model(const Run *r, const ArchSpec *a, int force, const char *wha
 {
     MemBudget b;
     if (budget_estimate(a, r->cfg.batch, 1, &b, e)) return -1;
-    if (!force && budget_check(&b, what, "force=on", e)) return -1;
+    if (!force && budget_check(&b, what, "force=on builds it anyway", e)) return -1;
     return model_build(m, a, e);
 }
 

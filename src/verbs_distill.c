@@ -172,11 +172,7 @@ int verb_distill(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
                    (p.hi - p.lo + 1);
     mb.activations += pairs;
     mb.total += pairs;
-    if (budget_check(&mb, "distill", "force", e)) {
-        char *cut = strstr(e->msg, "; force builds");   /* distill has no force=: say what helps */
-        if (cut) snprintf(cut, sizeof e->msg - (size_t)(cut - e->msg), "; choose a smaller size= or fewer sequences=");
-        return -1;
-    }
+    if (budget_check(&mb, "distill", "choose a smaller size= or fewer sequences=", e)) return -1;   /* no force= here */
 
     StudentSpec ss;
     student_spec(&ss, p.mode, p.size, t->model.arch->causal, t->model.arch->ctx, t->model.arch->width,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "chart_metrics.h"
 #include "term_chart.h"
 #include "verbs.h"
@@ -93,6 +94,14 @@ int verb_probe(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
         return 0;
     }
     const CmdArg *every = cmd_arg(c, "every"), *lr = cmd_arg(c, "lr");
+    if (!r->has_model) return bl_fail(e, "no model yet: start one with `model new`");
+    /* The model passed its own budget; the probe's tape and maps come on top. */
+    int sgd_step = (mask & PROBE_UPDATES) && run_step(r) == 0 && !every;
+    int recorded = (mask & (PROBE_GRADS | PROBE_MOM)) || sgd_step;
+    MemBudget mb;
+    if (budget_probe(r->model.arch, RUN_PROBE_ROWS, recorded, (mask & PROBE_ATTN) != 0, (mask & PROBE_UPDATES) != 0, &mb, e))
+        return -1;
+    if (!verb_force(c) && budget_check(&mb, "probe", "force=on probes anyway", e)) return -1;
     Prober *p = run_prober(r, e);
     if (!p) return -1;
     long step = run_step(r);

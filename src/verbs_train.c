@@ -215,7 +215,7 @@ int verb_train(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
         if (budget_estimate(r->model.arch, cfg.batch, !r->has_trainer, &b, e)) return -1;
         b.total -= b.params + b.grads;   /* already held */
         b.params = b.grads = 0;
-        if (budget_check(&b, "train", "force=on", e)) return -1;
+        if (budget_check(&b, "train", "force=on trains anyway", e)) return -1;
     }
     if (vc->worker) return worker_train(vc->worker, r, &cfg, e);
     TrainLoop tl;

@@ -51,7 +51,7 @@ Prober *run_prober(Run *r, BlError *e)
     if (!r->has_model) return bl_fail(e, "no model yet: start one with `model new`"), NULL;
     if (r->has_prober) return &r->prober;
     /* Four sequences of the run's data (or of random tokens without data). */
-    if (prober_init(&r->prober, &r->model, r->has_data ? &r->data : NULL, 4, e)) return NULL;
+    if (prober_init(&r->prober, &r->model, r->has_data ? &r->data : NULL, RUN_PROBE_ROWS, e)) return NULL;
     r->has_prober = 1;
     return &r->prober;
 }

@@ -86,8 +86,9 @@ void run_drop_trainer(Run *r);
  * Fails when there is no model or data, or they do not fit each other. */
 Trainer *run_trainer(Run *r, BlError *e);
 long run_step(const Run *r);           /* training steps taken (0 without a trainer) */
-/* The run's prober (fixed probe batch from its data, or from the model's vocab
- * when there is no data yet), created on first use. */
+/* The run's prober (fixed probe batch of RUN_PROBE_ROWS sequences from its
+ * data, or from the model's vocab when there is no data yet), created on first use. */
+#define RUN_PROBE_ROWS 4
 Prober *run_prober(Run *r, BlError *e);
 /* Drops recorded metrics and the prober: called when the model is rebuilt. */
 void run_reset_metrics(Run *r);

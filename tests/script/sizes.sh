@@ -32,6 +32,15 @@ bl -k -c "model new depth=1 width=64 heads=4 ctx=4096; $TASK; train steps=1 batc
 expect "a batch past memory is refused" 1 "train: needs about"
 expect "and training still works after" 1 "done: 1 step"
 
+# probe: its own tape (batch 4) and kept attention maps come on top of the model.
+bl -k -c "model new depth=48 width=256 heads=64 ctx=4096 force=on; probe attn; probe grads; arch spec"
+expect "a probe past memory is refused" 1 "probe: needs about"
+expect "the probe refusal says how to override" 1 "force=on probes anyway" stderr
+expect "a refused probe changes nothing" 1 "model new depth=48 width=256 heads=64 ctx=4096" stdout
+check "each refused probe is one line" test "$(printf '%s\n' "$err" | wc -l)" -eq 2
+bl -c "$TINY; probe rank attn updates force=off"
+expect "a probe that fits runs" 0 "rank: mean token cosine"
+
 # Finding 8: SGD's momentum was reused as Adam's first moment (val loss 2.20 -> 2.55).
 bl -c "$TINY; $TASK; train steps=3 opt=sgd; train steps=1 opt=adamw"
 expect "an optimizer switch starts fresh moments" 0 "train: optimizer sgd -> adamw: fresh optimizer moments"
