@@ -50,6 +50,8 @@ void ckpt_state_to_json(const TrainState *ts, JsonBuf *b)
     json_key(b, "steps"); json_put_int(b, o->steps);
     json_key(b, "schedule"); json_put_string(b, sched_names[o->schedule]);
     json_key(b, "min_lr_frac"); json_put_number(b, o->min_lr_frac);
+    json_key(b, "origin"); json_put_int(b, o->origin);
+    json_key(b, "warm_from"); json_put_number(b, o->warm_from);
     json_end_object(b);
     json_key(b, "data");
     json_begin_object(b);
@@ -182,6 +184,10 @@ int ckpt_state_from_json(const char *text, TrainState *ts, BlError *e)
              * (data_open refuses a value outside 0..length). */
             const JsonValue *ml = json_get(d, "min_length");
             ts->data.min_length = ml && ml->type == JSON_NUMBER && ml->number >= 0 && ml->number <= 512 ? (int)ml->number : 0;
+            /* Optional too: a later train's cycle (optim.h); older files have one schedule from step 0. */
+            const JsonValue *og = json_get(o, "origin"), *wf = json_get(o, "warm_from");
+            ts->opt.origin = og && og->type == JSON_NUMBER && og->number >= 0 && og->number <= v[0] ? (long)og->number : 0;
+            ts->opt.warm_from = wf && wf->type == JSON_NUMBER && wf->number >= 0 && wf->number <= OPT_LR_MAX ? (float)wf->number : 0;
             ts->data.val_frac = v[15];
             snprintf(ts->data.path, sizeof ts->data.path, "%s", path);
         }

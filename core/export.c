@@ -74,7 +74,7 @@ static int prepare_dir(const char *dir, int force, int *created, BlError *e)
     closedir(dp);
     if (entries > 0 && !force)
         return bl_fail(e, "export: directory '%s' is not empty (%d entr%s): name a new directory, "
-                          "or force to overwrite", dir, entries, entries == 1 ? "y" : "ies");
+                          "or give force=on to overwrite it", dir, entries, entries == 1 ? "y" : "ies");
     if (access(dir, W_OK | X_OK) != 0)
         return bl_fail(e, "export: cannot write into directory '%s': %s", dir, strerror(errno));
     return 0;

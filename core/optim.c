@@ -41,9 +41,13 @@ void optim_free(Optimizer *o)
 
 float optim_lr(const OptSpec *s, long step)
 {
-    if (s->warmup > 0 && step < s->warmup) return s->lr * (float)(step + 1) / (float)s->warmup;
+    step -= s->origin;
+    if (s->warmup > 0 && step < s->warmup) {
+        float w = (float)(step + 1) / (float)s->warmup;
+        return s->warm_from > 0 ? s->warm_from + (s->lr - s->warm_from) * w : s->lr * w;
+    }
     if (s->schedule == SCHED_CONSTANT) return s->lr;
-    long span = s->steps - s->warmup;
+    long span = s->steps - s->origin - s->warmup;
     double frac = span > 0 ? (double)(step - s->warmup) / (double)span : 1.0;
     if (frac > 1) frac = 1;
     if (frac < 0) frac = 0;

@@ -29,7 +29,10 @@ typedef struct OptSpec {
     float     weight_decay;  /* decoupled; only tensors flagged PARAM_DECAY */
     float     clip;          /* max global grad norm; 0 = off */
     int       warmup;        /* linear warmup steps */
-    int       steps;         /* schedule length (total steps) */
+    int       steps;         /* step at which the schedule ends (0-based steps before it) */
+    long      origin;        /* step at which this cycle began: 0, or where a later
+                                `train` found the previous schedule ended */
+    float     warm_from;     /* lr the warmup starts from (0: from lr/warmup, as PyTorch) */
     SchedKind schedule;
     float     min_lr_frac;   /* floor of the decay as a share of lr */
 } OptSpec;
@@ -46,7 +49,9 @@ typedef struct Optimizer {
 
 void  optim_init(Optimizer *o, const OptSpec *s, const ParamTable *pt);
 void  optim_free(Optimizer *o);
-/* The learning rate at 0-based step `step` under s's schedule. */
+/* The learning rate at 0-based step `step` under s's schedule: linear warmup
+ * over steps origin..origin+warmup (from warm_from, or from 0), then the decay
+ * to min_lr_frac*lr at step `steps`, flat after. */
 float optim_lr(const OptSpec *s, long step);
 /* Global L2 norm of the trainable gradients (double accumulation). */
 double optim_grad_norm(const ParamTable *pt);

@@ -245,4 +245,10 @@ void arch_draw_oneline(const ArchSpec *a, char *buf, size_t cap)
         else if (nrun > 1) snprintf(where, sizeof where, "%d..%d: ", lo[i], hi[i]);
         k += (size_t)snprintf(buf + k, cap - k, "%s%s%s", i ? " | " : " ", where, sum[i]);
     }
+    if (k >= cap && cap > 4) {
+        /* Cut whole characters (the equations hold UTF-8) and say so. */
+        size_t end = cap - 4;
+        while (end > 0 && ((unsigned char)buf[end] & 0xC0) == 0x80) end--;
+        memcpy(buf + end, "...", 4);
+    }
 }

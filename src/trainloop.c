@@ -27,7 +27,8 @@ static void settings_lines(Out *o, const Run *r, const TrainCfg *cfg, long start
     const OptSpec *p = &cfg->opt;
     const DataSpec *d = &r->data.spec;
     char n[32], tok[32];
-    if (header) out_printf(o, "train run %s: steps %ld..%ld, schedule over %d steps\n", r->name, start + 1, end, p->steps);
+    if (header)
+        out_printf(o, "train run %s: steps %ld..%ld, schedule over %ld steps\n", r->name, start + 1, end, p->steps - p->origin);
     out_printf(o, "  model      %d block%s, width %d, %d head%s, ctx %d, vocab %d, %s params\n", a->depth, a->depth == 1 ? "" : "s",
                a->width, a->heads, a->heads == 1 ? "" : "s",
                a->ctx, a->vocab, out_count(n, sizeof n, verb_param_count(&r->model.params)));
@@ -51,7 +52,7 @@ static void settings_lines(Out *o, const Run *r, const TrainCfg *cfg, long start
         out_printf(o, "  optimizer  sgd lr=%g momentum=%g wd=%g clip=%g\n", (double)p->lr, (double)p->beta1,
                    (double)p->weight_decay, (double)p->clip);
     static const char *const sched[] = {"cosine", "linear", "constant"};
-    out_printf(o, "  schedule   %s warmup=%d total=%d min_lr_frac=%g\n", sched[p->schedule], p->warmup, p->steps,
+    out_printf(o, "  schedule   %s warmup=%d total=%ld min_lr_frac=%g\n", sched[p->schedule], p->warmup, p->steps - p->origin,
                (double)p->min_lr_frac);
     out_printf(o, "  batch      %d rows x %d tokens = %s tokens/step\n", cfg->batch, a->ctx,
                out_count(tok, sizeof tok, (double)cfg->batch * a->ctx));
@@ -78,8 +79,8 @@ static void settings_brief(Out *o, const Run *r, const TrainCfg *cfg, long start
 {
     const OptSpec *p = &cfg->opt;
     static const char *const sched[] = {"cosine", "linear", "constant"};
-    out_printf(o, "%s: train steps %ld..%ld, %s lr=%g batch=%d, %s schedule over %d steps (help train)\n", r->name, start + 1,
-               end, p->kind == OPT_ADAMW ? "adamw" : "sgd", (double)p->lr, cfg->batch, sched[p->schedule], p->steps);
+    out_printf(o, "%s: train steps %ld..%ld, %s lr=%g batch=%d, %s schedule over %ld steps (help train)\n", r->name, start + 1,
+               end, p->kind == OPT_ADAMW ? "adamw" : "sgd", (double)p->lr, cfg->batch, sched[p->schedule], p->steps - p->origin);
 }
 
 static void grads_after_backward(void *ctx, Trainer *tr)
@@ -91,6 +92,16 @@ static void grads_after_backward(void *ctx, Trainer *tr)
     if (!(tl->r->probe_mask & PROBE_GRADS)) return;
     if (probe_run(&tl->r->prober, tr->model, PROBE_GRADS, tl->grads_due, 1, &tl->r->metrics, &e) && !tl->grads_bad[0])
         snprintf(tl->grads_bad, sizeof tl->grads_bad, "%s", e.msg);
+}
+
+/* The latest value of a scalar series, 0 if none. */
+static double last_value(Metrics *mt, const char *name)
+{
+    metrics_lock(mt);
+    Series *s = metrics_find(mt, name);
+    double v = s && s->n ? s->values[(size_t)(s->n - 1) * s->len] : 0;
+    metrics_unlock(mt);
+    return v;
 }
 
 static void record1(Metrics *mt, const char *name, long step, float v)
@@ -105,6 +116,68 @@ static void eval_cols(char *buf, size_t cap, const EvalStats *ev)
     size_t k = (size_t)snprintf(buf, cap, "  val %.4f", (double)ev->loss);
     if (ev->exact >= 0) snprintf(buf + k, cap - k, "  exact %.3f", (double)ev->exact);
     else snprintf(buf + k, cap - k, "  acc %.3f", (double)ev->token_acc);
+}
+
+/* The schedule of this call (optim.h). A first train, or total=N, runs one
+ * schedule from step 0. A later train continues a schedule that still has
+ * steps left (a stopped call, a resumed checkpoint). Once it has ended, the
+ * lr stays where it ended (the schedule is flat past its end), unless this
+ * call names lr= or warmup=: then a new cycle starts at this step, warming up
+ * from the lr the last one ended at. Jumping back to the peak at once made a
+ * loss spike; the rising lr of a new cycle still lifts the loss, which is
+ * expected, so the spike alarm rests through the warmup (warmup=0 typed: no
+ * warmup, and an alarm at once if the jump makes the loss diverge).
+ * Returns what the log must say: 0 nothing, 1 flat, 2 a new cycle. */
+static int schedule_continue(TrainLoop *tl, Trainer *tr, const TrainCfg *cfg)
+{
+    OptSpec prev = tr->opt.spec, *s = &tr->opt.spec;
+    *s = cfg->opt;
+    s->origin = 0;
+    s->warm_from = 0;
+    s->steps = cfg->total ? cfg->total : (int)tl->end;
+    if (cfg->total || tl->start == 0) return 0;
+    if (tl->start < prev.steps) {
+        s->origin = prev.origin;
+        s->warm_from = prev.warm_from;
+        return 0;
+    }
+    float from = optim_lr(&prev, tl->start);   /* flat past the end */
+    if (!cfg->new_cycle) {
+        s->steps = prev.steps;
+        s->origin = prev.origin;
+        s->warm_from = prev.warm_from;
+        s->warmup = prev.warmup;
+        s->schedule = prev.schedule;
+        s->lr = prev.lr;
+        s->min_lr_frac = prev.min_lr_frac;
+        return optim_lr(s, tl->start) == optim_lr(s, tl->end - 1) ? 1 : 0;
+    }
+    s->origin = tl->start;
+    s->warm_from = from;
+    if (s->warmup == 0 && !cfg->warmup_given) {
+        /* No warmup asked: a short one (a tenth of the call, at most 100 steps). */
+        int w = cfg->steps / 10;
+        s->warmup = w < 1 ? 1 : w > 100 ? 100 : w;
+    }
+    /* Not while the lr climbs; after, its window holds the climb's losses. */
+    if (tl->r->health.quiet < s->warmup) tl->r->health.quiet = s->warmup;
+    return 2;
+}
+
+static void schedule_note(const TrainLoop *tl, const OptSpec *s, int how)
+{
+    static const char *const sched[] = {"cosine", "linear", "constant"};
+    char lb[48];
+    const char *ld = lead(tl, lb, sizeof lb);
+    if (how == 1)
+        out_printf(tl->out, "%sthe schedule ended at step %ld: training goes on at its final lr %.3g (lr=X starts a new "
+                            "warmup and decay; total=N spans one schedule over several calls)\n",
+                   ld, tl->start, (double)optim_lr(s, tl->start));
+    else
+        out_printf(tl->out, "%sthe schedule ended at step %ld: a new %s cycle, warmup %d steps from lr %.3g to %g%s (the spike "
+                            "alarm rests while the lr climbs)\n",
+                   ld, tl->start, sched[s->schedule], s->warmup, (double)s->warm_from, (double)s->lr,
+                   s->schedule == SCHED_CONSTANT ? "" : ", then decay");
 }
 
 int trainloop_start(TrainLoop *tl, Run *r, const TrainCfg *cfg, Out *out, int brief, BlError *e)
@@ -133,17 +206,20 @@ int trainloop_start(TrainLoop *tl, Run *r, const TrainCfg *cfg, Out *out, int br
         out_printf(out, "train: optimizer %s -> %s: fresh optimizer moments\n", tr->opt.spec.kind == OPT_SGD ? "sgd" : "adamw",
                    cfg->opt.kind == OPT_SGD ? "sgd" : "adamw");
     }
-    tr->opt.spec = cfg->opt;
-    tr->opt.spec.steps = cfg->total ? cfg->total : (int)tl->end;
+    int cycle = schedule_continue(tl, tr, cfg);
     r->cfg.opt.steps = tr->opt.spec.steps;
     /* auto: ten lines per call, but at least one every 100 steps. */
     tl->log_every = cfg->log_every == WS_AUTO ? (cfg->steps >= 1000 ? 100 : cfg->steps >= 10 ? cfg->steps / 10 : 1) : cfg->log_every;
     tl->eval_every = cfg->eval_every == WS_AUTO ? tl->log_every : cfg->eval_every;
     tl->eval_batches = cfg->eval_batches;
-    if (brief) settings_brief(out, r, &r->cfg, tl->start, tl->end);
-    else settings(out, r, &r->cfg, tl->start, tl->end, tl->log_every, tl->eval_every);
+    TrainCfg shown = r->cfg;   /* as the trainer runs it: this cycle's warmup */
+    shown.opt = tr->opt.spec;
+    if (brief) settings_brief(out, r, &shown, tl->start, tl->end);
+    else settings(out, r, &shown, tl->start, tl->end, tl->log_every, tl->eval_every);
+    if (cycle) schedule_note(tl, &tr->opt.spec, cycle);
 
     tl->t0 = bl_now();
+    tl->train_seconds = last_value(&r->metrics, "time");
     tl->tokens = (double)tr->B * tr->T;
     /* Probes while training (probe NAME every=N): at the first step's start and every N steps. */
     if (r->probe_every > 0 && !run_prober(r, e)) return -1;
@@ -189,6 +265,12 @@ int trainloop_step(TrainLoop *tl)
             record1(&r->metrics, name, st.step, st.aux[i].value);
         }
         record1(&r->metrics, "lr", st.step, st.lr);
+        /* Seconds of this run's own steps so far (loss.time's x axis): what
+         * a step costs, not the time spent waiting for other runs' turns. The
+         * run's first step (allocations, thread start-up: up to a second) is
+         * not counted, so the first run does not start late. */
+        if (st.step > 1) tl->train_seconds += st.seconds;
+        record1(&r->metrics, "time", st.step, (float)tl->train_seconds);
         record1(&r->metrics, "gnorm", st.step, (float)st.grad_norm);
         double zl, zg;
         if (health_step(&r->health, st.loss, st.grad_norm, &zl, &zg))

@@ -34,6 +34,7 @@ typedef struct TrainLoop {
     float    step_loss;     /* loss of the last step */
     /* Interval accumulators and the summary's figures. */
     double   t0, loss_sum, aux_sum, sec_sum, tokens;
+    double   train_seconds; /* the run's "time" series: seconds of its steps, all calls */
     int      n_sum, evaluated;
     EvalStats ev;
     /* The grads probe reads raw gradients in the trainer's after_backward hook. */

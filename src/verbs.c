@@ -197,7 +197,9 @@ const Verb verb_table[] = {
           "Inf gradient stops training and names the tensor; Ctrl-C stops after the\n"
           "current step. Either way the run keeps its state. The learning-rate schedule\n"
           "spans total steps, or else ends with this call; give total= to split one\n"
-          "schedule across several calls or processes.",
+          "schedule across several calls or processes. Once a schedule has ended, a later\n"
+          "train goes on at its final lr; naming lr= or warmup= starts a new cycle that\n"
+          "warms up from there (a tenth of the call unless warmup= says), then decays.",
      .examples = "train steps=500 lr=3e-3\n"
           "train steps=1000 batch=64 warmup=100 schedule=cosine\n"
           "train steps=100 total=1000 log_every=10"},
@@ -311,6 +313,7 @@ const Verb verb_table[] = {
           "  loss, val.loss     training loss per step; held-out loss at each evaluation (nats)\n"
           "  val.exact          held-out exact match of task answers (0..1)\n"
           "  lr, gnorm          learning rate and global gradient norm, each step\n"
+          "  time               seconds of this run's own training steps so far, each step\n"
           "  rank.cos           mean cosine between token vectors, by layer (1 = rank collapse)\n"
           "  rank.erank         effective rank of the token vectors, by layer\n"
           "  rank.rms           mean token RMS, by layer (activation growth)\n"

@@ -180,7 +180,7 @@ int verb_runs(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
             char model[160] = "-", params[32] = "-", step[32], loss[32] = "-", val[32] = "-", exact[32] = "-";
             if (r->has_model) {
                 /* What the model is, not the preset it started from (`arch` prints the same line). */
-                arch_draw_oneline(r->model.arch, model, sizeof model);
+                arch_draw_oneline(r->model.arch, model, 80);   /* a table cell holds 79 bytes */
                 out_count(params, sizeof params, verb_param_count(&r->model.params));
             }
             snprintf(step, sizeof step, "%ld", run_step(r));

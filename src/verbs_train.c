@@ -202,6 +202,8 @@ int verb_train(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     Run *r = ws_current(vc->ws);
     TrainCfg cfg = r->cfg;
     if (apply_train_keys(c, &cfg, vc, e)) return -1;
+    cfg.warmup_given = cmd_arg(c, "warmup") != NULL;
+    cfg.new_cycle = cmd_arg(c, "lr") || cfg.warmup_given;
     if (cfg.steps == 0) {
         r->cfg = cfg;
         out_puts(vc->out, "train: settings stored (steps=0 takes no step)\n");

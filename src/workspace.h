@@ -24,6 +24,9 @@ typedef struct TrainCfg {
     int     log_every;     /* WS_AUTO: steps/10 */
     int     eval_every;    /* WS_AUTO: as log_every; 0: never */
     int     eval_batches;  /* validation batches per evaluation */
+    int     new_cycle;     /* this call named lr= or warmup=: a schedule that has
+                              ended starts a new cycle (src/trainloop.c) */
+    int     warmup_given;  /* warmup= named in this call (0 typed: no warmup) */
 } TrainCfg;
 
 void ws_train_defaults(TrainCfg *c);   /* AdamW 1e-3 cosine, batch 32, 100 steps */

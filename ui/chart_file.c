@@ -63,7 +63,7 @@ int chart_file_open(ChartFile *cf, const char *path, int force, BlError *err)
         }
         if (!force) {
             free(dir);
-            return bl_fail(err, "%s already exists (pass force to overwrite it)", path);
+            return bl_fail(err, "%s already exists (force=on overwrites it)", path);
         }
     }
 
@@ -126,11 +126,11 @@ int chart_file_commit(ChartFile *cf, BlError *err)
     } else if (link(cf->tmp, cf->path) == 0) {
         unlink(cf->tmp);
     } else if (errno == EEXIST) {
-        rc = bl_fail(err, "%s already exists (pass force to overwrite it)", cf->path);
+        rc = bl_fail(err, "%s already exists (force=on overwrites it)", cf->path);
     } else {
         /* A file system without hard links: check again, then rename. */
         struct stat st;
-        if (stat(cf->path, &st) == 0) rc = bl_fail(err, "%s already exists (pass force to overwrite it)", cf->path);
+        if (stat(cf->path, &st) == 0) rc = bl_fail(err, "%s already exists (force=on overwrites it)", cf->path);
         else if (rename(cf->tmp, cf->path) != 0) rc = bl_fail(err, "cannot write %s: %s", cf->path, strerror(errno));
     }
     if (rc != 0) unlink(cf->tmp);

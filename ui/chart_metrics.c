@@ -116,6 +116,25 @@ static void title_for(const ChartRun *runs, int n, const char *what, char *buf, 
     else snprintf(buf, cap, "%d runs · %s", n, what);
 }
 
+/* x[i] becomes the value of series xs at step s->steps[i] (both recorded in
+ * step order); points whose step xs lacks are dropped, y kept in step with x.
+ * Returns the points kept. */
+static int x_from_series(Metrics *mt, const char *xs, const Snap *s, double *x, double *y)
+{
+    Snap t;
+    if (!snap(mt, xs, &t)) return 0;
+    int n = 0, j = 0;
+    for (int i = 0; i < s->n; i++) {
+        while (j < t.n && t.steps[j] < s->steps[i]) j++;
+        if (j == t.n) break;
+        if (t.steps[j] != s->steps[i]) continue;
+        x[n] = t.values[(size_t)j * t.len];
+        y[n++] = y[i];
+    }
+    snap_free(&t);
+    return n;
+}
+
 /* Scalar series over steps, one line per run (and optional second series dashed by name). */
 Chart *chart_build_steps(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
@@ -127,6 +146,7 @@ Chart *chart_build_steps(const ChartDef *d, const ChartRun *runs, int n, const C
     chart_set_axis_labels(c, d->xlabel ? d->xlabel : "step", ylabel);
     chart_set_log_y(c, want_log(o, log_dflt));
     int any = 0;
+    int untimed = 0;   /* the series is there but not its x series */
     for (int r = 0; r < n; r++) {
         const char *names[2] = {series, series2};
         for (int k = 0; k < 2 && names[k]; k++) {
@@ -144,6 +164,14 @@ Chart *chart_build_steps(const ChartDef *d, const ChartRun *runs, int n, const C
                     y[i] = ema / w;
                 }
             }
+            int np = d->xseries ? x_from_series(runs[r].metrics, d->xseries, &s, x, y) : s.n;
+            if (np == 0) {
+                free(x);
+                free(y);
+                snap_free(&s);
+                untimed = 1;
+                continue;
+            }
             char label[96];
             if (n > 1 && series2) snprintf(label, sizeof label, "%s %s", chart_run_label(&runs[r]), names[k]);
             else if (n > 1) snprintf(label, sizeof label, "%s", chart_run_label(&runs[r]));
@@ -151,8 +179,8 @@ Chart *chart_build_steps(const ChartDef *d, const ChartRun *runs, int n, const C
             /* A run's second series (val.loss beside loss, dF_step beside dF)
              * keeps the run's colour and is told apart by its dashes and, for
              * sparse evaluations, markers at its points. */
-            int i = chart_add_series(c, label, runs[r].color, x, y, s.n);
-            if (k == 1) chart_series_style(c, i, CHART_STYLE_DASHED | (s.n < 64 ? CHART_STYLE_MARKERS : 0));
+            int i = chart_add_series(c, label, runs[r].color, x, y, np);
+            if (k == 1) chart_series_style(c, i, CHART_STYLE_DASHED | (np < 64 ? CHART_STYLE_MARKERS : 0));
             free(x);
             free(y);
             snap_free(&s);
@@ -161,7 +189,15 @@ Chart *chart_build_steps(const ChartDef *d, const ChartRun *runs, int n, const C
     }
     if (!any) {
         chart_free(c);
-        return missing(e, series, how);
+        return untimed ? missing(e, d->xseries, "train again (runs trained by older versions have no time)")
+                       : missing(e, series, how);
+    }
+    if (o->smooth > 0) {
+        /* Exports of a smoothed curve say so (title area, CSV comment). */
+        char sub[160];
+        snprintf(sub, sizeof sub, "%s smoothed: debiased EMA %.3g%s%s%s", series, o->smooth, series2 ? "; " : "",
+                 series2 ? series2 : "", series2 ? " raw" : "");
+        chart_set_subtitle(c, sub);
     }
     return c;
 }
@@ -886,6 +922,9 @@ const ChartDef chart_defs[] = {
     {.name = "loss", .help = "training loss (and validation loss) over steps; log-y", .build = chart_build_steps,
      .series = "loss", .series2 = "val.loss", .what = "loss", .ylabel = "cross-entropy (nats)", .how = HOW_TRAIN,
      .flags = CHART_DEF_LOG_Y | CHART_DEF_OVERLAY},
+    {.name = "loss.time", .help = "training (and validation) loss over seconds of training: wall-clock, not steps; log-y",
+     .build = chart_build_steps, .series = "loss", .series2 = "val.loss", .xseries = "time", .what = "loss over training time",
+     .xlabel = "seconds of training", .ylabel = "cross-entropy (nats)", .how = HOW_TRAIN, .flags = CHART_DEF_LOG_Y | CHART_DEF_OVERLAY},
     {.name = "exact", .help = "held-out exact match over steps (tasks)", .build = chart_build_steps,
      .series = "val.exact", .what = "held-out exact match", .ylabel = "exact match", .how = HOW_TRAIN, .flags = CHART_DEF_OVERLAY},
     {.name = "rank", .help = "mean token cosine by layer, latest probe (1 = rank collapse)", .build = chart_build_depth,

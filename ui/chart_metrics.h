@@ -67,6 +67,8 @@ struct ChartDef {
     ChartBuildFn build;
     const char  *series;    /* the Metrics series it reads */
     const char  *series2;   /* a second one drawn with it (val.loss with loss), or NULL */
+    const char  *xseries;   /* steps family: x is this series' value at each step
+                               ("time": seconds of training), not the step; or NULL */
     const char  *what;      /* the title after "run A · " */
     const char  *xlabel;    /* NULL: the family's default ("step", "block", ...) */
     const char  *ylabel;    /* the value: y axis, or a heatmap's colour bar */

@@ -1,6 +1,11 @@
 /* csv.c — the numbers behind a chart as tidy CSV (one observation per line), for
  * spreadsheets, pandas and the script tests. Numbers are %.9g so a float32
- * metric comes back bit-exact; text fields are quoted only when they must be. */
+ * metric comes back bit-exact; text fields are quoted only when they must be.
+ * A few "# " lines open the file with what the chart says beyond its numbers
+ * (title, subtitle such as "smoothed", a heatmap's colour scale: fixed or
+ * auto), so a file read months later still says what it holds; pandas reads
+ * it with read_csv(path, comment='#'). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,9 +82,35 @@ static const char *header_of(ChartKind k)
     }
 }
 
+/* One "# " line; line breaks in the text become spaces. */
+static void comment(FILE *f, const char *key, const char *text)
+{
+    if (!text || !*text) return;
+    fprintf(f, "# %s", key);
+    for (; *text; text++) fputc(*text == '\n' || *text == '\r' ? ' ' : *text, f);
+    fputc('\n', f);
+}
+
+static void comments_of(const Chart *c, FILE *f)
+{
+    comment(f, "", c->title);
+    comment(f, "", c->subtitle);
+    const Chart *h = c->kind == CHART_HEATMAP ? c : NULL;
+    for (int k = 0; c->kind == CHART_GRID && !h && k < c->npanels; k++)
+        if (c->panels[k]->kind == CHART_HEATMAP) h = c->panels[k];
+    double lo, hi;
+    ChartCmap cm;
+    if (h && chart_value_range(c, &lo, &hi, &cm) == 0) {
+        char buf[200];
+        snprintf(buf, sizeof buf, "%s (colours span %.4g to %.4g)", *h->value_label ? h->value_label : "value", lo, hi);
+        comment(f, "colour scale: ", buf);
+    }
+}
+
 int chart_csv_stream(const Chart *c, FILE *out, BlError *err)
 {
     if (!c) return bl_fail(err, "no chart to write");
+    comments_of(c, out);
     if (c->kind != CHART_GRID) {
         fprintf(out, "%s\n", header_of(c->kind));
         rows_of(c, NULL, out);

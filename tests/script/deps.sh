@@ -50,4 +50,6 @@ expect "export torch without python" 0 "holds checkpoint.st, blocklab_model.py, 
 expect "export torch names what to install" 0 "apt-get install python3-torch python3-numpy"
 expect "export torch says how to run it" 0 "one process:  python3 $TMP/pkg2/train_ddp.py $TMP/pkg2/checkpoint.st --steps 1000"
 check "export torch wrote the package" test -f "$TMP/pkg2/train_ddp.py" -a -f "$TMP/pkg2/README.md"
+bl -c "$TINY; export torch $TMP/pkg2"
+expect "export torch into a full folder names force=on" 1 "or give force=on to overwrite it" stderr
 summary

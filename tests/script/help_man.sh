@@ -48,6 +48,11 @@ done
 if command -v groff >/dev/null 2>&1; then
     warnings=$(groff -man -Tutf8 -ww "$MAN" 2>&1 >/dev/null)
     same "man page renders without warnings" "$warnings" ""
+    # The man page names the prefix a note really prints.
+    bl -c 'note "hello"'
+    prefix=$(printf '%s' "$out" | cut -d' ' -f1)
+    check "man page: notes are led by the prefix they print ($prefix)" sh -c \
+        "groff -man -Tutf8 '$MAN' 2>/dev/null | sed 's/\x1b\\[[0-9;]*m//g; s/.\x08//g' | grep -q 'one line led by $prefix;'"
 else
     echo "note: groff not installed; rendering not checked"
 fi

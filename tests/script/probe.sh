@@ -78,6 +78,7 @@ same "tidy csv rows: 3 records x 4 layers" "$(tail -n +2 "$TMP/r.csv" | wc -l | 
 check "csv layer column" grep -q '^A,10,3,,rank.cos,,' "$TMP/r.csv"
 bl -c "$M; $D; train steps=3; export csv loss file=$TMP/loss.csv"
 expect "no overwrite without force" 1 "exists" stderr
+expect "the refusal names the key as typed" 1 "loss.csv already exists (force=on overwrites it)" stderr
 bl -c "$M; $D; train steps=3; export csv loss file=$TMP/loss.csv force=on"
 expect "overwrite with force" 0 "export: wrote"
 bl -c "$M; $D; train steps=3; export png loss file=$TMP/no/such/dir/x.png"

@@ -85,9 +85,26 @@ bl -c "$TINY; $TASK; train steps=3 opt=sgd beta1=0"
 expect "sgd" 0 "  optimizer  sgd lr=0.001 momentum=0"
 # Continuing: a second train goes on from the step the first stopped at.
 bl -c "$TINY; $TASK; train steps=3 log_every=1; train steps=2 log_every=1; run list"
-expect "train continues" 0 "train run A: steps 4..5, schedule over 5 steps"
+expect "train continues" 0 "train run A: steps 4..5"
 expect "continued step numbers" 0 "step 5/5"
 expect "run list shows the step" 0 "*  A    -      1x16 preln"
+# A second train after the schedule ended: the lr goes on where it ended (it
+# used to restart the cosine mid-way, a 3x jump and a loss spike) and says so.
+lr_at() { awk -v s="step $1/" '$0 ~ "^"s {for (i = 1; i < NF; i++) if ($i == "lr") print $(i + 1)}' "$TMP/out"; }
+bl -c "$TINY; $TASK; train steps=20 lr=1e-2 log_every=1; train steps=10 log_every=1"
+expect "second train says what the lr does" 0 "the schedule ended at step 20: training goes on at its final lr 0.001 (lr=X starts a new warmup"
+same "second train: no lr jump" "$(lr_at 20) $(lr_at 21) $(lr_at 30)" "1.06e-03 1.00e-03 1.00e-03"
+# lr= names a new cycle: a warmup from where the last one ended, no jump to the peak.
+bl -c "$TINY; $TASK; train steps=20 lr=1e-2 log_every=1; train steps=40 lr=1e-2 log_every=1"
+expect "new cycle says so" 0 "a new cosine cycle, warmup 4 steps from lr 0.001 to 0.01, then decay (the spike alarm rests while the lr climbs)"
+same "new cycle ramps up from the floor" "$(lr_at 21) $(lr_at 22) $(lr_at 24) $(lr_at 25)" "3.25e-03 5.50e-03 1.00e-02 1.00e-02"
+same "new cycle decays to the floor" "$(lr_at 60)" "1.02e-03"
+# total=N: one schedule over several calls, as before.
+bl -c "$TINY; $TASK; train steps=20 lr=1e-2 log_every=1"
+one=$(for i in 9 10 11 20; do lr_at $i; done)
+bl -c "$TINY; $TASK; train steps=10 lr=1e-2 total=20 log_every=1; train steps=10 log_every=1"
+same "total= spans calls: the lr of one 20-step call" "$(for i in 9 10 11 20; do lr_at $i; done)" "$one"
+check "total=: no new cycle" sh -c "! grep -q 'schedule ended' '$TMP/out'"
 # Learning happens: the copy task is learned by a tiny model in 300 steps.
 bl -c "model new depth=1 width=32 heads=2 ctx=8; $TASK; train steps=300 lr=1e-2 batch=16 log_every=300"
 check "copy is learned (exact 1.000)" grep -qE '^done: .*exact 1\.000$' "$TMP/out"

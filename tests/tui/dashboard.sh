@@ -94,6 +94,7 @@ keys e
 shows "e says what it wrote" "exported A-loss.png"
 check "A-loss.png written" test -s "$TMP/A-loss.png"
 check "A-loss.csv written" grep -q "series,x,y" "$TMP/A-loss.csv"
+check "A-loss.csv says the pane's loss is smoothed" grep -q "^# loss smoothed: debiased EMA 0.8" "$TMP/A-loss.csv"
 keys Tab
 keys e
 shows "e on a two-chart pane writes both" "exported A-rank.png"

@@ -2,7 +2,7 @@
 # scenes.sh — every scene in scenes/ is a lesson that plays in the dashboard
 # as in batch: it reaches "end of scene" (a failed command ends a scene
 # without it), no error line is on screen, the notes strip holds its last
-# note, and every pane it names with `focus` (and the chart of its last
+# note, its figures are written, and every pane it names with `focus` (and the chart of its last
 # `show`) has something drawn, not "no ... recorded yet".
 . "$(dirname "$0")/lib"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -26,6 +26,10 @@ for f in "$ROOT"/scenes/*.bl; do
     last=$(grep -E '^note ' "$f" | tail -n 1 | sed 's/^note "\{0,1\}//; s/"$//' | cut -c1-40)
     [ -n "$last" ] && shows "$name: the notes strip keeps the last note" "» $last"
     shows "$name: the strip says the scene ended" "(end of scene)"
+    # Its figures, written into the folder it runs in (here: $TMP).
+    for x in $(sed -n 's/^export \(png\|svg\|csv\) .*file=\([^ ]*\).*/\2/p' "$f"); do
+        if [ -s "$TMP/$x" ]; then ok; else bad "$name did not write $x"; fi
+    done
     # The panes the scene talks about, each zoomed in turn from the command line.
     for p in $(sed -n 's/^focus \([a-z]*\).*/\1/p' "$f" | sort -u) chart; do
         case $p in all|log) continue ;; esac

@@ -565,6 +565,7 @@ static void test_csv(void)
     FILE *f = fopen(path, "r");
     char line[512];
     char *fld[8];
+    CHECK(f && fgets(line, sizeof line, f) && !strcmp(line, "# csv\n"), "the title opens the file: %s", line);
     CHECK(f && fgets(line, sizeof line, f) && !strcmp(line, "series,x,y\n"), "line header");
     int rows = 0, exact = 1;
     while (f && fgets(line, sizeof line, f)) {
@@ -589,6 +590,9 @@ static void test_csv(void)
     path = tmp_path("heat.csv");
     CHECK(chart_write_csv(h, path, 0, &err) == 0, "heat csv: %s", err.msg);
     f = fopen(path, "r");
+    CHECK(f && fgets(line, sizeof line, f) && !strcmp(line, "# h\n"), "heat title");
+    CHECK(f && fgets(line, sizeof line, f) && !strcmp(line, "# colour scale: value (colours span -0.5 to 1e+30)\n"),
+          "an auto scale is stated with its span: %s", line);
     CHECK(f && fgets(line, sizeof line, f) && !strcmp(line, "row,col,row_label,col_label,value\n"), "heat header");
     rows = 0;
     exact = 1;
@@ -612,6 +616,7 @@ static void test_csv(void)
     path = tmp_path("bars.csv");
     CHECK(chart_write_csv(b, path, 0, &err) == 0, "bar csv");
     f = fopen(path, "r");
+    CHECK(f && fgets(line, sizeof line, f) && line[0] == '#', "bar title");
     CHECK(f && fgets(line, sizeof line, f) && !strcmp(line, "series,label,value\n"), "bar header");
     CHECK(f && fgets(line, sizeof line, f) && !strcmp(line, "s,x,1.5\n"), "bar row: %s", line);
     CHECK(f && fgets(line, sizeof line, f) && strtof(strrchr(line, ',') + 1, NULL) == (float)bv[1], "bar value exact");
@@ -622,7 +627,8 @@ static void test_csv(void)
     path = tmp_path("grid.csv");
     CHECK(chart_write_csv(g, path, 0, &err) == 0, "grid csv");
     f = fopen(path, "r");
-    CHECK(f && fgets(line, sizeof line, f) && !strcmp(line, "panel,row,col,row_label,col_label,value\n"), "grid header");
+    while (f && fgets(line, sizeof line, f) && line[0] == '#') {}
+    CHECK(!strcmp(line, "panel,row,col,row_label,col_label,value\n"), "grid header");
     CHECK(f && fgets(line, sizeof line, f) && !strncmp(line, "head 0,0,0,<s>,<s>,", 19), "grid row: %s", line);
     if (f) fclose(f);
     chart_free(g);

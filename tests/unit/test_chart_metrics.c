@@ -38,6 +38,17 @@ static char *svg_of(const Chart *c)
     return s;
 }
 
+static char *csv_of(const Chart *c)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/blocklab-tcm-%d.csv", (int)getpid());
+    BlError e;
+    if (chart_write_csv(c, path, 0, &e) != 0) return NULL;
+    char *s = slurp(path);
+    unlink(path);
+    return s;
+}
+
 static int count(const char *hay, const char *needle)
 {
     int n = 0;
@@ -78,13 +89,37 @@ static void test_fixed_scale_in_legend(void)
     char *svg = c ? svg_of(c) : NULL;
     CHECK(svg && strstr(svg, "cosine, fixed 0..1"), "the SVG colour bar says the scale is fixed 0..1");
     CHECK(svg && strstr(svg, ">1.0<") && strstr(svg, ">0.0<"), "the SVG colour bar runs from 0.0 to 1.0");
+    char *csv = c ? csv_of(c) : NULL;
+    CHECK(csv && strstr(csv, "\n# colour scale: cosine, fixed 0..1 (colours span 0 to 1)\nrow,col,"),
+          "the CSV says the scale is fixed 0..1 before its header: %.200s", csv ? csv : "");
+    free(csv);
     free(svg);
     chart_free(c);
     o.scale_auto = 1;
     c = chart_from_metrics("rank.map", &run, 1, &o, &e);
     svg = c ? svg_of(c) : NULL;
     CHECK(svg && strstr(svg, "cosine, auto scale"), "scale=auto is named in the legend");
+    csv = c ? csv_of(c) : NULL;
+    CHECK(csv && strstr(csv, "# colour scale: cosine, auto scale (colours span 0.01 to 0.18)"),
+          "the CSV names scale=auto and its span: %.200s", csv ? csv : "");
+    free(csv);
     free(svg);
+    chart_free(c);
+    /* A smoothed loss says so in the file, wherever it is exported from (`e` uses these opts). */
+    o.smooth = 0.8;
+    c = chart_from_metrics("loss", &run, 1, &o, &e);
+    svg = c ? svg_of(c) : NULL;
+    csv = c ? csv_of(c) : NULL;
+    CHECK(svg && strstr(svg, "loss smoothed: debiased EMA 0.8; val.loss raw"), "the SVG says the loss is smoothed");
+    CHECK(csv && strstr(csv, "# loss smoothed: debiased EMA 0.8; val.loss raw\nseries,x,y"), "the CSV says it too");
+    free(csv);
+    free(svg);
+    chart_free(c);
+    o.smooth = 0;
+    c = chart_from_metrics("loss", &run, 1, &o, &e);
+    csv = c ? csv_of(c) : NULL;
+    CHECK(csv && !strstr(csv, "smoothed"), "a raw loss does not claim smoothing");
+    free(csv);
     chart_free(c);
     metrics_free(&m);
 }
@@ -187,8 +222,41 @@ static void test_series_of_a_run_told_apart(void)
     metrics_free(&mb);
 }
 
+/* loss.time: x is the run's "time" at each loss step, not the step; steps
+ * without a time are dropped, and val.loss (every 10 steps) joins the same way. */
+static void test_loss_over_time(void)
+{
+    Metrics m;
+    fill(&m, 1);
+    Series *tm = metrics_series(&m, "time", 1, 1, NULL);
+    for (int t = 5; t <= 50; t++) {   /* steps 1..4 have no time: dropped */
+        float v = 0.25f * (float)t;
+        series_append(tm, t, &v);
+    }
+    ChartRun run = {"A", &m, 0, NULL};
+    ChartOpts o;
+    chart_opts_default(&o);
+    BlError e;
+    Chart *c = chart_from_metrics("loss.time", &run, 1, &o, &e);
+    CHECK(c && c->nseries == 2, "loss and val.loss over time");
+    CHECK(c && !strcmp(c->xlabel, "seconds of training"), "the x axis says seconds: %s", c ? c->xlabel : "");
+    CHECK(c && c->series[0].n == 46 && c->series[0].x[0] == 1.25 && c->series[0].x[45] == 12.5,
+          "loss points sit at their step's time (%d points)", c ? c->series[0].n : 0);
+    CHECK(c && fabs(c->series[0].y[0] - (2.0 + 1.0 / 5)) < 1e-6, "each y stays with its own x");
+    CHECK(c && c->series[1].n == 5 && c->series[1].x[0] == 2.5, "val.loss at steps 10..50 joins too");
+    chart_free(c);
+    metrics_free(&m);
+    metrics_init(&m);
+    series_append(metrics_series(&m, "loss", 1, 1, NULL), 1, (float[]){1.0f});
+    c = chart_from_metrics("loss.time", &run, 1, &o, &e);
+    CHECK(!c && strstr(e.msg, "recorded yet"), "no time recorded: a message, no chart");
+    chart_free(c);
+    metrics_free(&m);
+}
+
 int main(void)
 {
+    RUN(test_loss_over_time);
     RUN(test_fixed_scale_in_legend);
     RUN(test_attention_labels_and_matrix);
     RUN(test_series_of_a_run_told_apart);
