@@ -27,10 +27,10 @@ for k in beta.sa alpha.ff beta.ff alpha.attn beta.attn gamma.attn; do
     check "scalars SVG names row $k" grep -q ">$k</text>" "$TMP/g.svg"
 done
 check "scalars SVG: rows, not a legend of 29 parameter names" sh -c "! grep -q 'blocks.0.attn.alpha' '$TMP/g.svg'"
-same "scalars CSV: 8 kinds x 3 blocks" "$(awk -F, 'NR > 1' "$TMP/g.csv" | wc -l | tr -d ' ')" "24"
+same "scalars CSV: 8 kinds x 3 blocks" "$(grep -v '^#' "$TMP/g.csv" | awk -F, 'NR > 1' | wc -l | tr -d ' ')" "24"
 check "scalars CSV: alpha.v only in block 0" sh -c "grep -q '^3,0,alpha.v,0,' '$TMP/g.csv' && grep -q '^3,1,alpha.v,1,nan' '$TMP/g.csv'"
 check "layer=1 is honoured (title)" grep -q '>run A · scalar gains of block 1</text>' "$TMP/g1.svg"
-same "layer=1: one line per gain of block 1, 3 probes each" "$(awk -F, 'NR > 1 {print $1}' "$TMP/g1.csv" | sort -u | tr '\n' ' ')" "alpha.attn alpha.ff beta.attn beta.ff beta.sa gamma.attn "
+same "layer=1: one line per gain of block 1, 3 probes each" "$(grep -v '^#' "$TMP/g1.csv" | awk -F, 'NR > 1 {print $1}' | sort -u | tr '\n' ' ')" "alpha.attn alpha.ff beta.attn beta.ff beta.sa gamma.attn "
 bl -c "$M; probe scalars; show scalars layer=7"
 expect "layer= beyond the blocks is refused" 1 "layer=7: the gains recorded are of blocks 0..2" stderr
 bl -c "$M; probe rank; show rank layer=1"
