@@ -83,6 +83,7 @@ const VerbKey verb_keys_show[] = {
     {"log", VK_ENUM, onoff_names, 0, 0, "chart's", "log-scale y axis"},
     {"mixed", VK_ENUM, onoff_names, 0, 0, "where recorded", "attention: on the block's whole aI+bA-gC (aI+bA: value-skip), off the softmax part A"},
     {"scale", VK_ENUM, scale_names, 0, 0, "fixed", "heatmaps of bounded values (cosine, attention): fixed 0..1 / -1..1, or auto (fit the data)"},
+    {"smooth", VK_FLOAT, NULL, 0, 0.999, "0", "loss, loss.time: debiased EMA smoothing factor"},
     {"width", VK_INT, NULL, 20, 400, "terminal", "columns of a chart drawn as text"},
     {"height", VK_INT, NULL, 6, 200, "20", "rows of a chart drawn as text"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},

@@ -116,6 +116,20 @@ static void title_for(const ChartRun *runs, int n, const char *what, char *buf, 
     else snprintf(buf, cap, "%d runs · %s", n, what);
 }
 
+/* The latest record of runs[0]'s `series` in *s (freed by the caller with
+ * snap_free) and the chart's title; NULL with the "no ... recorded yet"
+ * message when nothing is recorded. For single-run charts of one record. */
+static const float *latest(const ChartRun *runs, const char *series, const char *how, const char *what, Snap *s, char *title,
+                           size_t cap, BlError *e)
+{
+    if (!snap(runs[0].metrics, series, s)) {
+        missing(e, series, how);
+        return NULL;
+    }
+    title_for(runs, 1, what, title, cap);
+    return s->values + (size_t)(s->n - 1) * s->len;
+}
+
 /* x[i] becomes the value of series xs at step s->steps[i] (both recorded in
  * step order); points whose step xs lacks are dropped, y kept in step with x.
  * Returns the points kept. */
@@ -541,10 +555,10 @@ Chart *chart_build_gains(const ChartDef *d, const ChartRun *runs, int n, const C
 static Chart *ratio_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
     Snap s;
-    if (!snap(runs[0].metrics, "updates.ratio", &s)) return missing(e, "updates.ratio", "run `probe updates every=N` while training");
     char title[160];
-    title_for(runs, 1, "update ratio ||d theta|| / ||theta|| per tensor", title, sizeof title);
-    const float *rec = s.values + (size_t)(s.n - 1) * s.len;
+    const float *rec = latest(runs, "updates.ratio", "run `probe updates every=N` while training",
+                              "update ratio ||d theta|| / ||theta|| per tensor", &s, title, sizeof title, e);
+    if (!rec) return NULL;
     double *y = xmalloc(sizeof(double) * (size_t)s.len);
     char **labels = xmalloc(sizeof(char *) * (size_t)s.len);
     for (int i = 0; i < s.len; i++) {
@@ -621,11 +635,31 @@ static Chart *router_map_panel(const Snap *s, int k)
 static Chart *router_map_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
     long step = 0;
-    Chart *g = mom_grid(runs, o, "router choices (colour = module, black = SKIP)", "router.%s", HOW_ROUTER, router_map_panel,
-                        &step, e);
+    Chart *g = mom_grid(runs, o, "router choices", "router.%s", HOW_ROUTER, router_map_panel, &step, e);
     if (!g) return NULL;
+    /* The key: the modules of the larger pool, then SKIP (not 32 palette colours). */
+    int pool = 0;
+    for (int k = 0; k < 2; k++) {
+        char name[40];
+        snprintf(name, sizeof name, "router.usage.%s", mom_kinds[k]);
+        Snap u;
+        if (snap(runs[0].metrics, name, &u) && u.cols - 1 > pool) pool = u.cols - 1;   /* modules + SKIP */
+        snap_free(&u);
+    }
+    if (pool > 0 && pool < CHART_CATEGORY_MAX) {
+        double vals[CHART_CATEGORY_MAX + 1];
+        char lab[CHART_CATEGORY_MAX + 1][16];
+        const char *labs[CHART_CATEGORY_MAX + 1];
+        for (int m = 0; m <= pool; m++) {
+            vals[m] = m < pool ? m : CHART_CATEGORY_MAX;
+            if (m < pool) snprintf(lab[m], sizeof lab[m], "%d", m);
+            else snprintf(lab[m], sizeof lab[m], "SKIP");
+            labs[m] = lab[m];
+        }
+        for (int k = 0; k < g->npanels; k++) chart_heatmap_set_key(g->panels[k], pool + 1, vals, labs);
+    }
     char sub[96];
-    snprintf(sub, sizeof sub, "probe sequence 0 at step %ld; module m in palette colour m", step);
+    snprintf(sub, sizeof sub, "colour = module, black = SKIP; probe sequence 0 at step %ld", step);
     chart_set_subtitle(g, sub);
     return g;
 }
@@ -651,17 +685,21 @@ static Chart *router_step_chart(const ChartDef *d, const ChartRun *runs, int n, 
         if (m == M - 1) snprintf(lab[m], 16, "SKIP");
         else snprintf(lab[m], 16, "%d", m);
     }
-    char title[160], what[64];
-    snprintf(what, sizeof what, "module usage at step %d of 0..%d", h, H - 1);
+    /* Short enough for the dashboard's router pane with its legend beside
+     * it; the range of steps goes in the subtitle. */
+    char title[160], what[64], sub[64];
+    snprintf(what, sizeof what, "step %d usage", h);
     title_for(runs, 1, what, title, sizeof title);
     Chart *c = chart_bar_new(title, M, (const char *const *)lab);
+    snprintf(sub, sizeof sub, "share of choices per module; steps 0..%d", H - 1);
+    chart_set_subtitle(c, sub);
     double *y = xmalloc(sizeof(double) * (size_t)M);
     for (int k = 0; k < 2; k++) {
         if (o->mom_kind && o->mom_kind != k + 1) continue;
         int S = s[k].cols;
         const float *rec = s[k].values + (size_t)(s[k].n - 1) * s[k].len + (size_t)h * S;
         for (int m = 0; m < M; m++) y[m] = m == M - 1 ? rec[S - 1] : m < S - 1 ? rec[m] : 0.0;
-        chart_add_bars(c, mom_titles[k], k, y);
+        chart_add_bars(c, mom_kinds[k], k, y);
     }
     chart_set_axis_labels(c, "module", "share of choices");
     for (int m = 0; m < M; m++) free(lab[m]);
@@ -703,17 +741,17 @@ static Chart *router_usage_chart(const ChartDef *d, const ChartRun *runs, int n,
 static Chart *router_depth_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
     Snap s;
-    if (!snap(runs[0].metrics, "router.depth", &s)) return missing(e, "router.depth", "run `probe router` on a MoM run");
+    char title[160];
+    const float *rec = latest(runs, "router.depth", "run `probe router` on a MoM run",
+                              "effective depth (steps a token did not SKIP)", &s, title, sizeof title, e);
+    if (!rec) return NULL;
     int D = s.cols;
     char **lab = xmalloc(sizeof(char *) * (size_t)D);
     for (int j = 0; j < D; j++) {
         lab[j] = xmalloc(16);
         snprintf(lab[j], 16, "%d", j);
     }
-    char title[160];
-    title_for(runs, 1, "effective depth (steps a token did not SKIP)", title, sizeof title);
     Chart *c = chart_bar_new(title, D, (const char *const *)lab);
-    const float *rec = s.values + (size_t)(s.n - 1) * s.len;
     double *y = xmalloc(sizeof(double) * (size_t)D);
     for (int k = 0; k < 2; k++) {
         for (int j = 0; j < D; j++) y[j] = rec[k * D + j];
@@ -731,11 +769,11 @@ static Chart *router_depth_chart(const ChartDef *d, const ChartRun *runs, int n,
 static Chart *knockout_chart(const ChartDef *d, const ChartRun *runs, int n, const ChartOpts *o, BlError *e)
 {
     Snap s;
-    if (!snap(runs[0].metrics, "knockout", &s)) return missing(e, "knockout", "run `probe knockout` on a MoM run");
     char title[160];
-    title_for(runs, 1, "loss increase with one module knocked out", title, sizeof title);
+    const float *rec = latest(runs, "knockout", "run `probe knockout` on a MoM run", "loss increase with one module knocked out",
+                              &s, title, sizeof title, e);
+    if (!rec) return NULL;
     Chart *g = chart_grid_new(title, 2);
-    const float *rec = s.values + (size_t)(s.n - 1) * s.len;
     for (int k = 0; k < 2; k++) {
         int cnt = 0, idx[64];
         for (int i = 0; i < s.len && cnt < 64; i++)

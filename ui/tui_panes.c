@@ -154,8 +154,9 @@ static void draw_chart_pane(Tui *t, int p)
     int n = tui_slot_rects(t, p, rc);
     for (int i = 0; i < n; i++) draw_slot(t, &pn->slot[i], rc[i].x, rc[i].y, rc[i].w, rc[i].h);
     if (n < pn->nslots) {
-        char hint[96];
+        char hint[96];   /* the short form where the long one would be cut */
         snprintf(hint, sizeof hint, "+ %s chart: Enter zooms", pn->slot[n].chart);
+        if ((int)strlen(hint) > rc[0].w) snprintf(hint, sizeof hint, "+ %s: Enter", pn->slot[n].chart);
         tui_text(t, rc[0].x, rc[0].y + rc[0].h, rc[0].w, hint, tui_ink(t, INK_DIM));
     }
     char badge[96];
