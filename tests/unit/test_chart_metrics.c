@@ -258,7 +258,7 @@ static void test_router_map_key(void)
         series_append(metrics_series(&m, k ? "router.ffn" : "router.attn", H, T, "token"), 3, choice);
         series_append(metrics_series(&m, k ? "router.usage.ffn" : "router.usage.attn", H, M + 1, "module"), 3, usage);
     }
-    ChartRun run = {"B", &m, 1};
+    ChartRun run = {"B", &m, 1, NULL};
     ChartOpts o;
     chart_opts_default(&o);
     BlError e;
