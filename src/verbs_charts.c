@@ -9,7 +9,7 @@ static int add_run(Workspace *ws, int idx, ChartRun *runs, int cap, int *n)
     for (int i = 0; i < *n; i++)
         if (runs[i].metrics == &ws->runs[idx]->metrics) return 0;   /* listed twice */
     if (*n >= cap) return -1;
-    runs[*n] = (ChartRun){ws->runs[idx]->name, &ws->runs[idx]->metrics, idx};
+    runs[*n] = (ChartRun){ws->runs[idx]->name, &ws->runs[idx]->metrics, idx, ws->runs[idx]->label};
     (*n)++;
     return 0;
 }
@@ -47,8 +47,8 @@ int verb_chart_args(VerbCtx *vc, const Cmd *c, ChartRun *runs, int cap, int *n, 
         }
         free(copy);
     }
-    if ((a = cmd_arg(c, "layer"))) o->layer = atoi(a->value);
-    if ((a = cmd_arg(c, "head"))) o->head = atoi(a->value);
+    if ((a = cmd_arg(c, "layer"))) o->layer = atoi(a->value), o->layer_given = 1;
+    if ((a = cmd_arg(c, "head"))) o->head = atoi(a->value), o->head_given = 1;
     if ((a = cmd_arg(c, "log"))) o->log_y = !strcmp(a->value, "on");
     if ((a = cmd_arg(c, "smooth"))) o->smooth = atof(a->value);
     if ((a = cmd_arg(c, "mixed"))) o->mixed = !strcmp(a->value, "on");

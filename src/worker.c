@@ -95,6 +95,12 @@ static void publish(Worker *w)
         TuiRun *t = &s->runs[i];
         TrainLoop *job = job_of(w, r);
         snprintf(t->name, sizeof t->name, "%s", r->name);
+        snprintf(t->label, sizeof t->label, "%s", r->label);
+        /* A distilled hybrid has taken no training step but is not untrained:
+         * its students learned from the teacher (metrics reset with the model). */
+        metrics_lock(&r->metrics);
+        t->distilled = metrics_find(&r->metrics, "distill.mse") != NULL;
+        metrics_unlock(&r->metrics);
         t->metrics = &r->metrics;
         t->color = i;
         t->current = i == ws->cur;

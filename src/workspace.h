@@ -33,6 +33,7 @@ void ws_train_defaults(TrainCfg *c);   /* AdamW 1e-3 cosine, batch 32, 100 steps
 
 typedef struct Run {
     char       name[32];
+    char       label[CKPT_LABEL_MAX + 1];   /* what legends, titles and files call it ("" none: the name) */
     Model      model;           /* valid when has_model */
     int        has_model;
     int        vocab_explicit;  /* `model new vocab=` given: data never resizes it */
