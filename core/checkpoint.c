@@ -204,8 +204,46 @@ static void shape_of(const Tensor *t, StTensor *s)
     for (int i = 0; i < t->ndim; i++) s->shape[i] = t->shape[i];
 }
 
+int ckpt_label_check(const char *label, BlError *e)
+{
+    size_t n = strlen(label);
+    if (n > CKPT_LABEL_MAX) return bl_fail(e, "label is %zu bytes long (at most %d)", n, CKPT_LABEL_MAX);
+    for (size_t i = 0; i < n;) {
+        const unsigned char *s = (const unsigned char *)label + i;
+        uint32_t cp;
+        int len;
+        /* Strict UTF-8: shortest form, no surrogates, at most U+10FFFF. */
+        if (s[0] < 0x80) cp = s[0], len = 1;
+        else if ((s[0] & 0xE0) == 0xC0) cp = s[0] & 0x1F, len = 2;
+        else if ((s[0] & 0xF0) == 0xE0) cp = s[0] & 0x0F, len = 3;
+        else if ((s[0] & 0xF8) == 0xF0) cp = s[0] & 0x07, len = 4;
+        else return bl_fail(e, "label is not valid UTF-8 (byte %zu)", i + 1);
+        if (i + (size_t)len > n) return bl_fail(e, "label is not valid UTF-8 (byte %zu)", i + 1);
+        for (int k = 1; k < len; k++) {
+            if ((s[k] & 0xC0) != 0x80) return bl_fail(e, "label is not valid UTF-8 (byte %zu)", i + 1);
+            cp = cp << 6 | (s[k] & 0x3F);
+        }
+        static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < least[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return bl_fail(e, "label is not valid UTF-8 (byte %zu)", i + 1);
+        if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
+            return bl_fail(e, "label has a control character (byte %zu); labels are one line of text", i + 1);
+        if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
+            return bl_fail(e, "label has a bidirectional override (byte %zu)", i + 1);
+        i += (size_t)len;
+    }
+    return 0;
+}
+
 int ckpt_save(const char *path, const Model *m, const Optimizer *opt, const TrainState *ts, BlError *e)
 {
+    return ckpt_save_labelled(path, m, opt, ts, NULL, e);
+}
+
+int ckpt_save_labelled(const char *path, const Model *m, const Optimizer *opt, const TrainState *ts, const char *label,
+                       BlError *e)
+{
+    if (label && label[0] && ckpt_label_check(label, e)) return -1;
     const ParamTable *pt = &m->params;
     int n = pt->n + (opt ? 2 : 0);
     StTensor *st = xcalloc((size_t)n, sizeof *st);
@@ -226,9 +264,12 @@ int ckpt_save(const char *path, const Model *m, const Optimizer *opt, const Trai
     char *arch_json = arch_to_json(m->arch);
     JsonBuf state = {0};
     if (ts) ckpt_state_to_json(ts, &state);
-    const char *keys[] = {"format", "arch", "arch_json", "train"};
-    const char *vals[] = {FORMAT, arch, arch_json, state.data};
-    int rc = st_write(path, st, n, keys, vals, ts ? 4 : 3, e);
+    const char *keys[5] = {"format", "arch", "arch_json"};
+    const char *vals[5] = {FORMAT, arch, arch_json};
+    int nmeta = 3;
+    if (ts) keys[nmeta] = "train", vals[nmeta++] = state.data;
+    if (label && label[0]) keys[nmeta] = "label", vals[nmeta++] = label;
+    int rc = st_write(path, st, n, keys, vals, nmeta, e);
     json_buf_free(&state);
     free(arch_json);
     free(arch);
@@ -298,10 +339,12 @@ int ckpt_load(const char *path, Model *m, Optimizer *opt, TrainState *ts, CkptLo
     if (!lo) lo = &dummy;
     lo->has_train = 0;
     lo->note[0] = 0;
+    lo->label[0] = 0;
     if (st_open(path, &f, e)) return -1;
     BlError sub;
     int rc = 0, has_moments = 0;
     const char *format = st_meta(f, "format"), *arch_text = st_meta(f, "arch"), *train = st_meta(f, "train");
+    const char *label = st_meta(f, "label");
     ArchSpec *a = xcalloc(1, sizeof *a);
     TrainState state;
     ParamTable pt;
@@ -322,6 +365,8 @@ int ckpt_load(const char *path, Model *m, Optimizer *opt, TrainState *ts, CkptLo
         else rc = bl_fail(e, "%s: bad arch in metadata: %s", path, sub.msg);
     } else if (train && ckpt_state_from_json(train, &state, &sub)) {
         rc = bl_fail(e, "%s: %s", path, sub.msg);
+    } else if (label && ckpt_label_check(label, &sub)) {
+        rc = bl_fail(e, "%s: bad 'label' in the metadata: %s", path, sub.msg);
     } else if (model_declare(a, &pt, &sub)) {
         rc = bl_fail(e, "%s: cannot rebuild the model: %s", path, sub.msg);
     } else if (check_tensors(f, path, &pt, &has_moments, e)) {
@@ -355,6 +400,7 @@ int ckpt_load(const char *path, Model *m, Optimizer *opt, TrainState *ts, CkptLo
     if (!rc) {
         lo->has_train = train != NULL;
         if (ts && train) *ts = state;
+        if (label) snprintf(lo->label, sizeof lo->label, "%s", label);
     }
     params_free(&pt);
     arch_free(a);

@@ -7,7 +7,8 @@
  * Tensors: every parameter under its own name ("wte", "blocks.0.attn.w_qkv", …)
  * with its own shape; "optim.m" and "optim.v" (flat, parameter layout) when an
  * optimizer is saved. Metadata keys: "format" = "blocklab-1", "arch", "arch_json"
- * (arch_to_json: every block field expanded, for PyTorch), "train". */
+ * (arch_to_json: every block field expanded, for PyTorch), "train", and "label"
+ * when the run has one (a person's name for it: "Post-LN", "DeepNorm"). */
 #ifndef BL_CHECKPOINT_H
 #define BL_CHECKPOINT_H
 
@@ -32,6 +33,18 @@ typedef struct TrainState {
 
 /* Writes m (and opt and ts when not NULL) to path atomically. */
 int ckpt_save(const char *path, const Model *m, const Optimizer *opt, const TrainState *ts, BlError *e);
+/* The same with the run's label in the metadata (NULL or "": none; it must
+ * pass ckpt_label_check). */
+int ckpt_save_labelled(const char *path, const Model *m, const Optimizer *opt, const TrainState *ts, const char *label,
+                       BlError *e);
+
+/* A run label: what a person calls a run in legends, titles and file names.
+ * It comes from a person or from a file, so it is held to at most
+ * CKPT_LABEL_MAX bytes of valid UTF-8 with no control characters (C0, DEL, C1)
+ * and no bidirectional overrides (U+202A..U+202E, U+2066..U+2069) that would
+ * reorder the text around it. 0 when fine; else one line naming the problem. */
+#define CKPT_LABEL_MAX 48
+int ckpt_label_check(const char *label, BlError *e);
 
 /* 1 when path is a blocklab checkpoint (its header's metadata says so); reads
  * only the header. `save` replaces nothing else without force=on. */
@@ -48,6 +61,7 @@ typedef struct CkptLoad {
     int  force;        /* in: build even when the memory estimate exceeds the available memory */
     int  has_train;    /* out: the file has a training state (then *ts is filled) */
     char note[512];    /* out: one line the person should see (state missing beside moments), or "" */
+    char label[CKPT_LABEL_MAX + 1];   /* out: the run's label from the metadata, or "" */
 } CkptLoad;
 
 /* Reads path: rebuilds *m from its arch (m is overwritten: pass a zeroed or

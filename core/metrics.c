@@ -23,10 +23,27 @@ static void series_free(Series *s)
     free(s);
 }
 
-void metrics_clear(Metrics *m)
+void metrics_clear(Metrics *m) { metrics_clear_keep(m, NULL); }
+
+void metrics_clear_keep(Metrics *m, const char *keep)
 {
-    for (int i = 0; i < m->n; i++) series_free(m->s[i]);
-    m->n = 0;
+    int k = 0;
+    for (int i = 0; i < m->n; i++) {
+        if (keep && !strncmp(m->s[i]->name, keep, strlen(keep))) m->s[k++] = m->s[i];
+        else series_free(m->s[i]);
+    }
+    m->n = k;
+}
+
+void metrics_remove(Metrics *m, const char *name)
+{
+    for (int i = 0; i < m->n; i++)
+        if (!strcmp(m->s[i]->name, name)) {
+            series_free(m->s[i]);
+            memmove(&m->s[i], &m->s[i + 1], sizeof m->s[0] * (size_t)(m->n - i - 1));
+            m->n--;
+            return;
+        }
 }
 
 void metrics_free(Metrics *m)

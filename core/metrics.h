@@ -39,6 +39,10 @@ typedef struct Metrics {
 void    metrics_init(Metrics *m);
 void    metrics_free(Metrics *m);
 void    metrics_clear(Metrics *m);                  /* drops every series */
+/* Drops every series but those whose name starts with keep (NULL: all go). */
+void    metrics_clear_keep(Metrics *m, const char *keep);
+/* Drops the series `name` if present. Call under the lock. */
+void    metrics_remove(Metrics *m, const char *name);
 void    metrics_lock(Metrics *m);
 void    metrics_unlock(Metrics *m);
 /* The series `name`, created with shape rows × cols if missing. A series whose

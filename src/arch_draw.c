@@ -84,13 +84,15 @@ static void line(Out *o, const char *label, const char *eq, const char *notes)
     out_puts(o, "\n");
 }
 
-static void draw_group(Out *o, const ArchSpec *a, const Model *m, int lo, int hi)
+/* Block lo's forward as one or two equations (l1, l2: "" when absent) with
+ * their notes (n1, n2); each buffer holds EQ_CAP bytes. */
+#define EQ_CAP 200
+static void block_equations(const ArchSpec *a, const Model *m, int lo, char *l1, char *l2, char *n1, char *n2)
 {
     const BlockSpec *b = &a->blocks[lo];
     const BlockParams *p = m && m->blocks ? &m->blocks[lo] : NULL;
-    char label[64], l1[200], l2[200], sk[48], bg[32], at[64], nx[32], notes[128], mlp[48];
-    if (lo == hi) snprintf(label, sizeof label, "block %d (%s)", lo, b->preset);
-    else snprintf(label, sizeof label, "blocks %d..%d (%s)", lo, hi, b->preset);
+    char sk[48], bg[32], at[64], nx[32], notes[128], mlp[48];
+    const size_t cap1 = EQ_CAP;
     snprintf(mlp, sizeof mlp, "%gx %s", (double)b->mlp_ratio, b->act == ACT_RELU ? "relu" : "gelu");
     attn_notes(b, notes, sizeof notes);
     int attn = block_has_attn_core(b), smode = block_student_mode(b);
@@ -98,15 +100,15 @@ static void draw_group(Out *o, const ArchSpec *a, const Model *m, int lo, int hi
     l1[0] = l2[0] = 0;
     if (smode == STUDENT_ELR || smode == STUDENT_ALRR) {
         /* The student's output is the block's (ELR) or the attention sub-block's (ALRR). */
-        snprintf(l1, sizeof l1, "%s = S(x)", smode == STUDENT_ALRR && b->mlp ? "h" : "y");
+        snprintf(l1, cap1, "%s = S(x)", smode == STUDENT_ALRR && b->mlp ? "h" : "y");
         if (smode == STUDENT_ALRR && b->mlp) {
             normed(a, b, "h", nx, sizeof nx);
             skip_term(&b->alpha_ff, p ? &p->alpha_ff : NULL, "h", sk, sizeof sk);
             branch_gain(&b->beta_ff, p ? &p->beta_ff : NULL, bg, sizeof bg);
-            snprintf(l2, sizeof l2, "y = %s%sMLP(%s)", sk, bg, nx);
+            snprintf(l2, cap1, "y = %s%sMLP(%s)", sk, bg, nx);
         }
-        line(o, label, l1, notes);
-        if (l2[0]) line(o, "", l2, mlp);
+        snprintf(n1, cap1, "%s", notes);
+        snprintf(n2, cap1, "%s", l2[0] ? mlp : "");
         return;
     }
     if (b->layout == LAYOUT_PARALLEL) {
@@ -117,9 +119,9 @@ static void draw_group(Out *o, const ArchSpec *a, const Model *m, int lo, int hi
         branch_gain(&b->beta_ff, p ? &p->beta_ff : NULL, bg2, sizeof bg2);
         attn_term(b, nx, at, sizeof at);
         snprintf(mt, sizeof mt, "MLP(%s)", nx);
-        if (attn && b->mlp) snprintf(l1, sizeof l1, "y = %s%s%s + %s%s", sk, bg, at, bg2, mt);
-        else if (attn) snprintf(l1, sizeof l1, "y = %s%s%s", sk, bg, at);
-        else snprintf(l1, sizeof l1, "y = %s%s%s", sk, bg2, mt);
+        if (attn && b->mlp) snprintf(l1, cap1, "y = %s%s%s + %s%s", sk, bg, at, bg2, mt);
+        else if (attn) snprintf(l1, cap1, "y = %s%s%s", sk, bg, at);
+        else snprintf(l1, cap1, "y = %s%s%s", sk, bg2, mt);
     } else if (b->norm && b->normpos == NORMPOS_POST) {
         const char *n = *norm_name(a) ? norm_name(a) : "";
         const char *h = b->mlp ? "h" : "y";
@@ -127,13 +129,13 @@ static void draw_group(Out *o, const ArchSpec *a, const Model *m, int lo, int hi
             skip_term(&b->alpha_sa, p ? &p->alpha_sa : NULL, "x", sk, sizeof sk);
             branch_gain(&b->beta_sa, p ? &p->beta_sa : NULL, bg, sizeof bg);
             attn_term(b, "x", at, sizeof at);
-            snprintf(l1, sizeof l1, "%s = %s(%s%s%s)", h, n, sk, bg, at);
+            snprintf(l1, cap1, "%s = %s(%s%s%s)", h, n, sk, bg, at);
         }
         if (b->mlp) {
             const char *in = attn ? "h" : "x";
             skip_term(&b->alpha_ff, p ? &p->alpha_ff : NULL, in, sk, sizeof sk);
             branch_gain(&b->beta_ff, p ? &p->beta_ff : NULL, bg, sizeof bg);
-            snprintf(attn ? l2 : l1, sizeof l1, "y = %s(%s%sMLP(%s))", n, sk, bg, in);
+            snprintf(attn ? l2 : l1, cap1, "y = %s(%s%sMLP(%s))", n, sk, bg, in);
         }
     } else {
         if (attn) {
@@ -142,27 +144,34 @@ static void draw_group(Out *o, const ArchSpec *a, const Model *m, int lo, int hi
             skip_term(&b->alpha_sa, p ? &p->alpha_sa : NULL, "x", sk, sizeof sk);
             branch_gain(&b->beta_sa, p ? &p->beta_sa : NULL, bg, sizeof bg);
             attn_term(b, nx, at, sizeof at);
-            snprintf(l1, sizeof l1, "%s = %s%s%s", h, sk, bg, at);
+            snprintf(l1, cap1, "%s = %s%s%s", h, sk, bg, at);
         }
         if (b->mlp) {
             const char *in = attn ? "h" : "x";
             normed(a, b, in, nx, sizeof nx);
             skip_term(&b->alpha_ff, p ? &p->alpha_ff : NULL, in, sk, sizeof sk);
             branch_gain(&b->beta_ff, p ? &p->beta_ff : NULL, bg, sizeof bg);
-            snprintf(attn ? l2 : l1, sizeof l1, "y = %s%sMLP(%s)", sk, bg, nx);
+            snprintf(attn ? l2 : l1, cap1, "y = %s%sMLP(%s)", sk, bg, nx);
         }
     }
-    char n1[200], n2[64];
     if (!attn) notes[0] = 0;
-    snprintf(n1, sizeof n1, "%s%s%s", notes, *notes && attn && b->alpha_sa.value == 0 && !b->alpha_sa.trainable ? ", " : "",
+    snprintf(n1, cap1, "%s%s%s", notes, *notes && attn && b->alpha_sa.value == 0 && !b->alpha_sa.trainable ? ", " : "",
              attn && b->alpha_sa.value == 0 && !b->alpha_sa.trainable ? "no attention skip" : "");
-    snprintf(n2, sizeof n2, "%s%s", b->mlp ? mlp : "", b->mlp && b->alpha_ff.value == 0 && !b->alpha_ff.trainable &&
+    snprintf(n2, cap1, "%s%s", b->mlp ? mlp : "", b->mlp && b->alpha_ff.value == 0 && !b->alpha_ff.trainable &&
              b->layout == LAYOUT_SEQUENTIAL ? ", no MLP skip" : "");
     if (b->layout == LAYOUT_PARALLEL && b->mlp) {   /* one line: both branches' notes together */
         size_t k = strlen(n1);
-        snprintf(n1 + k, sizeof n1 - k, "%s%s", k ? "; " : "", n2);
+        snprintf(n1 + k, cap1 - k, "%s%s", k ? "; " : "", n2);
     }
-    if (!attn && b->layout == LAYOUT_SEQUENTIAL) snprintf(n1, sizeof n1, "%s", n2);   /* an MLP-only block */
+    if (!attn && b->layout == LAYOUT_SEQUENTIAL) memmove(n1, n2, strlen(n2) + 1);   /* an MLP-only block */
+}
+
+static void draw_group(Out *o, const ArchSpec *a, const Model *m, int lo, int hi)
+{
+    char label[64], l1[EQ_CAP], l2[EQ_CAP], n1[EQ_CAP], n2[EQ_CAP];
+    if (lo == hi) snprintf(label, sizeof label, "block %d (%s)", lo, a->blocks[lo].preset);
+    else snprintf(label, sizeof label, "blocks %d..%d (%s)", lo, hi, a->blocks[lo].preset);
+    block_equations(a, m, lo, l1, l2, n1, n2);
     line(o, label, l1, n1);
     if (l2[0]) line(o, "", l2, n2);
 }
@@ -192,4 +201,54 @@ void arch_draw_equations(Out *o, const ArchSpec *a, const Model *m)
     snprintf(eq, sizeof eq, "logits = %s%sx%s·W%s", norm_name(a), a->norm != NORM_NONE ? "(" : "", a->norm != NORM_NONE ? ")" : "",
              a->tie ? "_embedᵀ" : "_headᵀ");
     line(o, "head", eq, a->tie ? "tied to the embedding" : "");
+}
+
+/* A group's short name: its preset when the blocks are exactly what the preset
+ * makes, else the block's equations (gain values as the spec sets them). */
+static void group_summary(const ArchSpec *a, int lo, char *buf, size_t cap)
+{
+    const BlockSpec *b = &a->blocks[lo];
+    BlockSpec want;
+    if (arch_block_preset(a, b->preset, lo, &want) == 0 && same_block(b, &want)) {
+        snprintf(buf, cap, "%s", b->preset);
+        return;
+    }
+    char l1[EQ_CAP], l2[EQ_CAP], n1[EQ_CAP], n2[EQ_CAP];
+    block_equations(a, NULL, lo, l1, l2, n1, n2);
+    snprintf(buf, cap, "%s%s%s", l1, l2[0] ? "; " : "", l2);
+}
+
+void arch_draw_oneline(const ArchSpec *a, char *buf, size_t cap)
+{
+    if (a->stack == STACK_MOM) {
+        snprintf(buf, cap, "mom %d+%d H%d K%d x%d", a->mom.n_attn, a->mom.n_ffn, a->mom.steps, a->mom.topk, a->width);
+        return;
+    }
+    size_t k = (size_t)snprintf(buf, cap, "%dx%d", a->depth, a->width);
+    /* Runs of blocks with the same summary (SAS's block 0 differs from the
+     * rest only in its V, which the preset sets: both read "sas"). */
+    int nrun = 0, lo[64], hi[64];
+    char sum[64][2 * EQ_CAP + 8];
+    for (int l = 0; l < a->depth && k < cap;) {
+        int h = l;
+        while (h + 1 < a->depth && same_block(&a->blocks[l], &a->blocks[h + 1])) h++;
+        char g[sizeof sum[0]];
+        group_summary(a, l, g, sizeof g);
+        if (nrun > 0 && !strcmp(sum[nrun - 1], g)) hi[nrun - 1] = h;
+        else if (nrun < 64) lo[nrun] = l, hi[nrun] = h, memcpy(sum[nrun], g, sizeof g), nrun++;
+        else hi[nrun - 1] = h, snprintf(sum[nrun - 1], sizeof sum[0], "...");
+        l = h + 1;
+    }
+    for (int i = 0; i < nrun && k < cap; i++) {
+        char where[32] = "";
+        if (nrun > 1 && lo[i] == hi[i]) snprintf(where, sizeof where, "%d: ", lo[i]);
+        else if (nrun > 1) snprintf(where, sizeof where, "%d..%d: ", lo[i], hi[i]);
+        k += (size_t)snprintf(buf + k, cap - k, "%s%s%s", i ? " | " : " ", where, sum[i]);
+    }
+    if (k >= cap && cap > 4) {
+        /* Cut whole characters (the equations hold UTF-8) and say so. */
+        size_t end = cap - 4;
+        while (end > 0 && ((unsigned char)buf[end] & 0xC0) == 0x80) end--;
+        memcpy(buf + end, "...", 4);
+    }
 }

@@ -11,5 +11,11 @@
 
 /* Writes the equations of a's blocks; m (may be NULL) supplies current gain values. */
 void arch_draw_equations(Out *o, const ArchSpec *a, const Model *m);
+/* The architecture in one line, as `arch` and `run list` print it: depth x width
+ * and each group of identical blocks by its preset where the blocks are exactly
+ * the preset, else by its equations ("24x64 y = Attn(LN x)", "4x64 0: preln |
+ * 1..3: y = S(x)"); a MoM by its pools. Cut at cap between characters,
+ * ending in "..." (always terminated). */
+void arch_draw_oneline(const ArchSpec *a, char *buf, size_t cap);
 
 #endif

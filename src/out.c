@@ -1,6 +1,7 @@
 /* out.c — the output sink and two number formats shared by the verbs.
  * Formatting goes through one heap-free path: vsnprintf into a stack buffer. */
 #include "out.h"
+#include "strbuf.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -16,6 +17,14 @@ static void stdio_write(void *ctx, const char *s, size_t n)
 Out out_stdio(FILE *f, int color)
 {
     Out o = {stdio_write, f, color};
+    return o;
+}
+
+static void strbuf_write(void *ctx, const char *s, size_t n) { sb_append((StrBuf *)ctx, s, n); }
+
+Out out_strbuf(StrBuf *b)
+{
+    Out o = {strbuf_write, b, 0};
     return o;
 }
 

@@ -15,6 +15,10 @@ typedef struct Out {
 
 /* A sink writing to a stdio stream (ctx is the FILE *), flushed per write. */
 Out  out_stdio(FILE *f, int color);
+/* A sink appending to a StrBuf (core/strbuf.h; ctx is the StrBuf *), no colour:
+ * to keep what a verb prints, e.g. `arch` for a report. */
+struct StrBuf;
+Out  out_strbuf(struct StrBuf *b);
 void out_write(Out *o, const char *s, size_t n);
 void out_puts(Out *o, const char *s);
 void out_printf(Out *o, const char *fmt, ...)

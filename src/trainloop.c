@@ -18,13 +18,17 @@ static const char *lead(const TrainLoop *tl, char *buf, size_t cap)
     return buf;
 }
 
-static void settings(Out *o, const Run *r, const TrainCfg *cfg, long start, long end, int log_every, int eval_every)
+/* The settings lines `train` prints; header: the "train run A: steps ..."
+ * line and the logging line too (log_every and eval_every resolved). */
+static void settings_lines(Out *o, const Run *r, const TrainCfg *cfg, long start, long end, int log_every, int eval_every,
+                           int header)
 {
     const ArchSpec *a = r->model.arch;
     const OptSpec *p = &cfg->opt;
     const DataSpec *d = &r->data.spec;
     char n[32], tok[32];
-    out_printf(o, "train run %s: steps %ld..%ld, schedule over %ld steps\n", r->name, start + 1, end, p->steps - p->origin);
+    if (header)
+        out_printf(o, "train run %s: steps %ld..%ld, schedule over %ld steps\n", r->name, start + 1, end, p->steps - p->origin);
     out_printf(o, "  model      %d block%s, width %d, %d head%s, ctx %d, vocab %d, %s params\n", a->depth, a->depth == 1 ? "" : "s",
                a->width, a->heads, a->heads == 1 ? "" : "s",
                a->ctx, a->vocab, out_count(n, sizeof n, verb_param_count(&r->model.params)));
@@ -52,8 +56,22 @@ static void settings(Out *o, const Run *r, const TrainCfg *cfg, long start, long
                (double)p->min_lr_frac);
     out_printf(o, "  batch      %d rows x %d tokens = %s tokens/step\n", cfg->batch, a->ctx,
                out_count(tok, sizeof tok, (double)cfg->batch * a->ctx));
+    if (!header) return;
     if (eval_every) out_printf(o, "  logging    log_every=%d eval_every=%d eval_batches=%d\n", log_every, eval_every, cfg->eval_batches);
     else out_printf(o, "  logging    log_every=%d, no evaluation\n", log_every);
+}
+
+static void settings(Out *o, const Run *r, const TrainCfg *cfg, long start, long end, int log_every, int eval_every)
+{
+    settings_lines(o, r, cfg, start, end, log_every, eval_every, 1);
+}
+
+void trainloop_describe(Out *o, const Run *r)
+{
+    if (!r->has_model || !r->has_data) return;
+    TrainCfg cfg = r->cfg;
+    if (r->has_trainer) cfg.opt = r->tr.opt.spec;   /* what the last train used, schedule length included */
+    settings_lines(o, r, &cfg, 0, 0, 0, 0, 0);
 }
 
 /* The TUI's log is a few lines high: the settings in one. */

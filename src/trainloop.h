@@ -57,4 +57,8 @@ void trainloop_finish(TrainLoop *tl, int interrupted);
 /* Ends a loop whose trainer is gone (trainloop_check failed): one line with why. */
 void trainloop_abandon(TrainLoop *tl, const char *why);
 
+/* The run's model, data, optimizer, schedule and batch as the lines `train`
+ * prints before it starts (nothing without a model and data), for reports. */
+void trainloop_describe(Out *o, const Run *r);
+
 #endif

@@ -77,12 +77,13 @@ const VerbKey verb_keys_probe[] = {
 };
 
 const VerbKey verb_keys_show[] = {
-    {"layer", VK_INT, NULL, 0, 4095, "0", "attention: which block"},
+    {"layer", VK_INT, NULL, 0, 4095, "0", "attention: which block; scalars: that block over steps; router.step: the step"},
     {"head", VK_INT, NULL, -1, 255, "0", "attention: which head (-1: all)"},
     {"runs", VK_STR, NULL, 0, 0, "current", "runs to overlay: A,B or all"},
     {"log", VK_ENUM, onoff_names, 0, 0, "chart's", "log-scale y axis"},
     {"mixed", VK_ENUM, onoff_names, 0, 0, "where recorded", "attention: on the block's whole aI+bA-gC (aI+bA: value-skip), off the softmax part A"},
     {"scale", VK_ENUM, scale_names, 0, 0, "fixed", "heatmaps of bounded values (cosine, attention): fixed 0..1 / -1..1, or auto (fit the data)"},
+    {"smooth", VK_FLOAT, NULL, 0, 0.999, "0", "loss, loss.time: debiased EMA smoothing factor"},
     {"width", VK_INT, NULL, 20, 400, "terminal", "columns of a chart drawn as text"},
     {"height", VK_INT, NULL, 6, 200, "20", "rows of a chart drawn as text"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
@@ -91,7 +92,7 @@ const VerbKey verb_keys_show[] = {
 const VerbKey verb_keys_export[] = {
     {"file", VK_FILE, NULL, 0, 0, "RUN-CHART.EXT", "where to write (torch: the directory)"},
     {"force", VK_ENUM, onoff_names, 0, 0, "off", "overwrite an existing file"},
-    {"layer", VK_INT, NULL, 0, 4095, "0", "attention: which block"},
+    {"layer", VK_INT, NULL, 0, 4095, "0", "attention: which block; scalars: that block over steps; router.step: the step"},
     {"head", VK_INT, NULL, -1, 255, "0", "attention: which head (-1: all heads as a grid)"},
     {"runs", VK_STR, NULL, 0, 0, "current", "runs to overlay: A,B or all"},
     {"log", VK_ENUM, onoff_names, 0, 0, "chart's", "log-scale y axis"},
@@ -100,6 +101,14 @@ const VerbKey verb_keys_export[] = {
     {"scale", VK_ENUM, scale_names, 0, 0, "fixed", "heatmaps of bounded values (cosine, attention): fixed 0..1 / -1..1, or auto (fit the data)"},
     {"width", VK_INT, NULL, 240, 4096, "1200", "image width in pixels"},
     {"height", VK_INT, NULL, 240, 4096, "800", "image height in pixels"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+const VerbKey verb_keys_report[] = {
+    {"runs", VK_STR, NULL, 0, 0, "all", "runs to report: A,B or all (every run with a model)"},
+    {"force", VK_ENUM, onoff_names, 0, 0, "off", "write into a folder that exists and is not a report (its contents are moved to DIR.old)"},
+    {"width", VK_INT, NULL, 240, 4096, "1200", "figure width in pixels"},
+    {"height", VK_INT, NULL, 240, 4096, "800", "figure height in pixels"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -123,7 +132,12 @@ static const char *const export_nouns[] = {"png", "svg", "csv", "torch", NULL};
 static const char *const model_nouns[] = {"new", NULL};
 static const char *const arch_nouns[] = {"spec", NULL};
 static const char *const data_nouns[] = {"fortunes", NULL};
-static const char *const run_nouns[] = {"new", "use", "list", NULL};
+static const char *const run_nouns[] = {"new", "use", "list", "label", NULL};
+
+static const VerbKey verb_keys_run[] = {
+    {"label", VK_STR, NULL, 0, 0, "", "run new: what legends, titles and file names call the run (up to 48 bytes, one line)"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
 
 const Verb verb_table[] = {
     {.name = "model", .run = verb_model, .nouns = model_nouns,
@@ -218,13 +232,19 @@ const Verb verb_table[] = {
           "the file has them). A corrupt or truncated file changes nothing.",
      .examples = "load runs/a.safetensors"},
     {.name = "run", .run = verb_runs, .nouns = run_nouns,
-     .word = WORD_RUN, .word_max = 1, .word_name = "NAME",
-     .usage = "run new NAME | run use NAME | run list",
-     .summary = "named runs in one workspace, for A/B comparisons",
+     .word = WORD_RUN, .word_max = 2, .word_name = "NAME",
+     .keys = verb_keys_run,
+     .usage = "run new NAME [label=TEXT] | run use NAME | run label NAME TEXT | run list",
+     .summary = "named runs in one workspace, for A/B comparisons; labels for figures",
      .about = "`run new B` adds run B with the current run's model spec (initialised from the\n"
           "same seed, untrained), data and train settings, and makes it current. `run use`\n"
-          "switches; `run list` shows every run. The first run is A.",
-     .examples = "run new B\n"
+          "switches; `run list` shows every run with its label and its architecture in one\n"
+          "line (as `arch` prints it). The first run is A. A label (label= on `run new`,\n"
+          "or `run label NAME TEXT`; \"\" removes it) is what legends, chart titles,\n"
+          "exported file names and reports call the run; checkpoints keep it. Labels are\n"
+          "one line of UTF-8 text, at most 48 bytes.",
+     .examples = "run new B label=DeepNorm\n"
+          "run label A \"Post-LN\"\n"
           "run use A\n"
           "run list"},
     {.name = "set", .run = verb_set,
@@ -307,7 +327,8 @@ const Verb verb_table[] = {
           "  attn.L             softmax attention A of block L (head x query rows, key columns)\n"
           "  attn.mixed.L       the whole matrix block L mixes with: aI+bA-gC (shaped), aI+bA (value-skip)\n"
           "  attn.entropy       attention entropy per layer and head (nats)\n"
-          "  scalars            every trainable scalar gain (alpha, beta, gamma...) by name",
+          "  scalars            every trainable scalar gain (alpha, beta, gamma...) by name; chart\n"
+          "                     scalars: gain x block map, layer=L one block over steps",
      .examples = "show\n"
           "show rank.cos\n"
           "show rank runs=all\n"
@@ -328,6 +349,22 @@ const Verb verb_table[] = {
           "export csv rank.cos file=rank.csv\n"
           "export png attn layer=1 head=-1\n"
           "export torch out/run-a"},
+    {.name = "report", .run = verb_report,
+     .word = WORD_FILE, .word_min = 1, .word_max = 1, .word_name = "DIR",
+     .keys = verb_keys_report,
+     .usage = "report DIR [runs=A,B] [force=on]",
+     .summary = "every chart of the runs as PNG, SVG and CSV, and an index.html to hand in",
+     .about = "Writes DIR/index.html and DIR/figures/: for the chosen runs (default: every run\n"
+          "with a model) each chart that has data, in the order of `help export`, as\n"
+          "NN-CHART[-RUN].png, .svg and .csv (attention: one per recorded layer, all heads),\n"
+          "and a page with each run's label, architecture in one line, `arch` equations,\n"
+          "training settings and `params` table, then the figures with captions. The page\n"
+          "is self-contained (inline CSS, relative links, no network). The report is\n"
+          "written in a hidden folder beside DIR and renamed into place when whole. An\n"
+          "earlier report in DIR is replaced; any other non-empty DIR is kept unless\n"
+          "force=on, which moves it to DIR.old.",
+     .examples = "report out/report\n"
+          "report handin runs=A,B"},
     {.name = "distill", .run = verb_distill, .keys = verb_keys_distill,
      .usage = "distill from=RUN [layers=RANGE] [mode=alr|aslr|alrr|elr] [size=xs|s|m|l] [key=value...]",
      .summary = "replace attention with shallow MLPs distilled from a trained run (Rethinking Attention)",
@@ -351,6 +388,31 @@ const Verb verb_table[] = {
           "not fit ctx is refused: a student's input has a fixed length.",
      .examples = "eval length=4..32 runs=A,B\n"
           "eval length=12"},
+    {.name = "sweep", .run = verb_sweep,
+     .keys = verb_keys_sweep, .arch_scope = ARCH_KEYS_SWEEP,
+     .usage = "sweep KEY=V1,V2,... [KEY=V1,V2,...] [probe=NAME] [key=value...]",
+     .summary = "a chart whose x-axis is a setting: one probe on a fresh model per point",
+     .about = "Builds a fresh model for every point, as `model new` with the keys given (block\n"
+          "keys apply to every block, as `block all`), measures it and records the value in\n"
+          "the current run: chart sweep.PROBE (show, export png|svg|csv). The first key with\n"
+          "a list of numbers is the x-axis; a second list draws one line per value (preset=\n"
+          "names them by preset). Without a second list the line is named label= (default:\n"
+          "its preset); another sweep of the same probe adds its line beside, or replaces a line\n"
+          "of the same name. probe= rank: mean token cosine after the last block; updates:\n"
+          "||dF|| after one plain SGD step of lr (default 0.1), as `probe updates`; grads:\n"
+          "the global gradient norm, as `probe grads`; params: the parameter count (nothing\n"
+          "is built); loss: held-out loss after `steps` of training on the run's data (the\n"
+          "run's train settings, lr=, batch=). Every point is checked first (keys, ranges,\n"
+          "memory: force=on measures a point over the estimate); a bad one refuses the\n"
+          "whole sweep, naming it. At most 64 points. The run's own model is untouched, and\n"
+          "a later `model new` keeps the sweep's lines. In the dashboard the sweep runs in\n"
+          "the background, its chart filling in point by point (the status line counts\n"
+          "them); Ctrl-C stops it, a scene's next reading command waits for it.",
+     .examples = "sweep depth=6,25,100,300,1000 preset=postln,deepnorm probe=updates lr=0.1 width=64 causal=off init=xavier\n"
+          "sweep depth=2,4,8,16 preset=preln,sas mlp=off probe=rank\n"
+          "sweep depth=2,4,8,16 skip.attn=off mlp=off probe=rank label=skipless\n"
+          "sweep width=32,64,128 probe=params\n"
+          "sweep lr=1e-3,3e-3,1e-2 preset=preln,sas probe=loss steps=200"},
     {.name = "help", .run = verb_helpcmd,
      .word = WORD_VERB, .word_max = 1, .word_name = "VERB",
      .usage = "help [VERB]",
@@ -552,6 +614,17 @@ int verb_check(const Cmd *c, BlError *e, int *col)
             }
         if (rc) break;
         const VerbKey *k = verb_key_find(v, a->key);
+        if (v->arch_scope == ARCH_KEYS_SWEEP) {
+            if (!scratch) {
+                scratch = xcalloc(1, sizeof *scratch);
+                arch_default(scratch);
+            }
+            if (verb_sweep_check_arg(a, scratch, e)) {
+                if (arch_key_find(a->key) || k) *col = a->vcol;
+                rc = -1;
+            }
+            continue;
+        }
         if (k) {
             double num;
             int choice;

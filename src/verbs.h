@@ -30,7 +30,9 @@ typedef struct VerbKey {
 /* What completion offers for positional words. */
 /* Which of core's arch keys a verb takes as key=value (arch.h). Zero, the
  * default of a table entry that does not say, is none. */
-typedef enum { ARCH_KEYS_NONE = 0, ARCH_KEYS_MODEL, ARCH_KEYS_BLOCK } ArchScope;
+/* ARCH_KEYS_SWEEP: model and block keys both, each value maybe a comma list
+ * (checked by verb_sweep_check_arg). */
+typedef enum { ARCH_KEYS_NONE = 0, ARCH_KEYS_MODEL, ARCH_KEYS_BLOCK, ARCH_KEYS_SWEEP } ArchScope;
 
 typedef enum {
     WORD_NONE, WORD_RANGE, WORD_FILE, WORD_RUN, WORD_VERB,
@@ -136,11 +138,17 @@ void verb_mom_draw(Out *o, Run *r);
 int verb_distill(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_eval(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
 int verb_focus(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_report(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+int verb_sweep(VerbCtx *vc, const Cmd *c, int noun, BlError *e);
+/* Checks one key=value of `sweep` (lists too) on scratch, before anything runs. */
+struct ArchSpec;
+int verb_sweep_check_arg(const CmdArg *a, struct ArchSpec *scratch, BlError *e);
 
 /* Key tables of the verbs that have their own keys (for help and completion). */
-extern const VerbKey verb_keys_force[], verb_keys_save[];
+extern const VerbKey verb_keys_force[], verb_keys_save[], verb_keys_report[];
 extern const VerbKey verb_keys_data[], verb_keys_train[], verb_keys_sample[], verb_keys_set[], verb_keys_probe[],
-    verb_keys_show[], verb_keys_export[], verb_keys_wait[], verb_keys_distill[], verb_keys_eval[], verb_keys_mom[];
+    verb_keys_show[], verb_keys_export[], verb_keys_wait[], verb_keys_distill[], verb_keys_eval[], verb_keys_mom[],
+    verb_keys_sweep[];
 extern const char *const verb_probe_words[];
 
 /* Shared by handlers: the first positional word after the noun, or NULL. */

@@ -11,12 +11,17 @@
 #include "render.h"
 #include "verbs_charts.h"
 
-/* "A-loss.png" (runs joined when several), in the current directory. */
+/* "A-loss.png" or "Post-LN-loss.png" (runs' labels, else names, joined when
+ * several), in the current directory. */
 static void default_path(const ChartRun *runs, int n, const char *name, const char *ext, char *buf, size_t cap)
 {
     size_t k = 0;
-    for (int i = 0; i < n && k + 1 < cap; i++) k += (size_t)snprintf(buf + k, cap - k, "%s%s", i ? "-" : "", runs[i].name);
-    if (k + 1 < cap && snprintf(buf + k, cap - k, "-%.64s.%s", name, ext) < 0) buf[0] = 0;
+    for (int i = 0; i < n && k + 1 < cap; i++) {
+        char stem[64];
+        chart_run_stem(&runs[i], stem, sizeof stem);
+        k += (size_t)snprintf(buf + k, cap - k, "%s%s", i ? "-" : "", stem);
+    }
+    if (k + 1 < cap && snprintf(buf + k, cap - k, "-%.90s.%s", name, ext) < 0) buf[0] = 0;
 }
 
 static int is_chart(const char *name)
@@ -133,7 +138,14 @@ int verb_export(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     int n = 0;
     ChartOpts o;
     if (verb_chart_args(vc, c, runs, 16, &n, &o, e)) return -1;
-    if (!file) default_path(runs, n, w->text, ext[noun], name, sizeof name);
+    if (!file) {
+        /* layer= and head= pick one view of a chart: its own file name. */
+        char what[128];
+        snprintf(what, sizeof what, "%.64s", w->text);
+        if (o.layer_given) snprintf(what + strlen(what), sizeof what - strlen(what), "-layer%d", o.layer);
+        if (o.head_given) snprintf(what + strlen(what), sizeof what - strlen(what), "-head%d", o.head);
+        default_path(runs, n, what, ext[noun], name, sizeof name);
+    }
     if (verb_file(vc, "export", file ? file->value : name, 1, path, sizeof path, e))
         return vc->err_col = file ? file->vcol : w->col, -1;
     if (noun == 2 && !is_chart(w->text)) {

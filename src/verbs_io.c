@@ -1,5 +1,6 @@
 /* verbs_io.c — save, load (checkpoints through core/checkpoint), run (named
  * runs of the workspace) and set (seed, threads). */
+#include "arch_draw.h"
 #include "verbs.h"
 
 #include <stdio.h>
@@ -46,7 +47,7 @@ int verb_save(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     }
     /* Without data there is no training state worth keeping: weights only. */
     int with_state = r->has_data;
-    if (ckpt_save(path, &r->model, opt, with_state ? &ts : NULL, e)) {
+    if (ckpt_save_labelled(path, &r->model, opt, with_state ? &ts : NULL, r->label, e)) {
         vc->err_col = w->col;
         return -1;
     }
@@ -92,6 +93,7 @@ int verb_load(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     }
     run_set_model(r, &m);
     r->vocab_explicit = 1;
+    if (lo.label[0]) snprintf(r->label, sizeof r->label, "%s", lo.label);
     if (have_data) run_set_data(r, &d);
     if (has_train) {
         r->cfg.opt = ts.opt;
@@ -123,6 +125,7 @@ int verb_load(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
         out_printf(vc->out, "note: this run trained on the text file %s; load opens no other file: `data text=%s` "
                             "reattaches it%s\n", ts.data.path, ts.data.path, r->has_pending ? " and training continues from the checkpoint" : "");
     char n[32];
+    if (lo.label[0]) out_printf(vc->out, "run %s is labelled \"%s\" (from the checkpoint)\n", r->name, r->label);
     out_printf(vc->out, "loaded %s into run %s: %d block%s, width %d, %s params, step %ld\n", path, r->name, r->model.arch->depth,
                r->model.arch->depth == 1 ? "" : "s", r->model.arch->width, out_count(n, sizeof n, verb_param_count(&r->model.params)), step);
     return 0;
@@ -139,13 +142,25 @@ static int valid_name(const char *s)
 
 static void run_summary(Out *o, const Run *r)
 {
-    char n[32];
-    if (r->has_model)
-        out_printf(o, "run %s: %d block%s, width %d, %s params, step %ld\n", r->name, r->model.arch->depth,
-                   r->model.arch->depth == 1 ? "" : "s", r->model.arch->width,
-                   out_count(n, sizeof n, verb_param_count(&r->model.params)), run_step(r));
-    else
-        out_printf(o, "run %s: no model yet\n", r->name);
+    char n[32], who[48 + CKPT_LABEL_MAX], line[160];
+    if (r->label[0]) snprintf(who, sizeof who, "run %s \"%s\"", r->name, r->label);
+    else snprintf(who, sizeof who, "run %s", r->name);
+    if (r->has_model) {
+        arch_draw_oneline(r->model.arch, line, sizeof line);
+        out_printf(o, "%s: %s, %s params, step %ld\n", who, line, out_count(n, sizeof n, verb_param_count(&r->model.params)),
+                   run_step(r));
+    } else {
+        out_printf(o, "%s: no model yet\n", who);
+    }
+}
+
+/* label= of `run new`, or TEXT of `run label`: checked before anything changes. */
+static int set_label(Run *r, const char *text, BlError *e)
+{
+    BlError sub;
+    if (ckpt_label_check(text, &sub)) return bl_fail(e, "%s", sub.msg);
+    snprintf(r->label, sizeof r->label, "%s", text);
+    return 0;
 }
 
 int verb_runs(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
@@ -154,24 +169,18 @@ int verb_runs(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     const CmdWord *w = verb_word(c, noun, 0);
     if (noun == 2) {   /* list */
         if (w) return vc->err_col = w->col, bl_fail(e, "unexpected '%s': run list takes no name", w->text);
+        if (cmd_arg(c, "label")) return vc->err_col = cmd_arg(c, "label")->col, bl_fail(e, "label= goes with run new; `run label NAME TEXT` labels a run");
         OutTable t;
-        out_table_init(&t, 8);
-        t.right[3] = t.right[4] = t.right[5] = t.right[6] = t.right[7] = 1;
-        const char *head[] = {"", "run", "model", "params", "step", "loss", "val", "exact"};
+        out_table_init(&t, 9);
+        t.right[4] = t.right[5] = t.right[6] = t.right[7] = t.right[8] = 1;
+        const char *head[] = {"", "run", "label", "model", "params", "step", "loss", "val", "exact"};
         out_table_row(&t, head);
         for (int i = 0; i < ws->n; i++) {
             const Run *r = ws->runs[i];
-            char model[80] = "-", params[32] = "-", step[32], loss[32] = "-", val[32] = "-", exact[32] = "-";
+            char model[160] = "-", params[32] = "-", step[32], loss[32] = "-", val[32] = "-", exact[32] = "-";
             if (r->has_model) {
-                /* The blocks' preset, or "mixed" when they differ. */
-                const ArchSpec *a = r->model.arch;
-                const char *preset = a->blocks[0].preset;
-                for (int l = 1; l < a->depth; l++)
-                    if (strcmp(a->blocks[l].preset, preset)) preset = "mixed";
-                if (a->stack == STACK_MOM)
-                    snprintf(model, sizeof model, "mom %d+%d H%d K%d x%d", a->mom.n_attn, a->mom.n_ffn, a->mom.steps, a->mom.topk, a->width);
-                else
-                    snprintf(model, sizeof model, "%dx%d %s", a->depth, a->width, preset);
+                /* What the model is, not the preset it started from (`arch` prints the same line). */
+                arch_draw_oneline(r->model.arch, model, 80);   /* a table cell holds 79 bytes */
                 out_count(params, sizeof params, verb_param_count(&r->model.params));
             }
             snprintf(step, sizeof step, "%ld", run_step(r));
@@ -180,20 +189,30 @@ int verb_runs(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
                 snprintf(val, sizeof val, "%.4f", (double)r->val);
                 snprintf(exact, sizeof exact, "%.3f", (double)r->exact);
             }
-            const char *cells[] = {i == ws->cur ? "*" : "", r->name, model, params, step, loss, val, exact};
+            const char *cells[] = {i == ws->cur ? "*" : "", r->name, r->label[0] ? r->label : "-", model, params, step, loss, val, exact};
             out_table_row(&t, cells);
         }
         out_table_print(vc->out, &t, 0);
         out_table_free(&t);
         return 0;
     }
-    if (!w) return bl_fail(e, "run %s needs a NAME (usage: run new NAME | run use NAME | run list)", noun == 0 ? "new" : "use");
+    static const char *const usage = "run new NAME [label=TEXT] | run use NAME | run label NAME TEXT | run list";
+    static const char *const nouns[] = {"new", "use", "list", "label"};
+    if (!w) return bl_fail(e, "run %s needs a NAME (usage: %s)", nouns[noun], usage);
+    const CmdWord *text = verb_word(c, noun, 1);
+    const CmdArg *la = cmd_arg(c, "label");
+    if (noun == 3 && !text) return vc->err_col = w->col, bl_fail(e, "run label needs NAME and TEXT (\"\" removes the label; usage: %s)", usage);
+    if (noun != 3 && text) return vc->err_col = text->col, bl_fail(e, "unexpected '%s' after NAME (usage: %s)", text->text, usage);
+    if (noun != 0 && la) return vc->err_col = la->col, bl_fail(e, "label= goes with run new; `run label NAME TEXT` labels a run");
     vc->err_col = w->col;
     if (noun == 0) {
         if (!valid_name(w->text)) return bl_fail(e, "run name '%s': expected letters, digits, '_' or '-'", w->text);
+        BlError sub;
+        if (la && ckpt_label_check(la->value, &sub)) return vc->err_col = la->vcol, bl_fail(e, "label=: %s", sub.msg);
         Run *from = ws_current(ws);
         Run *r = ws_add(ws, w->text, from, e);
         if (!r) return -1;
+        if (la) set_label(r, la->value, e);
         ws->cur = ws->n - 1;
         vc->err_col = 0;
         out_printf(vc->out, "new run %s, a fresh copy of %s's model, data and settings; now current\n", r->name, from->name);
@@ -202,6 +221,13 @@ int verb_runs(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
     }
     for (int i = 0; i < ws->n; i++)
         if (!strcmp(ws->runs[i]->name, w->text)) {
+            if (noun == 3) {
+                if (set_label(ws->runs[i], text->text, e)) return vc->err_col = text->col, -1;
+                vc->err_col = 0;
+                if (text->text[0]) out_printf(vc->out, "run %s is labelled \"%s\"\n", ws->runs[i]->name, ws->runs[i]->label);
+                else out_printf(vc->out, "run %s has no label now (figures call it %s)\n", ws->runs[i]->name, ws->runs[i]->name);
+                return 0;
+            }
             ws->cur = i;
             vc->err_col = 0;
             run_summary(vc->out, ws->runs[i]);

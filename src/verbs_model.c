@@ -183,9 +183,12 @@ int verb_arch(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
         arch_text(a, vc->out);
         return 0;
     }
-    char label[48];
-    snprintf(label, sizeof label, "run %s", r->name);
+    char label[48 + CKPT_LABEL_MAX], line[160];
+    if (r->label[0]) snprintf(label, sizeof label, "run %s \"%s\"", r->name, r->label);
+    else snprintf(label, sizeof label, "run %s", r->name);
     model_line(vc, r, label);
+    arch_draw_oneline(a, line, sizeof line);
+    out_printf(vc->out, "  in one line: %s\n", line);
     out_printf(vc->out, "  mlp_ratio=%g norm=%s act=%s pos=%s init=%s bias=%s causal=%s tie=%s seed=%llu\n",
                (double)a->mlp_ratio, a->norm == NORM_LAYER ? "layer" : a->norm == NORM_RMS ? "rms" : "none",
                a->act == ACT_RELU ? "relu" : "gelu", a->pos == POS_LEARNED ? "learned" : a->pos == POS_SINUSOIDAL ? "sinusoidal" : "none",

@@ -69,7 +69,7 @@ static void summarize(Out *o, Metrics *mt, unsigned mask)
         const float *v = series_last(s);
         double lo = v[0], hi = v[0];
         for (int i = 1; i < s->len; i++) lo = fmin(lo, v[i]), hi = fmax(hi, v[i]);
-        out_printf(o, "scalars: %d trainable gains, from %.4g to %.4g (show scalars draws them over steps)\n", s->len, lo, hi);
+        out_printf(o, "scalars: %d trainable gains, from %.4g to %.4g (show scalars: gain x block map; layer=L: one block over steps)\n", s->len, lo, hi);
     }
     else if (mask & PROBE_SCALARS) out_puts(o, "scalars: this model has no trainable scalar gains (try preset=sas)\n");
     metrics_unlock(mt);

@@ -71,6 +71,7 @@ static TrainLoop *job_of(Worker *w, const Run *r)
 static int held(Worker *w, WorkerScript *s)
 {
     if (!s->hold) return 0;
+    if (s->hold_step < 0 && w->sweep) return 1;   /* `wait` without step= waits for the sweep too */
     for (int i = 0; i < w->njobs; i++)
         if (s->hold_step < 0 || w->jobs[i]->step < s->hold_step) return 1;
     s->hold = 0;
@@ -79,7 +80,7 @@ static int held(Worker *w, WorkerScript *s)
 
 static void hold_text(const WorkerScript *s, char *buf, size_t cap)
 {
-    if (s->hold_step < 0) snprintf(buf, cap, "waiting for training to end");
+    if (s->hold_step < 0) snprintf(buf, cap, "waiting for training and sweeps to end");
     else snprintf(buf, cap, "waiting for step %ld", s->hold_step);
 }
 
@@ -94,6 +95,12 @@ static void publish(Worker *w)
         TuiRun *t = &s->runs[i];
         TrainLoop *job = job_of(w, r);
         snprintf(t->name, sizeof t->name, "%s", r->name);
+        snprintf(t->label, sizeof t->label, "%s", r->label);
+        /* A distilled hybrid has taken no training step but is not untrained:
+         * its students learned from the teacher (metrics reset with the model). */
+        metrics_lock(&r->metrics);
+        t->distilled = metrics_find(&r->metrics, "distill.mse") != NULL;
+        metrics_unlock(&r->metrics);
         t->metrics = &r->metrics;
         t->color = i;
         t->current = i == ws->cur;
@@ -113,6 +120,10 @@ static void publish(Worker *w)
     char h[64];
     if (w->busy) {
         snprintf(s->activity, sizeof s->activity, "running %s", w->running);
+    } else if (w->sweep) {
+        char p[128];
+        sweepjob_progress(w->sweep, p, sizeof p);
+        snprintf(s->activity, sizeof s->activity, "%s (Ctrl-C stops)", p);
     } else if (w->typed && w->typed->hold) {
         hold_text(w->typed, h, sizeof h);
         snprintf(s->activity, sizeof s->activity, "%s (Ctrl-C stops waiting)", h);
@@ -226,7 +237,7 @@ static int next_script(Worker *w, WorkerScript **head, WorkerScript **tail)
 {
     WorkerScript *s = *head;
     if (!s || held(w, s)) return 0;
-    if (s->next < s->list.n && s->source[0] && w->njobs && reads_results(&s->list.cmds[s->next])) {
+    if (s->next < s->list.n && s->source[0] && (w->njobs || w->sweep) && reads_results(&s->list.cmds[s->next])) {
         s->hold = 1;   /* as a `wait` would: until training ends */
         s->hold_step = -1;
         return 0;
@@ -275,11 +286,29 @@ static void step_one(Worker *w)
     publish(w);
 }
 
-/* Ctrl-C: the scene, the typed queue and every training run stop; called and
- * returns with mu held. */
+/* A little more of the sweep (a point's probe or one of its training steps);
+ * called and returns with mu held. */
+static void sweep_one(Worker *w)
+{
+    SweepJob *j = w->sweep;
+    pthread_mutex_unlock(&w->mu);
+    int more = sweepjob_step(j);
+    if (!more) sweepjob_finish(j, 0);
+    pthread_mutex_lock(&w->mu);
+    if (!more) {
+        w->sweep = NULL;
+        free(j);
+    }
+    publish(w);
+}
+
+/* Ctrl-C: the scene, the typed queue, the sweep and every training run stop;
+ * called and returns with mu held. */
 static void interrupt_all(Worker *w)
 {
-    int had = w->njobs || w->scene || w->typed;
+    int had = w->njobs || w->scene || w->typed || w->sweep;
+    SweepJob *sweep = w->sweep;
+    w->sweep = NULL;
     script_free(w->typed);
     script_free(w->scene);
     w->typed = w->typed_last = w->scene = w->scene_last = NULL;
@@ -295,7 +324,11 @@ static void interrupt_all(Worker *w)
         trainloop_finish(jobs[i], 1);
         free(jobs[i]);
     }
-    if (had) tui_log_printf(w->log, TUI_LOG_INFO, "stopped (Ctrl-C): training and queued commands; the runs are kept\n");
+    if (sweep) {
+        sweepjob_finish(sweep, 1);
+        free(sweep);
+    }
+    if (had) tui_log_printf(w->log, TUI_LOG_INFO, "stopped (Ctrl-C): training, sweeps and queued commands; the runs are kept\n");
     pthread_mutex_lock(&w->mu);
     w->stop = 0;
     publish(w);
@@ -310,6 +343,7 @@ static void *worker_main(void *arg)
         if (w->interrupt) interrupt_all(w);
         else if (next_script(w, &w->typed, &w->typed_last)) continue;
         else if (next_script(w, &w->scene, &w->scene_last)) continue;
+        else if (w->sweep && (w->sweep_turn ^= 1, w->sweep_turn || !w->njobs || w->paused)) sweep_one(w);
         else if (w->njobs && (!w->paused || w->step_budget > 0)) step_one(w);
         else if (w->snap.paused != w->paused) publish(w);   /* "paused" shows once no step is under way */
         else pthread_cond_wait(&w->cv, &w->mu);
@@ -367,6 +401,11 @@ void worker_stop(Worker *w)
         free(w->jobs[i]);
     }
     w->njobs = 0;
+    if (w->sweep) {
+        if (w->sweep->started) sweep_point_free(&w->sweep->pt);
+        free(w->sweep);
+        w->sweep = NULL;
+    }
     script_free(w->typed);
     script_free(w->scene);
     w->typed = w->scene = NULL;
@@ -478,5 +517,21 @@ int worker_train(Worker *w, Run *r, const TrainCfg *cfg, BlError *e)
     int paused = w->paused;
     pthread_mutex_unlock(&w->mu);
     if (paused) out_printf(&w->out, "%s: training is paused: space starts it, . takes one step\n", r->name);
+    return 0;
+}
+
+int worker_sweep(Worker *w, Run *r, const SweepPlan *p, BlError *e)
+{
+    pthread_mutex_lock(&w->mu);
+    SweepJob *old = w->sweep;
+    int k = old ? old->k : 0, n = old ? old->n : 0;
+    pthread_mutex_unlock(&w->mu);
+    if (old) return bl_fail(e, "a sweep is under way (%d of %d points done): `wait` for it, or Ctrl-C stops it", k, n);
+    SweepJob *j = xmalloc(sizeof *j);
+    sweepjob_start(j, r, p, &w->out);
+    out_puts(&w->out, "sweep: in the background; the chart fills in point by point (Ctrl-C stops)\n");
+    pthread_mutex_lock(&w->mu);
+    w->sweep = j;
+    pthread_mutex_unlock(&w->mu);
     return 0;
 }

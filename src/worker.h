@@ -18,6 +18,7 @@
 
 #include "exec.h"
 #include "out.h"
+#include "sweepjob.h"
 #include "trainloop.h"
 #include "tui.h"
 
@@ -50,6 +51,8 @@ typedef struct Worker {
     WorkerScript   *scene, *scene_last;  /* scenes to play, in order */
     TrainLoop      *jobs[WORKER_MAX_JOBS];
     int             njobs, rr;
+    SweepJob       *sweep;          /* the sweep under way, or NULL (one at a time) */
+    int             sweep_turn;     /* alternates sweep work with training steps */
     int             paused, step_budget;
     int             interrupt, exit, quit;
     int             busy;
@@ -82,5 +85,9 @@ int  worker_ws_lock(Worker *w, int on);
 /* Called by `train` on the worker thread: starts a loop for r and adds it to
  * the training runs. Refuses a run that is training already. */
 int  worker_train(Worker *w, Run *r, const TrainCfg *cfg, BlError *e);
+/* Called by `sweep` on the worker thread: starts the plan's points in the
+ * background (one sweep at a time; `wait` and a scene's reading commands wait
+ * for it, Ctrl-C stops it). */
+int  worker_sweep(Worker *w, Run *r, const SweepPlan *p, BlError *e);
 
 #endif

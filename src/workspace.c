@@ -40,7 +40,8 @@ void run_reset_metrics(Run *r)
 {
     run_drop_prober(r);
     metrics_lock(&r->metrics);
-    metrics_clear(&r->metrics);
+    /* A sweep's points are models of their own, not this one: they stay. */
+    metrics_clear_keep(&r->metrics, "sweep.");
     metrics_unlock(&r->metrics);
     health_init(&r->health);
     r->probed_at = -1;

@@ -33,6 +33,7 @@ void ws_train_defaults(TrainCfg *c);   /* AdamW 1e-3 cosine, batch 32, 100 steps
 
 typedef struct Run {
     char       name[32];
+    char       label[CKPT_LABEL_MAX + 1];   /* what legends, titles and files call it ("" none: the name) */
     Model      model;           /* valid when has_model */
     int        has_model;
     int        vocab_explicit;  /* `model new vocab=` given: data never resizes it */
@@ -92,7 +93,8 @@ long run_step(const Run *r);           /* training steps taken (0 without a trai
  * data, or from the model's vocab when there is no data yet), created on first use. */
 #define RUN_PROBE_ROWS 4
 Prober *run_prober(Run *r, BlError *e);
-/* Drops recorded metrics and the prober: called when the model is rebuilt. */
+/* Drops recorded metrics (but a sweep's, whose points are models of their
+ * own) and the prober: called when the model is rebuilt. */
 void run_reset_metrics(Run *r);
 
 #endif

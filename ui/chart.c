@@ -144,6 +144,39 @@ void chart_heatmap_set_value_label(Chart *c, const char *label)
     if (c && c->kind == CHART_HEATMAP) set_str(&c->value_label, label);
 }
 
+static void free_key(Chart *c)
+{
+    for (int i = 0; i < c->nkeys; i++) free(c->key_labels[i]);
+    free(c->key_labels);
+    free(c->key_values);
+    c->key_labels = NULL;
+    c->key_values = NULL;
+    c->nkeys = 0;
+}
+
+void chart_heatmap_set_key(Chart *c, int n, const double *values, const char *const *labels)
+{
+    if (!c || c->kind != CHART_HEATMAP) return;
+    free_key(c);
+    if (n <= 0) return;
+    c->key_values = xmalloc(sizeof(double) * (size_t)n);
+    c->key_labels = xmalloc(sizeof(char *) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        c->key_values[i] = values[i];
+        c->key_labels[i] = dup_or_empty(labels[i]);
+    }
+    c->nkeys = n;
+}
+
+const Chart *chart_value_source(const Chart *c)
+{
+    if (!c) return NULL;
+    if (c->kind == CHART_HEATMAP) return c;
+    for (int k = 0; c->kind == CHART_GRID && k < c->npanels; k++)
+        if (c->panels[k]->kind == CHART_HEATMAP) return c->panels[k];
+    return NULL;
+}
+
 void chart_heatmap_set_mask(Chart *c, const uint8_t *mask)
 {
     if (!c || c->kind != CHART_HEATMAP) return;
@@ -267,6 +300,7 @@ void chart_free(Chart *c)
     free(c->xlabel);
     free(c->ylabel);
     free(c->value_label);
+    if (c->kind == CHART_HEATMAP) free_key(c);
     for (int i = 0; i < c->nseries; i++) {
         free(c->series[i].name);
         free(c->series[i].x);

@@ -99,6 +99,9 @@ typedef struct Chart {
     ChartCmap cmap;
     double  vmin, vmax;             /* colour range; NaN = from the data */
     char   *value_label;            /* caption of the colour bar, e.g. "cosine" */
+    int     nkeys;                  /* > 0: categories, not a scale: a key of swatches */
+    double *key_values;             /*   the value of each category (its cells' colour) */
+    char  **key_labels;             /*   and its name ("0", "1", "SKIP") */
 
     /* GRID */
     struct Chart **panels;
@@ -131,6 +134,13 @@ void   chart_heatmap_set_cmap(Chart *c, ChartCmap cmap);
 /* Fixed colour range; NaN on either side keeps that side from the data. */
 void   chart_heatmap_set_range(Chart *c, double lo, double hi);
 void   chart_heatmap_set_value_label(Chart *c, const char *label);
+/* The values are categories (e.g. MoM modules): renderers draw a key of n
+ * swatches, the colour of values[i] named labels[i], in place of a colour bar
+ * (copies both; n = 0 removes the key). */
+void   chart_heatmap_set_key(Chart *c, int n, const double *values, const char *const *labels);
+/* The heatmap whose key or colour bar stands for c: c itself, or a grid's
+ * first heatmap panel; NULL if c has none. */
+const Chart *chart_value_source(const Chart *c);
 /* Copies rows*cols flags (1 = greyed); NULL removes the mask. */
 void   chart_heatmap_set_mask(Chart *c, const uint8_t *mask);
 /* Greys the causal upper triangle (col > row), as for attention patterns. */

@@ -100,7 +100,15 @@ static void comments_of(const Chart *c, FILE *f)
         if (c->panels[k]->kind == CHART_HEATMAP) h = c->panels[k];
     double lo, hi;
     ChartCmap cm;
-    if (h && chart_value_range(c, &lo, &hi, &cm) == 0) {
+    if (h && h->nkeys) {
+        /* Categories: which value is which (no scale to state). */
+        char buf[400];
+        size_t k = 0;
+        buf[0] = 0;
+        for (int i = 0; i < h->nkeys && k < sizeof buf; i++)
+            k += (size_t)snprintf(buf + k, sizeof buf - k, "%s%g = %s", i ? ", " : "", h->key_values[i], h->key_labels[i]);
+        fprintf(f, "# %s (value = name): %s\n", *h->value_label ? h->value_label : "values", buf);
+    } else if (h && chart_value_range(c, &lo, &hi, &cm) == 0) {
         char buf[200];
         snprintf(buf, sizeof buf, "%s (colours span %.4g to %.4g)", *h->value_label ? h->value_label : "value", lo, hi);
         comment(f, "colour scale: ", buf);

@@ -698,14 +698,41 @@ static void paint_matrix(const Chart *c, ChartPainter *p, Box m, const MatrixPla
 #define CBAR_GAP 24.0
 #define CBAR_W 16.0
 
-/* Width of a colour bar with its labels and caption. */
-static double colorbar_width(const ChartScale *s, const char *caption)
+/* Width of a colour bar with its labels and caption; of a key of swatches
+ * with their names where the heatmap holds categories (key: its chart). */
+static double colorbar_width(const ChartScale *s, const Chart *key, const char *caption)
 {
-    return CBAR_GAP + CBAR_W + TICK + TICK_GAP + max_label_w(s) + (*caption ? 10 + font_h(CHART_FONT_BODY) : 0);
+    double lw = max_label_w(s);
+    if (key && key->nkeys) {
+        lw = 0;
+        for (int i = 0; i < key->nkeys; i++) lw = fmax(lw, tw(CHART_FONT_BODY, key->key_labels[i]));
+    }
+    return CBAR_GAP + CBAR_W + TICK + TICK_GAP + lw + (*caption ? 10 + font_h(CHART_FONT_BODY) : 0);
 }
 
-static void paint_colorbar(ChartPainter *p, Box bar, const ChartScale *s, ChartCmap cmap, const char *caption)
+/* Categories: one swatch per key entry, in the colour its cells get, named
+ * beside it, from the top of bar; the caption reads down the right side. */
+static void paint_key(ChartPainter *p, Box bar, const ChartScale *s, ChartCmap cmap, const Chart *key, const char *caption)
 {
+    double row = fmin(bar.h / key->nkeys, font_h(CHART_FONT_BODY) + 10), lw = 0;
+    for (int i = 0; i < key->nkeys; i++) {
+        double y = round(bar.y + i * row);
+        p->rect(p, bar.x, y + 2, bar.w, row - 4, chart_cmap(cmap, chart_scale_pos(s, key->key_values[i])));
+        text(p, bar.x + bar.w + TICK + TICK_GAP, mid_baseline(CHART_FONT_BODY, y + row / 2), key->key_labels[i], CHART_FONT_BODY,
+             INK, PAINT_LEFT);
+        lw = fmax(lw, tw(CHART_FONT_BODY, key->key_labels[i]));
+    }
+    if (*caption)
+        vtext(p, bar.x + bar.w + TICK + TICK_GAP + lw + 10 + chart_font_ascent(CHART_FONT_BODY), bar.y + key->nkeys * row / 2,
+              caption, CHART_FONT_BODY, INK, PAINT_CENTER);
+}
+
+static void paint_colorbar(ChartPainter *p, Box bar, const ChartScale *s, ChartCmap cmap, const Chart *key, const char *caption)
+{
+    if (key && key->nkeys) {
+        paint_key(p, bar, s, cmap, key, caption);
+        return;
+    }
     int y0 = (int)lround(bar.y), y1 = (int)lround(bar.y + bar.h);
     for (int y = y0; y < y1; y++) {
         double t = 1 - (y - y0 + 0.5) / (y1 - y0);
@@ -765,7 +792,7 @@ static void paint_heatmaps(Chart *const *hm, int n, int gcols, const Chart *valu
         int vt = (int)(avail_h / 70);
         if (colorbar) {
             chart_scale(value_src, CHART_AXIS_VALUE, vt < 3 ? 3 : vt > 8 ? 8 : vt, 0, &vs);
-            cb_w = colorbar_width(&vs, caption);
+            cb_w = colorbar_width(&vs, chart_value_source(value_src), caption);
         }
         mw = (area.w - left - cb_w - (gcols - 1) * gap_x) / gcols;
         mh = avail_h / grows;
@@ -791,7 +818,7 @@ static void paint_heatmaps(Chart *const *hm, int n, int gcols, const Chart *valu
     if (colorbar) {
         double top = round(y0 + th), bot = round(y0 + (grows - 1) * (th + mh + gap_y) + th + mh);
         Box bar = {x0 + gcols * mw + (gcols - 1) * gap_x + CBAR_GAP, top, CBAR_W, bot - top};
-        paint_colorbar(p, bar, &vs, o.cmap, caption);
+        paint_colorbar(p, bar, &vs, o.cmap, chart_value_source(value_src), caption);
     }
 }
 
@@ -871,7 +898,7 @@ static void paint_grid(const Chart *g, ChartPainter *p, Box b)
     ChartScale vs;
     if (hm0) {
         chart_scale(g, CHART_AXIS_VALUE, 6, 0, &vs);
-        cb_w = colorbar_width(&vs, hm0->value_label);
+        cb_w = colorbar_width(&vs, hm0, hm0->value_label);
     }
     double gap = 24, cw = (area.w - cb_w - (cols - 1) * gap) / cols, ch = (area.h - (rows - 1) * gap) / rows;
     for (int k = 0; k < g->npanels; k++) {
@@ -888,7 +915,7 @@ static void paint_grid(const Chart *g, ChartPainter *p, Box b)
         Box bar = {area.x + area.w - cb_w + CBAR_GAP, area.y + 20, CBAR_W, area.h - 40};
         ChartCmap cm;
         chart_value_range(g, NULL, NULL, &cm);
-        paint_colorbar(p, bar, &vs, cm, hm0->value_label);
+        paint_colorbar(p, bar, &vs, cm, hm0, hm0->value_label);
     }
 }
 

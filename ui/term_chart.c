@@ -981,6 +981,7 @@ typedef struct HM {
     double lo, hi;
     ChartCmap cmap;
     ChartScale vs;
+    const Chart *key;       /* categories: a key of swatches in place of the bar */
 } HM;
 
 /* Units n data cells get in `avail` units: a whole number each when that
@@ -1017,6 +1018,15 @@ static int cbar_setup(const Ctx *cx, const Chart *value_src, int rows, HM *h)
     for (int i = 0; i < h->vs.n; i++) {
         int l = text_len(cx, h->vs.label[i]);
         if (l > h->cb_lab_w) h->cb_lab_w = l;
+    }
+    const Chart *k = chart_value_source(value_src);
+    h->key = k && k->nkeys ? k : NULL;
+    if (h->key) {
+        h->cb_lab_w = 0;
+        for (int i = 0; i < k->nkeys; i++) {
+            int l = text_len(cx, k->key_labels[i]);
+            if (l > h->cb_lab_w) h->cb_lab_w = l;
+        }
     }
     return 2 + 2 + 1 + h->cb_lab_w;
 }
@@ -1164,6 +1174,16 @@ static void put_shade(const Ctx *cx, const HM *h, int x, int y, ChartRGB up, Cha
 static void draw_colorbar(const Ctx *cx, const HM *h, int x, int y, int rows)
 {
     if (rows < 1) return;
+    if (h->key) {
+        /* Categories: a swatch and its name per row, as many as fit. */
+        for (int i = 0; i < h->key->nkeys && i < rows; i++) {
+            double t = chart_scale_pos(&h->vs, h->key->key_values[i]);
+            ChartRGB c = chart_cmap(h->cmap, t);
+            for (int k = 0; k < 2; k++) put_shade(cx, h, x + k, y + i, c, c, 1, t);
+            draw_text(cx, x + 3, y + i, h->cb_lab_w, h->key->key_labels[i], ink(), 0);
+        }
+        return;
+    }
     for (int r = 0; r < rows; r++) {
         double tu, tl;
         if (h->yres == 2) {
@@ -1291,7 +1311,11 @@ static void draw_grid(const Ctx *cx, const Chart *g, Rect r)
     HM bar;
     memset(&bar, 0, sizeof bar);
     int cb_w = 0, cb_y = area.y + (area.h >= 6 ? 1 : 0), cb_h = area.y + area.h - cb_y - (area.h >= 6 ? 1 : 0);
-    if (hm0 && r.w >= 40 && cb_h >= 2) {
+    if (hm0 && hm0->nkeys && cb_h < hm0->nkeys) {   /* a key takes every row it may */
+        cb_y = area.y;
+        cb_h = area.h;
+    }
+    if (hm0 && (r.w >= 40 || (hm0->nkeys && r.w >= 30)) && cb_h >= 2) {   /* a key is narrow */
         bar.ramp = cx->mode == TERM_COLOR_NONE;
         bar.yres = cx->unicode && !bar.ramp ? 2 : 1;
         chart_value_range(g, &bar.lo, &bar.hi, &bar.cmap);

@@ -29,6 +29,8 @@
 
 typedef struct TuiRun {
     char     name[32];
+    char     label[64];     /* the run's label ("" none): legends, titles and the run strip show it */
+    int      distilled;     /* its model holds students distilled from another run (not "untrained" at step 0) */
     Metrics *metrics;       /* valid while the dashboard runs */
     int      color;         /* palette index: the run's place in the workspace */
     int      current;       /* the run commands act on (single-run panes show it) */

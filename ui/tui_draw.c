@@ -102,13 +102,17 @@ static void draw_status(Tui *t)
         if (isfinite(rn->loss)) snprintf(loss, sizeof loss, " loss %.3f", (double)rn->loss);
         x = bar_text(t, x, rn->current ? "*" : " ", bar);
         x = bar_text(t, x, rn->name, name);
+        if (rn->label[0]) {
+            x = bar_text(t, x, " ", bar);
+            x = bar_text(t, x, rn->label, bar);
+        }
         if (rn->training)
             snprintf(s, sizeof s, " %s %ld/%ld%s", t->snap.paused ? (t->scr.unicode ? "\u2016" : "||") : (t->scr.unicode ? "\u25b8" : ">"),
                      rn->step, rn->end, loss);
         else if (rn->step > 0)
             snprintf(s, sizeof s, " step %ld%s", rn->step, loss);
         else
-            snprintf(s, sizeof s, " untrained");
+            snprintf(s, sizeof s, rn->distilled ? " distilled" : " untrained");
         x = bar_text(t, x, s, bar);
         x = bar_text(t, x, "  ", bar);
     }

@@ -12,12 +12,16 @@
 
 #include "render.h"
 
-/* "A-rank" or "A+B-loss": the runs drawn, then the chart. */
+/* "A-rank", "A+B-loss" or "Post-LN-loss": the runs drawn (labels where set), then the chart. */
 static void stem_of(const ChartRun *runs, int n, const char *chart, char *stem, size_t cap)
 {
     size_t k = 0;
     stem[0] = 0;
-    for (int i = 0; i < n && k < cap; i++) k += (size_t)snprintf(stem + k, cap - k, "%s%s", i ? "+" : "", runs[i].name);
+    for (int i = 0; i < n && k < cap; i++) {
+        char part[64];
+        chart_run_stem(&runs[i], part, sizeof part);
+        k += (size_t)snprintf(stem + k, cap - k, "%s%s", i ? "+" : "", part);
+    }
     if (k < cap) snprintf(stem + k, cap - k, "-%s", chart);
 }
 

@@ -41,14 +41,14 @@ int tui_slot_runs(const Tui *t, const ChartSlot *s, ChartRun *runs, int cap)
     if (s->cue) {
         for (int i = 0; i < t->view.nruns && n < cap; i++) {
             int k = t->view.runs[i];
-            if (k >= 0 && k < t->snap.nruns) runs[n++] = (ChartRun){t->snap.runs[k].name, t->snap.runs[k].metrics, t->snap.runs[k].color};
+            if (k >= 0 && k < t->snap.nruns) runs[n++] = (ChartRun){t->snap.runs[k].name, t->snap.runs[k].metrics, t->snap.runs[k].color, t->snap.runs[k].label};
         }
     } else if (s->overlay) {
         for (int i = 0; i < t->snap.nruns && n < cap; i++, n++)
-            runs[n] = (ChartRun){t->snap.runs[i].name, t->snap.runs[i].metrics, t->snap.runs[i].color};
+            runs[n] = (ChartRun){t->snap.runs[i].name, t->snap.runs[i].metrics, t->snap.runs[i].color, t->snap.runs[i].label};
     } else {
         const TuiRun *r = current_run(t);
-        if (r && cap > 0) runs[n++] = (ChartRun){r->name, r->metrics, r->color};
+        if (r && cap > 0) runs[n++] = (ChartRun){r->name, r->metrics, r->color, r->label};
     }
     return n;
 }
@@ -154,8 +154,9 @@ static void draw_chart_pane(Tui *t, int p)
     int n = tui_slot_rects(t, p, rc);
     for (int i = 0; i < n; i++) draw_slot(t, &pn->slot[i], rc[i].x, rc[i].y, rc[i].w, rc[i].h);
     if (n < pn->nslots) {
-        char hint[96];
+        char hint[96];   /* the short form where the long one would be cut */
         snprintf(hint, sizeof hint, "+ %s chart: Enter zooms", pn->slot[n].chart);
+        if ((int)strlen(hint) > rc[0].w) snprintf(hint, sizeof hint, "+ %s: Enter", pn->slot[n].chart);
         tui_text(t, rc[0].x, rc[0].y + rc[0].h, rc[0].w, hint, tui_ink(t, INK_DIM));
     }
     char badge[96];

@@ -19,6 +19,28 @@ expect "attn at init" 0 "attn: 3 layers x 2 heads recorded"
 expect "scalars" 0 "scalars: 29 trainable gains, from 0.1 to 1"
 bl -c "$M; probe scalars; show scalars"
 expect "show scalars draws the chart" 0 "scalar gains"
+# Scalar gains are readable: a gain x block heatmap (rows named by the key a
+# person types), the same in SVG and CSV; layer= draws one block over steps.
+bl -c "$M; $D; probe scalars every=2; train steps=4 log_every=4; export svg scalars file=$TMP/g.svg; export csv scalars file=$TMP/g.csv; export svg scalars layer=1 file=$TMP/g1.svg; export csv scalars layer=1 file=$TMP/g1.csv"
+expect "scalars export" 0 "wrote $TMP/g1.csv"
+for k in beta.sa alpha.ff beta.ff alpha.attn beta.attn gamma.attn; do
+    check "scalars SVG names row $k" grep -q ">$k</text>" "$TMP/g.svg"
+done
+check "scalars SVG: rows, not a legend of 29 parameter names" sh -c "! grep -q 'blocks.0.attn.alpha' '$TMP/g.svg'"
+same "scalars CSV: 8 kinds x 3 blocks" "$(grep -v '^#' "$TMP/g.csv" | awk -F, 'NR > 1' | wc -l | tr -d ' ')" "24"
+check "scalars CSV: alpha.v only in block 0" sh -c "grep -q '^3,0,alpha.v,0,' '$TMP/g.csv' && grep -q '^3,1,alpha.v,1,nan' '$TMP/g.csv'"
+check "layer=1 is honoured (title)" grep -q '>run A · scalar gains of block 1</text>' "$TMP/g1.svg"
+same "layer=1: one line per gain of block 1, 3 probes each" "$(grep -v '^#' "$TMP/g1.csv" | awk -F, 'NR > 1 {print $1}' | sort -u | tr '\n' ' ')" "alpha.attn alpha.ff beta.attn beta.ff beta.sa gamma.attn "
+bl -c "$M; probe scalars; show scalars layer=7"
+expect "layer= beyond the blocks is refused" 1 "layer=7: the gains recorded are of blocks 0..2" stderr
+bl -c "$M; probe rank; show rank layer=1"
+expect "layer= on a chart without layers is refused" 1 "layer=1: chart 'rank' has no layer to pick (charts that take layer=: attn, scalars, router.step)" stderr
+bl -c "$M; $D; train steps=1; export png loss head=1 file=$TMP/nohead.png"
+expect "head= on a chart without heads is refused" 1 "head=1: chart 'loss' has no head to pick" stderr
+check "nothing written when refused" test ! -e "$TMP/nohead.png"
+bl -c "$M; show scalars"
+expect "the hint is true for a model with gains" 1 "no 'scalars' recorded yet: run \`probe scalars every=N\` while training" stderr
+check "no 'the model needs' claim" sh -c "! grep -q 'needs trainable gains' '$TMP/err'"
 bl -c "$M; probe bogus"
 expect "unknown probe" 1 "unknown NAME 'bogus' (expected rank|updates|grads|lnin|attn|scalars|router|knockout|modules|all|off)" stderr
 bl -c "$M; probe rank off"

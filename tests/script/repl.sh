@@ -59,7 +59,7 @@ sleep 0.5
 keys C-c
 shows "Ctrl-C stops training and keeps the run" "the run is kept (train continues from here)"
 keys 'run list' Enter
-shows "the session goes on" "*  A    1x16 preln"
+shows "the session goes on" "*  A    -      1x16 preln"
 keys 'quit' Enter
 shows "quit exits 0" "EXIT=0"
 hist="$XDG_STATE_HOME/blocklab/history"

@@ -87,7 +87,7 @@ expect "sgd" 0 "  optimizer  sgd lr=0.001 momentum=0"
 bl -c "$TINY; $TASK; train steps=3 log_every=1; train steps=2 log_every=1; run list"
 expect "train continues" 0 "train run A: steps 4..5"
 expect "continued step numbers" 0 "step 5/5"
-expect "run list shows the step" 0 "*  A    1x16 preln"
+expect "run list shows the step" 0 "*  A    -      1x16 preln"
 # A second train after the schedule ended: the lr goes on where it ended (it
 # used to restart the cosine mid-way, a 3x jump and a loss spike) and says so.
 lr_at() { awk -v s="step $1/" '$0 ~ "^"s {for (i = 1; i < NF; i++) if ($i == "lr") print $(i + 1)}' "$TMP/out"; }

@@ -119,6 +119,12 @@ shows "Ctrl-C stops training" "A: interrupted at step"
 hides "nothing trains after Ctrl-C" "A ▸ "
 keys 'run list' Enter
 shows "the session goes on" "*  A"
+# Labels show in the run strip; a distilled hybrid is not "untrained".
+keys 'run label A "Post-LN"' Enter
+shows "the run strip shows the label" "A Post-LN step"
+keys 'run new D; distill from=A layers=0 size=xs epochs=1' Enter
+shows "a distilled run says so in the run strip" "D distilled"
+hides "and not untrained" "D untrained"
 
 # q quits (nothing trains now): the terminal comes back, exit status 0.
 to_panes

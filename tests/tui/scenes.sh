@@ -2,8 +2,9 @@
 # scenes.sh — every scene in scenes/ is a lesson that plays in the dashboard
 # as in batch: it reaches "end of scene" (a failed command ends a scene
 # without it), no error line is on screen, the notes strip holds its last
-# note, its figures are written, and every pane it names with `focus` (and the chart of its last
-# `show`) has something drawn, not "no ... recorded yet".
+# note, its figures are written, and every pane it names with `focus` (and the
+# chart of its last `show`, and every sweep chart) has something drawn, not
+# "no ... recorded yet".
 . "$(dirname "$0")/lib"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 # A scene may take two minutes on 2 loaded cores; the tour trains 2x600 steps.
@@ -37,6 +38,14 @@ for f in "$ROOT"/scenes/*.bl; do
         keys : "focus $p" Enter
         if wait_for "blocklab> " 5 && sleep 0.5 && ! screen | grep -qE "recorded yet|no run yet"; then ok; else
             bad "$name: pane '$p' is empty"
+            screen | sed 's/^/  | /' | head -n 12
+        fi
+    done
+    # Every sweep chart the scene draws, with all its points measured.
+    for c in $(grep -E '^sweep ' "$f" | sed -n 's/.*probe=\([a-z]*\).*/\1/p' | sort -u); do
+        keys : "show sweep.$c" Enter
+        if wait_for "blocklab> " 5 && wait_for "chart: sweep.$c" 5 && ! screen | grep -qE "recorded yet|measured so far"; then ok; else
+            bad "$name: chart sweep.$c is empty or unfinished"
             screen | sed 's/^/  | /' | head -n 12
         fi
     done

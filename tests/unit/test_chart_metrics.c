@@ -27,27 +27,19 @@ static char *slurp(const char *path)
 }
 
 /* The chart as SVG text (caller frees). */
-static char *svg_of(const Chart *c)
+/* The file a writer makes of c, read back (freed by the caller); NULL if it failed. */
+static char *file_of(const Chart *c, int csv)
 {
     char path[64];
-    snprintf(path, sizeof path, "/tmp/blocklab-tcm-%d.svg", (int)getpid());
+    snprintf(path, sizeof path, "/tmp/blocklab-tcm-%d.%s", (int)getpid(), csv ? "csv" : "svg");
     BlError e;
-    if (chart_write_svg(c, path, 0, 0, 1, &e) != 0) return NULL;
+    if ((csv ? chart_write_csv(c, path, 0, &e) : chart_write_svg(c, path, 0, 0, 1, &e)) != 0) return NULL;
     char *s = slurp(path);
     unlink(path);
     return s;
 }
-
-static char *csv_of(const Chart *c)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/tmp/blocklab-tcm-%d.csv", (int)getpid());
-    BlError e;
-    if (chart_write_csv(c, path, 0, &e) != 0) return NULL;
-    char *s = slurp(path);
-    unlink(path);
-    return s;
-}
+static char *svg_of(const Chart *c) { return file_of(c, 0); }
+static char *csv_of(const Chart *c) { return file_of(c, 1); }
 
 static int count(const char *hay, const char *needle)
 {
@@ -80,7 +72,7 @@ static void test_fixed_scale_in_legend(void)
 {
     Metrics m;
     fill(&m, 1);
-    ChartRun run = {"A", &m, 0};
+    ChartRun run = {"A", &m, 0, NULL};
     ChartOpts o;
     chart_opts_default(&o);
     BlError e;
@@ -143,7 +135,7 @@ static void test_attention_labels_and_matrix(void)
     s = metrics_series(&m, "attn.mixed.0", H * T, T, "key, \u03b1I+\u03b2A\u2212\u03b3C");
     series_append(s, 0, mix);
     series_set_labels(s, tok, T);
-    ChartRun run = {"A", &m, 0};
+    ChartRun run = {"A", &m, 0, NULL};
     ChartOpts o;
     chart_opts_default(&o);
     BlError e;
@@ -191,7 +183,7 @@ static void test_series_of_a_run_told_apart(void)
     Metrics ma, mb;
     fill(&ma, 1);
     fill(&mb, 1.1f);
-    ChartRun runs[2] = {{"A", &ma, 0}, {"B", &mb, 1}};
+    ChartRun runs[2] = {{"A", &ma, 0, NULL}, {"B", &mb, 1, NULL}};
     ChartOpts o;
     chart_opts_default(&o);
     BlError e;
@@ -233,7 +225,7 @@ static void test_loss_over_time(void)
         float v = 0.25f * (float)t;
         series_append(tm, t, &v);
     }
-    ChartRun run = {"A", &m, 0};
+    ChartRun run = {"A", &m, 0, NULL};
     ChartOpts o;
     chart_opts_default(&o);
     BlError e;
@@ -254,8 +246,41 @@ static void test_loss_over_time(void)
     metrics_free(&m);
 }
 
+/* router.map: a key of the pool's modules and SKIP, not 32 palette colours,
+ * in the SVG (and PNG: the same painter) and the CSV. */
+static void test_router_map_key(void)
+{
+    Metrics m;
+    metrics_init(&m);
+    enum { H = 2, T = 5, M = 3 };   /* 2 steps, 5 tokens, 3 modules + SKIP */
+    float choice[H * T] = {0, 1, 2, -1, 0, 2, 2, -1, 1, 0}, usage[H * (M + 1)] = {0.4f, 0.2f, 0.2f, 0.2f, 0.2f, 0.2f, 0.4f, 0.2f};
+    for (int k = 0; k < 2; k++) {
+        series_append(metrics_series(&m, k ? "router.ffn" : "router.attn", H, T, "token"), 3, choice);
+        series_append(metrics_series(&m, k ? "router.usage.ffn" : "router.usage.attn", H, M + 1, "module"), 3, usage);
+    }
+    ChartRun run = {"B", &m, 1, NULL};
+    ChartOpts o;
+    chart_opts_default(&o);
+    BlError e;
+    Chart *c = chart_from_metrics("router.map", &run, 1, &o, &e);
+    const Chart *h = c ? chart_value_source(c) : NULL;
+    CHECK(h && h->nkeys == M + 1, "a key of %d modules + SKIP (%d)", M, h ? h->nkeys : -1);
+    CHECK(h && h->nkeys == M + 1 && !strcmp(h->key_labels[M], "SKIP") && h->key_values[M] == CHART_CATEGORY_MAX &&
+              !strcmp(h->key_labels[0], "0") && h->key_values[2] == 2,
+          "modules by number, SKIP last in its colour");
+    char *svg = c ? svg_of(c) : NULL;
+    CHECK(svg && strstr(svg, ">SKIP<") && strstr(svg, ">2<") && !strstr(svg, ">30<"), "the SVG draws the key, not a 0..31 bar");
+    char *csv = c ? csv_of(c) : NULL;
+    CHECK(csv && strstr(csv, "# module (value = name): 0 = 0, 1 = 1, 2 = 2, 31 = SKIP\n"), "the CSV says which value is SKIP");
+    free(svg);
+    free(csv);
+    chart_free(c);
+    metrics_free(&m);
+}
+
 int main(void)
 {
+    RUN(test_router_map_key);
     RUN(test_loss_over_time);
     RUN(test_fixed_scale_in_legend);
     RUN(test_attention_labels_and_matrix);

@@ -293,6 +293,40 @@ static void test_missing_state_is_reported(void)
     CHECK(load(bad, &lo, &e) != 0 && strstr(e.msg, bad), "a corrupt state is an error: %s", e.msg);
 }
 
+/* The run label in the metadata is a person's text from a file: held to the
+ * length cap, UTF-8 and one line; a bad one refuses the load, naming the key. */
+static void test_label_is_checked(void)
+{
+    const char *real = path_in("real.safetensors"), *bad = path_in("label.safetensors");
+    struct { const char *value, *named; } cases[] = {
+        {"a\nb", "control character"},       {"a\x1b[2Jb", "control character"},   {"\xc2\x85", "control character"},
+        {"\xe2\x80\xae" "evil", "bidirectional"},
+        {"0123456789012345678901234567890123456789012345678", "at most 48"},
+    };
+    /* Bytes that are not UTF-8 never reach a label from a file (the header's
+     * JSON is checked first), but a label typed in a terminal may hold them. */
+    const char *not_utf8[] = {"\xff", "\xc0\xaf", "\xed\xa0\x80", "\xe2\x82", "\xf4\x90\x80\x80"};
+    for (size_t k = 0; k < sizeof not_utf8 / sizeof not_utf8[0]; k++) {
+        BlError e;
+        CHECK(ckpt_label_check(not_utf8[k], &e) != 0 && strstr(e.msg, "not valid UTF-8"), "not UTF-8 %zu: %s", k, e.msg);
+    }
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        rewrite(real, bad, "label", cases[k].value, NULL);
+        BlError e;
+        CkptLoad lo = {0};
+        int rc = load(bad, &lo, &e);
+        CHECK(rc != 0 && strstr(e.msg, "'label'") && strstr(e.msg, cases[k].named), "label %zu: %s", k, rc ? e.msg : "loaded");
+    }
+    rewrite(real, bad, "label", "Post-LN \xce\xb2=0.1", NULL);
+    BlError e;
+    CkptLoad lo = {0};
+    CHECK(load(bad, &lo, &e) == 0 && !strcmp(lo.label, "Post-LN \xce\xb2=0.1"), "a good label loads: %s / '%s'", e.msg, lo.label);
+    /* ckpt_save_labelled refuses to write what load would refuse. */
+    Model m;
+    memset(&m, 0, sizeof m);
+    CHECK(ckpt_save_labelled(bad, &m, NULL, NULL, "a\tb", &e) != 0 && strstr(e.msg, "control"), "save refuses: %s", e.msg);
+}
+
 /* A long arch text (4096 blocks toggled one by one: ~100 kB) is saved whole,
  * not cut at 64 kB into a different model. */
 static void test_long_arch_text_saves_whole(void)
@@ -356,6 +390,7 @@ int main(void)
     RUN(test_huge_arch_is_refused_before_allocating);
     RUN(test_training_state_ranges);
     RUN(test_missing_state_is_reported);
+    RUN(test_label_is_checked);
     RUN(test_metrics_are_bounded);
     RUN(test_long_arch_text_saves_whole);
     char cmd[600];
