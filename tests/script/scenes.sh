@@ -30,7 +30,7 @@ same "updates at 5 depths for Post-LN and DeepNorm" "$(grep -v '^#' "$csv" | tai
 dF=$(awk -F, '$1 == "postln" || $1 == "deepnorm" {printf "%s ", $3}' "$csv")
 check "Post-LN's update grows from depth 6, DeepNorm's is flat to 100 and below Post-LN's everywhere ($dF)" awk -v s="$dF" \
     'BEGIN{split(s, v, " "); ok = v[3] > 1.5 * v[1] && v[8] < 1.5 * v[6]; for (i = 1; i <= 5; i++) ok = ok && v[i + 5] < v[i] / 2; exit !ok}'
-check "gradient norm per block at depth 50, both runs" awk -F, 'NR > 1 {n[$1]++} END {exit !(n["A"] == 50 && n["B"] == 50)}' "$TMP/scene/deepnet-grads.csv"
+check "gradient norm per block at depth 50, both runs, named by their labels" awk -F, 'NR > 1 {n[$1]++} END {exit !(n["Post-LN"] == 50 && n["DeepNorm"] == 50)}' "$TMP/scene/deepnet-grads.csv"
 bl "$ROOT"/scenes/beta-ff.bl
 growth=$(grep 'token RMS' "$TMP/out" | sed 's/.*RMS \([0-9.e+-]*\) -> \([0-9.e+-]*\);.*/\2/' | tr '\n' ' ')
 check "beta_FF=1 explodes, 0.1 stays flat ($growth)" awk -v s="$growth" 'BEGIN{split(s, v, " "); exit !(v[1] > 1000 * v[2])}'
