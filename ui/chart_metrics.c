@@ -905,11 +905,11 @@ static Chart *length_chart(const ChartDef *d, const ChartRun *runs, int n, const
     }
     char label[64];
     if (distilled > 0) {
-        snprintf(label, sizeof label, "longest distilled (n=%g)", distilled);
+        snprintf(label, sizeof label, "distilled up to n=%g", distilled);
         vertical_mark(c, distilled, label, 7);
     }
     if (fits > 0) {
-        snprintf(label, sizeof label, "fixed length: ctx holds n<=%g", fits);
+        snprintf(label, sizeof label, "ctx fits up to n=%g", fits);
         vertical_mark(c, fits, label, 8);
     }
     chart_set_subtitle(c, "held-out exact match; beyond the distilled length a student's positions saw only padding");
