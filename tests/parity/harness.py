@@ -28,3 +28,14 @@ def check(ok, what):
 def summary():
     print(f"{tally['passed']} passed, {tally['failed']} failed")
     return 1 if tally["failed"] else 0
+
+
+def run_all(dump, configs, run):
+    """Runs run(*cfg) for every config once the dump tool exists; the exit status."""
+    if not os.path.exists(dump):
+        print(f"missing {dump}: run make first")
+        print("0 passed, 1 failed")
+        return 1
+    for cfg in configs:
+        run(*cfg)
+    return summary()

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 
-from harness import check, summary, tally, dump_tool  # noqa: F401 (first: it puts tools/torch on sys.path)
+from harness import check, summary, run_all, tally, dump_tool  # noqa: F401 (first: it puts tools/torch on sys.path)
 import numpy as np  # noqa: E402
 
 import torch  # noqa: E402
@@ -131,13 +131,7 @@ def run_config(label, arch, lr=None):
 
 
 def main():
-    if not os.path.exists(DUMP):
-        print(f"missing {DUMP}: run make first")
-        print("0 passed, 1 failed")
-        return 1
-    for cfg in CONFIGS:
-        run_config(*cfg)
-    return summary()
+    return run_all(DUMP, CONFIGS, run_config)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 
-from harness import check, summary, dump_tool  # (first: it puts tools/torch on sys.path)
+from harness import check, summary, run_all, dump_tool  # (first: it puts tools/torch on sys.path)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
@@ -101,13 +101,7 @@ def run(mode, size, causal, L, d, heads, T):
 
 
 def main():
-    if not os.path.exists(DUMP):
-        print(f"missing {DUMP}: run make first")
-        print("0 passed, 1 failed")
-        return 1
-    for cfg in CONFIGS:
-        run(*cfg)
-    return summary()
+    return run_all(DUMP, CONFIGS, run)
 
 
 if __name__ == "__main__":
