@@ -82,15 +82,25 @@ static void attention_backward(Tape *t, TapeNode *n)
     int stride = tensor_cols(qkv), vstride = v ? C : stride;
     float scale = 1.0f / sqrtf((float)hs);
     const float *dy = n->out->grad;
-    float *dqkv = qkv->rg ? tape_grad(t, qkv) : NULL;
-    float *dvbase = v ? (v->rg ? tape_grad(t, v) : NULL) : (dqkv ? dqkv + 2 * C : NULL);
+    /* Each (b, h) slice of dq, dk, dv is one product's output, so a fresh
+     * gradient is assigned (sgemm beta 0) rather than cleared and added to;
+     * bands add into dk and dv piecewise, so there it is cleared first. */
+    int R = band_size(s), fq = 0, fv = 0;
+    float *dqkv = qkv->rg ? tape_grad_fresh(t, qkv, &fq) : NULL;
+    float *dvbase = v ? (v->rg ? tape_grad_fresh(t, v, &fv) : NULL) : (dqkv ? dqkv + 2 * C : NULL);
+    if (!v) fv = fq;
+    if (R < T) {
+        if (fq) memset(dqkv, 0, (size_t)qkv->n * sizeof(float));
+        if (v && fv) memset(dvbase, 0, (size_t)v->n * sizeof(float));
+        fq = fv = 0;
+    }
+    float bq = fq ? 0.0f : 1.0f, bv = fv ? 0.0f : 1.0f;
     const float *vbase = v ? v->data : qkv->data + 2 * C;
     float *A = arena_floats(&t->arena, (size_t)T * T);
     float *dA = arena_floats(&t->arena, (size_t)T * T);
     float *da = s->alpha && s->alpha->rg ? tape_grad(t, s->alpha) : NULL;
     float *dbt = s->beta && s->beta->rg ? tape_grad(t, s->beta) : NULL;
     float *dg = s->gamma && s->gamma->rg ? tape_grad(t, s->gamma) : NULL;
-    int R = band_size(s);
 
     for (int b = 0; b < B; b++)
         for (int h = 0; h < H; h++) {
@@ -107,7 +117,7 @@ static void attention_backward(Tape *t, TapeNode *n)
                             vstride, 0.0f, dA + (size_t)r0 * T, T);
                 if (dV)
                     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, keys, hs, m, 1.0f, Amat + (size_t)r0 * T, T,
-                                dY + (size_t)r0 * C, C, 1.0f, dV, vstride);
+                                dY + (size_t)r0 * C, C, bv, dV, vstride);
             }
             float bh = 1.0f;
             if (shaped(s)) {
@@ -145,9 +155,9 @@ static void attention_backward(Tape *t, TapeNode *n)
             /* dQ += dS · K;  dK += dSᵀ · Q */
             for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R) {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hs, keys, 1.0f, dA + (size_t)r0 * T, T, K,
-                            stride, 1.0f, dQ + (size_t)r0 * stride, stride);
+                            stride, bq, dQ + (size_t)r0 * stride, stride);
                 cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, keys, hs, m, 1.0f, dA + (size_t)r0 * T, T,
-                            Q + (size_t)r0 * stride, stride, 1.0f, dK, stride);
+                            Q + (size_t)r0 * stride, stride, bq, dK, stride);
             }
         }
     prof_end(t->prof, PROF_ATTN, prof_t0);

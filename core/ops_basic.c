@@ -68,9 +68,12 @@ static void linear_backward(Tape *t, TapeNode *n)
     Tensor *x = n->in[0], *W = n->in[1], *b = n->in[2];
     const float *dy = n->out->grad;
     int N = (int)tensor_rows(x), in = tensor_cols(x), out = W->shape[0];   /* rows = B·T <= 2^28 */
-    if (x->rg)   /* dx += dy · W */
+    if (x->rg) {   /* dx += dy · W (dx = when first written) */
+        int fresh;
+        float *dx = tape_grad_fresh(t, x, &fresh);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, in, out, 1.0f, dy, out,
-                    W->data, in, 1.0f, tape_grad(t, x), in);
+                    W->data, in, fresh ? 0.0f : 1.0f, dx, in);
+    }
     if (W->rg)   /* dW += dyᵀ · x */
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, N, 1.0f, dy, out,
                     x->data, in, 1.0f, tape_grad(t, W), in);
@@ -130,13 +133,17 @@ static void mix_backward(Tape *t, TapeNode *n)
     const float *dz = n->out->grad;
     float a = n->f[0], b = n->f[1];
     int64_t N = n->out->n;
+    int fresh;
+    /* x and y may be one tensor: y's buffer is asked for after x's is written. */
     if (x->rg) {
-        float *dx = tape_grad(t, x);
-        for (int64_t i = 0; i < N; i++) dx[i] += a * dz[i];
+        float *dx = tape_grad_fresh(t, x, &fresh);
+        if (fresh) for (int64_t i = 0; i < N; i++) dx[i] = a * dz[i];
+        else       for (int64_t i = 0; i < N; i++) dx[i] += a * dz[i];
     }
     if (y && y->rg) {
-        float *dy = tape_grad(t, y);
-        for (int64_t i = 0; i < N; i++) dy[i] += b * dz[i];
+        float *dy = tape_grad_fresh(t, y, &fresh);
+        if (fresh) for (int64_t i = 0; i < N; i++) dy[i] = b * dz[i];
+        else       for (int64_t i = 0; i < N; i++) dy[i] += b * dz[i];
     }
     if (pa && pa->rg) tape_grad(t, pa)[0] += (float)dot_lanes(dz, x->data, N);
     if (pb && pb->rg) tape_grad(t, pb)[0] += (float)dot_lanes(dz, y->data, N);
@@ -198,11 +205,13 @@ static void gelu_backward(Tape *t, TapeNode *n)
     double prof_t0 = prof_begin(t->prof);
     Tensor *x = n->in[0];
     const float *dy = n->out->grad, *th = n->saved;
-    float *dx = tape_grad(t, x);
-    for (int64_t i = 0; i < x->n; i++) {
+    int fresh;
+    float *dx = tape_grad_fresh(t, x, &fresh);
+    for (int64_t i = 0; i < x->n; i++) {   /* fresh: dx holds garbage, assigned, never read */
         float v = x->data[i];
         float du = GELU_K * (1.0f + 3.0f * 0.044715f * v * v);
-        dx[i] += dy[i] * (0.5f * (1.0f + th[i]) + 0.5f * v * (1.0f - th[i] * th[i]) * du);
+        float g = dy[i] * (0.5f * (1.0f + th[i]) + 0.5f * v * (1.0f - th[i] * th[i]) * du);
+        dx[i] = (fresh ? 0.0f : dx[i]) + g;
     }
     prof_end(t->prof, PROF_ACT, prof_t0);
 }
@@ -233,9 +242,12 @@ static void relu_backward(Tape *t, TapeNode *n)
     double prof_t0 = prof_begin(t->prof);
     Tensor *x = n->in[0];
     const float *dy = n->out->grad;
-    float *dx = tape_grad(t, x);
-    for (int64_t i = 0; i < x->n; i++)
-        if (x->data[i] > 0.0f) dx[i] += dy[i];
+    int fresh;
+    float *dx = tape_grad_fresh(t, x, &fresh);
+    for (int64_t i = 0; i < x->n; i++) {
+        float g = x->data[i] > 0.0f ? dy[i] : 0.0f;
+        dx[i] = (fresh ? 0.0f : dx[i]) + g;
+    }
     prof_end(t->prof, PROF_ACT, prof_t0);
 }
 

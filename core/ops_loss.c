@@ -11,8 +11,9 @@ static void xent_backward(Tape *t, TapeNode *n)
     Tensor *logits = n->in[0];
     const float *g = n->saved;
     float dl = n->out->grad[0];
-    float *dx = tape_grad(t, logits);
-    for (int64_t i = 0; i < logits->n; i++) dx[i] += dl * g[i];
+    int fresh;
+    float *dx = tape_grad_fresh(t, logits, &fresh);
+    for (int64_t i = 0; i < logits->n; i++) dx[i] = (fresh ? 0.0f : dx[i]) + dl * g[i];
     prof_end(t->prof, PROF_LOSS, prof_t0);
 }
 

@@ -12,7 +12,8 @@ static void layernorm_backward(Tape *t, TapeNode *n)
     Tensor *x = n->in[0], *w = n->in[1], *b = n->in[2];
     const float *dy = n->out->grad, *mean = n->saved, *rstd = mean + tensor_rows(x);
     int N = (int)tensor_rows(x), C = tensor_cols(x);
-    float *dx = x->rg ? tape_grad(t, x) : NULL;
+    int fresh = 0;
+    float *dx = x->rg ? tape_grad_fresh(t, x, &fresh) : NULL;
     float *dw = w->rg ? tape_grad(t, w) : NULL;
     float *db = (b && b->rg) ? tape_grad(t, b) : NULL;
     for (int r = 0; r < N; r++) {
@@ -33,7 +34,7 @@ static void layernorm_backward(Tape *t, TapeNode *n)
         float *dxr = dx + (size_t)r * C;
         for (int c = 0; c < C; c++) {
             float xh = (xr[c] - m) * s;
-            dxr[c] += s * (g[c] * w->data[c] - sum_d - xh * sum_dx);
+            dxr[c] = (fresh ? 0.0f : dxr[c]) + s * (g[c] * w->data[c] - sum_d - xh * sum_dx);
         }
     }
     prof_end(t->prof, PROF_NORM, prof_t0);
@@ -78,7 +79,8 @@ static void rmsnorm_backward(Tape *t, TapeNode *n)
     Tensor *x = n->in[0], *w = n->in[1];
     const float *dy = n->out->grad, *rstd = n->saved;
     int N = (int)tensor_rows(x), C = tensor_cols(x);
-    float *dx = x->rg ? tape_grad(t, x) : NULL;
+    int fresh = 0;
+    float *dx = x->rg ? tape_grad_fresh(t, x, &fresh) : NULL;
     float *dw = w->rg ? tape_grad(t, w) : NULL;
     for (int r = 0; r < N; r++) {
         const float *xr = x->data + (size_t)r * C, *g = dy + (size_t)r * C;
@@ -92,7 +94,7 @@ static void rmsnorm_backward(Tape *t, TapeNode *n)
         /* y = w·x·s, s = (mean(x²)+eps)^(-1/2): dx = s·d − x·s³·mean(d·x) */
         float k = s * s * s * dot / C;
         float *dxr = dx + (size_t)r * C;
-        for (int c = 0; c < C; c++) dxr[c] += s * g[c] * w->data[c] - xr[c] * k;
+        for (int c = 0; c < C; c++) dxr[c] = (fresh ? 0.0f : dxr[c]) + (s * g[c] * w->data[c] - xr[c] * k);
     }
     prof_end(t->prof, PROF_NORM, prof_t0);
 }

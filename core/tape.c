@@ -95,6 +95,13 @@ float *tape_grad(Tape *t, Tensor *x)
     return x->grad;
 }
 
+float *tape_grad_fresh(Tape *t, Tensor *x, int *fresh)
+{
+    *fresh = x->grad == NULL;
+    if (*fresh) x->grad = arena_floats(&t->arena, (size_t)x->n);
+    return x->grad;
+}
+
 TapeNode *tape_push(Tape *t, BackwardFn fn, Tensor *out)
 {
     if (!t->recording || !out->rg) return NULL;

@@ -77,6 +77,11 @@ Tensor *tape_tensor(Tape *t, int d0, int d1, int d2, int d3);
 Tensor *tape_like(Tape *t, const Tensor *x);
 /* The gradient buffer of x, allocated zeroed on first use (params: their slot). */
 float  *tape_grad(Tape *t, Tensor *x);
+/* The gradient buffer of x for a backward that writes every element of it.
+ * *fresh is 1 when no op has written it yet: the buffer is then not zeroed and
+ * the caller must assign (=) instead of accumulating (+=); 0 otherwise. Saves
+ * clearing every activation gradient, about 5% of a step at bench config S. */
+float  *tape_grad_fresh(Tape *t, Tensor *x, int *fresh);
 /* Appends a node (only when recording and the output requires grad); returns it
  * for the op to fill, or NULL when nothing is recorded. */
 TapeNode *tape_push(Tape *t, BackwardFn fn, Tensor *out);
