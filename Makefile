@@ -18,7 +18,9 @@ BUILD   ?= build
 WARN    = -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter
 OPT     ?= -O3 -march=native -fno-math-errno
 CFLAGS  ?= $(OPT) -g
-BASE    = -std=c11 $(WARN) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -MMD -MP -Icore -Iui -Isrc
+# One thread pool (core/par.h): our loops are OpenMP, OpenBLAS is its OpenMP build.
+OMP     = -fopenmp
+BASE    = -std=c11 $(WARN) $(OMP) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -MMD -MP -Icore -Iui -Isrc
 ifeq ($(SAN),1)
   BUILD  := build-san
   CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -30,17 +32,25 @@ ifeq ($(FUZZ),1)
   BUILD  := build-fuzz
   CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDSAN  := -fsanitize=fuzzer,address,undefined
+  OMP    := -Wno-unknown-pragmas
 endif
 FUZZ_SECONDS ?= 60
 
-PKG_CORE = openblas
+# Debian's OpenMP build of OpenBLAS, named by its own .pc (which gives its own
+# folder); the rpath makes the loader take it over the pthread build that the
+# libopenblas.so.0 alternative points to when both are installed. Elsewhere:
+# whatever "openblas" is.
+comma   := ,
+BLAS_PC := $(firstword $(wildcard /usr/lib/*/openblas-openmp/pkgconfig/openblas.pc))
+PKG_CORE = $(if $(BLAS_PC),$(BLAS_PC),openblas)
+RPATH    = $(if $(BLAS_PC),-Wl$(comma)-rpath$(comma)$(shell pkg-config --variable=libdir $(BLAS_PC)))
 PKG_UI   = libpng ncursesw
 PKG_SRC  = readline
 CFLAGS_CORE = $(shell pkg-config --cflags $(PKG_CORE) 2>/dev/null)
 CFLAGS_UI   = $(shell pkg-config --cflags $(PKG_UI) 2>/dev/null)
 CFLAGS_SRC  = $(shell pkg-config --cflags $(PKG_SRC) 2>/dev/null)
-LIBS_CORE   = $(shell pkg-config --libs $(PKG_CORE) 2>/dev/null) -lm -lpthread
-LIBS_ALL    = $(shell pkg-config --libs $(PKG_CORE) $(PKG_UI) $(PKG_SRC) 2>/dev/null) -lm -lpthread
+LIBS_CORE   = $(shell pkg-config --libs $(PKG_CORE) 2>/dev/null) $(RPATH) $(OMP) -lm -lpthread
+LIBS_ALL    = $(shell pkg-config --libs $(PKG_CORE) $(PKG_UI) $(PKG_SRC) 2>/dev/null) $(RPATH) $(OMP) -lm -lpthread
 
 CORE_SRC = $(wildcard core/*.c)
 # The PyTorch export's Python files, compiled into the binary (core/export.c).

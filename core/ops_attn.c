@@ -3,10 +3,13 @@
  * its backward. Matmuls per (batch, head) go through cblas_sgemm with leading
  * dimensions that read q, k, v in place from the fused qkv rows. The softmax
  * probabilities (B, H, T, T) are kept: backward needs them, hooks show them.
+ * The (batch, head) pairs run in parallel (core/par.h), each on one thread with
+ * its own scratch; OpenBLAS runs single-threaded inside them.
  * Long causal contexts run in bands of query rows that skip the masked upper
  * triangle (attn_tiling, ops.h): the same math with about half the flops, and
  * results that differ from the full products in the last bits. */
 #include "ops.h"
+#include "par.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -96,69 +99,84 @@ static void attention_backward(Tape *t, TapeNode *n)
     }
     float bq = fq ? 0.0f : 1.0f, bv = fv ? 0.0f : 1.0f;
     const float *vbase = v ? v->data : qkv->data + 2 * C;
-    float *A = arena_floats(&t->arena, (size_t)T * T);
-    float *dA = arena_floats(&t->arena, (size_t)T * T);
     float *da = s->alpha && s->alpha->rg ? tape_grad(t, s->alpha) : NULL;
     float *dbt = s->beta && s->beta->rg ? tape_grad(t, s->beta) : NULL;
     float *dg = s->gamma && s->gamma->rg ? tape_grad(t, s->gamma) : NULL;
+    /* (b, h) pairs run in parallel (par.h): each writes its own slices of dq,
+     * dk, dv, and the gains' sums per pair are added in (b, h) order after. */
+    int nbh = B * H, nth = par_threads();
+    int64_t work = (int64_t)nbh * T * T;
+    if (!par_on(work)) nth = 1;
+    float *Abuf = arena_floats(&t->arena, (size_t)nth * T * T);
+    float *dAbuf = arena_floats(&t->arena, (size_t)nth * T * T);
+    float *gsum = shaped(s) ? arena_floats(&t->arena, (size_t)nbh * 3) : NULL;
 
-    for (int b = 0; b < B; b++)
-        for (int h = 0; h < H; h++) {
-            const float *P = s->P + ((size_t)b * H + h) * T * T;
-            const float *Q = qkv->data + (size_t)b * T * stride + h * hs, *K = Q + C;
-            const float *V = vbase + (size_t)b * T * vstride + h * hs;
-            const float *dY = dy + (size_t)b * T * C + h * hs;
-            const float *Amat = P;
-            if (shaped(s)) { mixed_matrix(s, P, h, A); Amat = A; }
-            /* dA = dY · Vᵀ;  dV += Aᵀ · dY  (a band's dA is read only left of its keys) */
-            float *dV = dvbase ? dvbase + (size_t)b * T * vstride + h * hs : NULL;
-            for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R) {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, keys, hs, 1.0f, dY + (size_t)r0 * C, C, V,
-                            vstride, 0.0f, dA + (size_t)r0 * T, T);
-                if (dV)
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, keys, hs, m, 1.0f, Amat + (size_t)r0 * T, T,
-                                dY + (size_t)r0 * C, C, bv, dV, vstride);
-            }
-            float bh = 1.0f;
-            if (shaped(s)) {
-                /* dalpha = tr(dA), dbeta = <dA, P>, dgamma = −<dA, C> (C constant per row). */
-                double sa = 0, sb = 0, sg = 0;
-                for (int i = 0; i < T; i++) {
-                    int jn = s->causal ? i + 1 : T;
-                    const float *d = dA + (size_t)i * T, *p = P + (size_t)i * T;
-                    float rb = 0, rs = 0;
-                    for (int j = 0; j < jn; j++) {
-                        rb += d[j] * p[j];
-                        rs += d[j];
-                    }
-                    sa += d[i];
-                    sb += rb;
-                    sg -= (double)rs * center(s->causal, T, i, 0);
-                }
-                if (da) da[s->alpha->n > 1 ? h : 0] += (float)sa;
-                if (dbt) dbt[s->beta->n > 1 ? h : 0] += (float)sb;
-                if (dg) dg[s->gamma->n > 1 ? h : 0] += (float)sg;
-                bh = head_gain(s->beta, h, 1.0f);
-            }
-            if (!dqkv) continue;
-            /* softmax backward: dS = P ⊙ (dP − rowsum(P ⊙ dP)), dP = beta·dA */
+#pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1)
+    for (int bh = 0; bh < nbh; bh++) {
+        int b = bh / H, h = bh % H, me = par_thread_id();
+        float *A = Abuf + (size_t)me * T * T, *dA = dAbuf + (size_t)me * T * T;
+        const float *P = s->P + ((size_t)b * H + h) * T * T;
+        const float *Q = qkv->data + (size_t)b * T * stride + h * hs, *K = Q + C;
+        const float *V = vbase + (size_t)b * T * vstride + h * hs;
+        const float *dY = dy + (size_t)b * T * C + h * hs;
+        const float *Amat = P;
+        if (shaped(s)) { mixed_matrix(s, P, h, A); Amat = A; }
+        /* dA = dY · Vᵀ;  dV += Aᵀ · dY  (a band's dA is read only left of its keys) */
+        float *dV = dvbase ? dvbase + (size_t)b * T * vstride + h * hs : NULL;
+        for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R) {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, keys, hs, 1.0f, dY + (size_t)r0 * C, C, V,
+                        vstride, 0.0f, dA + (size_t)r0 * T, T);
+            if (dV)
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, keys, hs, m, 1.0f, Amat + (size_t)r0 * T, T,
+                            dY + (size_t)r0 * C, C, bv, dV, vstride);
+        }
+        float bh_gain = 1.0f;
+        if (shaped(s)) {
+            /* dalpha = tr(dA), dbeta = <dA, P>, dgamma = −<dA, C> (C constant per row). */
+            double sa = 0, sb = 0, sg = 0;
             for (int i = 0; i < T; i++) {
-                float *row = dA + (size_t)i * T;
-                const float *p = P + (size_t)i * T;
                 int jn = s->causal ? i + 1 : T;
-                float dot = 0;
-                for (int j = 0; j < jn; j++) dot += p[j] * row[j];
-                for (int j = 0; j < jn; j++) row[j] = bh * scale * p[j] * (row[j] - dot);
-                for (int j = jn; j < T; j++) row[j] = 0.0f;
+                const float *d = dA + (size_t)i * T, *p = P + (size_t)i * T;
+                float rb = 0, rs = 0;
+                for (int j = 0; j < jn; j++) {
+                    rb += d[j] * p[j];
+                    rs += d[j];
+                }
+                sa += d[i];
+                sb += rb;
+                sg -= (double)rs * center(s->causal, T, i, 0);
             }
-            float *dQ = dqkv + (size_t)b * T * stride + h * hs, *dK = dQ + C;
-            /* dQ += dS · K;  dK += dSᵀ · Q */
-            for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R) {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hs, keys, 1.0f, dA + (size_t)r0 * T, T, K,
-                            stride, bq, dQ + (size_t)r0 * stride, stride);
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, keys, hs, m, 1.0f, dA + (size_t)r0 * T, T,
-                            Q + (size_t)r0 * stride, stride, bq, dK, stride);
-            }
+            gsum[3 * bh] = (float)sa;
+            gsum[3 * bh + 1] = (float)sb;
+            gsum[3 * bh + 2] = (float)sg;
+            bh_gain = head_gain(s->beta, h, 1.0f);
+        }
+        if (!dqkv) continue;
+        /* softmax backward: dS = P ⊙ (dP − rowsum(P ⊙ dP)), dP = beta·dA */
+        for (int i = 0; i < T; i++) {
+            float *row = dA + (size_t)i * T;
+            const float *p = P + (size_t)i * T;
+            int jn = s->causal ? i + 1 : T;
+            float dot = 0;
+            for (int j = 0; j < jn; j++) dot += p[j] * row[j];
+            for (int j = 0; j < jn; j++) row[j] = bh_gain * scale * p[j] * (row[j] - dot);
+            for (int j = jn; j < T; j++) row[j] = 0.0f;
+        }
+        float *dQ = dqkv + (size_t)b * T * stride + h * hs, *dK = dQ + C;
+        /* dQ += dS · K;  dK += dSᵀ · Q */
+        for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R) {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hs, keys, 1.0f, dA + (size_t)r0 * T, T, K,
+                        stride, bq, dQ + (size_t)r0 * stride, stride);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, keys, hs, m, 1.0f, dA + (size_t)r0 * T, T,
+                        Q + (size_t)r0 * stride, stride, bq, dK, stride);
+        }
+    }
+    if (gsum)
+        for (int bh = 0; bh < nbh; bh++) {
+            int h = bh % H;
+            if (da) da[s->alpha->n > 1 ? h : 0] += gsum[3 * bh];
+            if (dbt) dbt[s->beta->n > 1 ? h : 0] += gsum[3 * bh + 1];
+            if (dg) dg[s->gamma->n > 1 ? h : 0] += gsum[3 * bh + 2];
         }
     prof_end(t->prof, PROF_ATTN, prof_t0);
 }
@@ -176,36 +194,44 @@ Tensor *op_attention(Tape *t, Tensor *qkv, Tensor *v, const AttnOpts *o, Tensor 
     *s = (AttnSaved){.P = arena_floats(&t->arena, (size_t)B * H * T * T),
                      .alpha = o->alpha, .beta = o->beta, .gamma = o->gamma,
                      .B = B, .T = T, .C = C, .H = H, .causal = o->causal};
-    float *A = shaped(s) ? arena_floats(&t->arena, (size_t)T * T) : NULL;
     int R = band_size(s);
     Tensor *y = tape_tensor(t, B, T, C, 0);
+    /* (b, h) pairs in parallel, each writing its own P and its own columns of y. */
+    int nbh = B * H, nth = par_threads();
+    if (!par_on((int64_t)nbh * T * T)) nth = 1;
+    float *Abuf = shaped(s) ? arena_floats(&t->arena, (size_t)nth * T * T) : NULL;
 
-    for (int b = 0; b < B; b++)
-        for (int h = 0; h < H; h++) {
-            float *P = s->P + ((size_t)b * H + h) * T * T;
-            const float *Q = qkv->data + (size_t)b * T * stride + h * hs, *K = Q + C;
-            const float *V = vbase + (size_t)b * T * vstride + h * hs;
-            /* Logits left of each band's keys; the softmax zeroes the rest of the row. */
-            for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, keys, hs, scale, Q + (size_t)r0 * stride,
-                            stride, K, stride, 0.0f, P + (size_t)r0 * T, T);
-            for (int i = 0; i < T; i++) {
-                float *row = P + (size_t)i * T;
-                int jn = o->causal ? i + 1 : T;
-                float mx = row[0];
-                for (int j = 1; j < jn; j++) mx = row[j] > mx ? row[j] : mx;
-                float sum = 0;
-                for (int j = 0; j < jn; j++) { row[j] = expf(row[j] - mx); sum += row[j]; }
-                float inv = 1.0f / sum;
-                for (int j = 0; j < jn; j++) row[j] *= inv;
-                for (int j = jn; j < T; j++) row[j] = 0.0f;
-            }
-            const float *Amat = P;
-            if (A) { mixed_matrix(s, P, h, A); Amat = A; }
-            for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hs, keys, 1.0f, Amat + (size_t)r0 * T, T, V,
-                            vstride, 0.0f, y->data + ((size_t)b * T + r0) * C + h * hs, C);
+#pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1)
+    for (int bh = 0; bh < nbh; bh++) {
+        int b = bh / H, h = bh % H;
+        float *P = s->P + (size_t)bh * T * T;
+        const float *Q = qkv->data + (size_t)b * T * stride + h * hs, *K = Q + C;
+        const float *V = vbase + (size_t)b * T * vstride + h * hs;
+        /* Logits left of each band's keys; the softmax zeroes the rest of the row. */
+        for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, keys, hs, scale, Q + (size_t)r0 * stride,
+                        stride, K, stride, 0.0f, P + (size_t)r0 * T, T);
+        for (int i = 0; i < T; i++) {
+            float *row = P + (size_t)i * T;
+            int jn = o->causal ? i + 1 : T;
+            float mx = row[0];
+            for (int j = 1; j < jn; j++) mx = row[j] > mx ? row[j] : mx;
+            float sum = 0;
+            for (int j = 0; j < jn; j++) { row[j] = expf(row[j] - mx); sum += row[j]; }
+            float inv = 1.0f / sum;
+            for (int j = 0; j < jn; j++) row[j] *= inv;
+            for (int j = jn; j < T; j++) row[j] = 0.0f;
         }
+        const float *Amat = P;
+        if (Abuf) {
+            float *A = Abuf + (size_t)par_thread_id() * T * T;
+            mixed_matrix(s, P, h, A);
+            Amat = A;
+        }
+        for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hs, keys, 1.0f, Amat + (size_t)r0 * T, T, V,
+                        vstride, 0.0f, y->data + ((size_t)b * T + r0) * C + h * hs, C);
+    }
 
     y->rg = qkv->rg || (v && v->rg) || (o->alpha && o->alpha->rg) || (o->beta && o->beta->rg) ||
             (o->gamma && o->gamma->rg);

@@ -1,6 +1,7 @@
 /* ops_basic.c — embedding, linear, mix (gains and residual adds), GELU, ReLU.
  * Forward and backward side by side; every matmul is cblas_sgemm. */
 #include "ops.h"
+#include "par.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -77,10 +78,15 @@ static void linear_backward(Tape *t, TapeNode *n)
     if (W->rg)   /* dW += dyᵀ · x */
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, N, 1.0f, dy, out,
                     x->data, in, 1.0f, tape_grad(t, W), in);
-    if (b && b->rg) {
+    if (b && b->rg) {   /* columns in parallel, each summed over rows in order (par.h) */
         float *db = tape_grad(t, b);
-        for (int r = 0; r < N; r++)
-            for (int j = 0; j < out; j++) db[j] += dy[(size_t)r * out + j];
+#pragma omp parallel if (par_on((int64_t)N * out))
+        {
+            int j0, j1;
+            par_range(out, par_thread_id(), par_team_size(), &j0, &j1);
+            for (int r = 0; r < N; r++)
+                for (int j = j0; j < j1; j++) db[j] += dy[(size_t)r * out + j];
+        }
     }
     prof_end(t->prof, PROF_MATMUL, prof_t0);
 }
@@ -94,6 +100,7 @@ Tensor *op_linear(Tape *t, Tensor *x, Tensor *W, Tensor *b)
     else y = tape_tensor(t, N, out, 0, 0);
     float beta = 0.0f;
     if (b) {
+#pragma omp parallel for schedule(static) if (par_on((int64_t)N * out))
         for (int r = 0; r < N; r++) memcpy(y->data + (size_t)r * out, b->data, (size_t)out * sizeof(float));
         beta = 1.0f;
     }
@@ -137,13 +144,13 @@ static void mix_backward(Tape *t, TapeNode *n)
     /* x and y may be one tensor: y's buffer is asked for after x's is written. */
     if (x->rg) {
         float *dx = tape_grad_fresh(t, x, &fresh);
-        if (fresh) for (int64_t i = 0; i < N; i++) dx[i] = a * dz[i];
-        else       for (int64_t i = 0; i < N; i++) dx[i] += a * dz[i];
+#pragma omp parallel for simd schedule(static) if (par_on(N))
+        for (int64_t i = 0; i < N; i++) dx[i] = (fresh ? 0.0f : dx[i]) + a * dz[i];
     }
     if (y && y->rg) {
         float *dy = tape_grad_fresh(t, y, &fresh);
-        if (fresh) for (int64_t i = 0; i < N; i++) dy[i] = b * dz[i];
-        else       for (int64_t i = 0; i < N; i++) dy[i] += b * dz[i];
+#pragma omp parallel for simd schedule(static) if (par_on(N))
+        for (int64_t i = 0; i < N; i++) dy[i] = (fresh ? 0.0f : dy[i]) + b * dz[i];
     }
     if (pa && pa->rg) tape_grad(t, pa)[0] += (float)dot_lanes(dz, x->data, N);
     if (pb && pb->rg) tape_grad(t, pb)[0] += (float)dot_lanes(dz, y->data, N);
@@ -156,8 +163,15 @@ Tensor *op_mix(Tape *t, Tensor *x, Gain ga, Tensor *y, Gain gb)
     Tensor *z = tape_like(t, x);
     float a = gain_value(ga), b = gain_value(gb);
     int64_t N = x->n;
-    if (y) for (int64_t i = 0; i < N; i++) z->data[i] = a * x->data[i] + b * y->data[i];
-    else   for (int64_t i = 0; i < N; i++) z->data[i] = a * x->data[i];
+    const float *xv = x->data, *yv = y ? y->data : NULL;
+    float *zv = z->data;
+    if (yv) {
+#pragma omp parallel for simd schedule(static) if (par_on(N))
+        for (int64_t i = 0; i < N; i++) zv[i] = a * xv[i] + b * yv[i];
+    } else {
+#pragma omp parallel for simd schedule(static) if (par_on(N))
+        for (int64_t i = 0; i < N; i++) zv[i] = a * xv[i];
+    }
     z->rg = x->rg || (y && y->rg) || (ga.p && ga.p->rg) || (y && gb.p && gb.p->rg);
     TapeNode *n = tape_push(t, mix_backward, z);
     if (n) {
@@ -207,8 +221,11 @@ static void gelu_backward(Tape *t, TapeNode *n)
     const float *dy = n->out->grad, *th = n->saved;
     int fresh;
     float *dx = tape_grad_fresh(t, x, &fresh);
-    for (int64_t i = 0; i < x->n; i++) {   /* fresh: dx holds garbage, assigned, never read */
-        float v = x->data[i];
+    int64_t n_el = x->n;
+    const float *xv = x->data;
+#pragma omp parallel for simd schedule(static) if (par_on(n_el))
+    for (int64_t i = 0; i < n_el; i++) {   /* fresh: dx holds garbage, assigned, never read */
+        float v = xv[i];
         float du = GELU_K * (1.0f + 3.0f * 0.044715f * v * v);
         float g = dy[i] * (0.5f * (1.0f + th[i]) + 0.5f * v * (1.0f - th[i] * th[i]) * du);
         dx[i] = (fresh ? 0.0f : dx[i]) + g;
@@ -226,8 +243,11 @@ Tensor *op_gelu(Tape *t, Tensor *x)
     const float *restrict xv = x->data;
     float *restrict yv = y->data;
     int64_t n = x->n;
-    for (int64_t i = 0; i < n; i++) th[i] = tanh_fast(GELU_K * (xv[i] + 0.044715f * xv[i] * xv[i] * xv[i]));
-    for (int64_t i = 0; i < n; i++) yv[i] = 0.5f * xv[i] * (1.0f + th[i]);
+#pragma omp parallel for simd schedule(static) if (par_on(n))
+    for (int64_t i = 0; i < n; i++) {
+        th[i] = tanh_fast(GELU_K * (xv[i] + 0.044715f * xv[i] * xv[i] * xv[i]));
+        yv[i] = 0.5f * xv[i] * (1.0f + th[i]);
+    }
     TapeNode *node = tape_push(t, gelu_backward, y);
     if (node) {
         node->in[0] = x;

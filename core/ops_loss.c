@@ -2,6 +2,7 @@
  * already knows dloss/dlogits = (softmax − onehot)·mask/Σmask, so it stores
  * that and the backward only scales it by the incoming gradient. */
 #include "ops.h"
+#include "par.h"
 
 #include <math.h>
 
@@ -13,7 +14,9 @@ static void xent_backward(Tape *t, TapeNode *n)
     float dl = n->out->grad[0];
     int fresh;
     float *dx = tape_grad_fresh(t, logits, &fresh);
-    for (int64_t i = 0; i < logits->n; i++) dx[i] = (fresh ? 0.0f : dx[i]) + dl * g[i];
+    int64_t n_el = logits->n;
+#pragma omp parallel for simd schedule(static) if (par_on(n_el))
+    for (int64_t i = 0; i < n_el; i++) dx[i] = (fresh ? 0.0f : dx[i]) + dl * g[i];
     prof_end(t->prof, PROF_LOSS, prof_t0);
 }
 
@@ -27,10 +30,14 @@ Tensor *op_cross_entropy(Tape *t, Tensor *logits, const int *targets, const floa
     double wsum = 0, total = 0;
     for (int r = 0; r < N; r++) wsum += mask ? mask[r] : 1.0f;
     float inv = wsum > 0 ? (float)(1.0 / wsum) : 0.0f;
+    /* Rows in parallel; their losses are added in row order after (par.h). */
+    double *row_loss = (double *)arena_alloc(&t->arena, (size_t)N * sizeof(double));
+#pragma omp parallel for schedule(static) if (par_on((int64_t)N * V))
     for (int r = 0; r < N; r++) {
         const float *x = logits->data + (size_t)r * V;
         float w = mask ? mask[r] : 1.0f;
         float *gr = g ? g + (size_t)r * V : NULL;
+        row_loss[r] = 0;
         if (w == 0.0f) {
             if (gr) for (int j = 0; j < V; j++) gr[j] = 0.0f;
             continue;
@@ -40,12 +47,13 @@ Tensor *op_cross_entropy(Tape *t, Tensor *logits, const int *targets, const floa
         double sum = 0;
         for (int j = 0; j < V; j++) sum += exp((double)(x[j] - mx));
         double lse = mx + log(sum);
-        total += w * (lse - x[targets[r]]);
+        row_loss[r] = w * (lse - x[targets[r]]);
         if (gr) {
             for (int j = 0; j < V; j++) gr[j] = (float)(exp((double)x[j] - lse)) * w * inv;
             gr[targets[r]] -= w * inv;
         }
     }
+    for (int r = 0; r < N; r++) total += row_loss[r];
     loss->data[0] = (float)(total * inv);
     loss->rg = logits->rg;
     TapeNode *n = tape_push(t, xent_backward, loss);

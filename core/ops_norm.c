@@ -1,6 +1,7 @@
 /* ops_norm.c — LayerNorm and RMSNorm over the last dimension, forward and
  * backward. The per-row statistics are saved for backward (N floats each). */
 #include "ops.h"
+#include "par.h"
 
 #include <math.h>
 
@@ -16,25 +17,43 @@ static void layernorm_backward(Tape *t, TapeNode *n)
     float *dx = x->rg ? tape_grad_fresh(t, x, &fresh) : NULL;
     float *dw = w->rg ? tape_grad(t, w) : NULL;
     float *db = (b && b->rg) ? tape_grad(t, b) : NULL;
-    for (int r = 0; r < N; r++) {
-        const float *xr = x->data + (size_t)r * C, *g = dy + (size_t)r * C;
-        float m = mean[r], s = rstd[r];
-        /* dxhat = dy·w; dx = s·(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat)) */
-        float sum_d = 0, sum_dx = 0;
-        for (int c = 0; c < C; c++) {
-            float xh = (xr[c] - m) * s, d = g[c] * w->data[c];
-            sum_d += d;
-            sum_dx += d * xh;
-            if (dw) dw[c] += g[c] * xh;
-            if (db) db[c] += g[c];
+    int par = par_on((int64_t)N * C);
+    /* dx by rows; the gains' gradients by columns, each summed over rows in
+     * order: the same bits at any thread count (par.h). */
+    if (dx) {
+#pragma omp parallel for schedule(static) if (par)
+        for (int r = 0; r < N; r++) {
+            const float *xr = x->data + (size_t)r * C, *g = dy + (size_t)r * C;
+            float m = mean[r], s = rstd[r];
+            /* dxhat = dy·w; dx = s·(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat)) */
+            float sum_d = 0, sum_dx = 0;
+            for (int c = 0; c < C; c++) {
+                float xh = (xr[c] - m) * s, d = g[c] * w->data[c];
+                sum_d += d;
+                sum_dx += d * xh;
+            }
+            sum_d /= C;
+            sum_dx /= C;
+            float *dxr = dx + (size_t)r * C;
+            for (int c = 0; c < C; c++) {
+                float xh = (xr[c] - m) * s;
+                dxr[c] = (fresh ? 0.0f : dxr[c]) + s * (g[c] * w->data[c] - sum_d - xh * sum_dx);
+            }
         }
-        if (!dx) continue;
-        sum_d /= C;
-        sum_dx /= C;
-        float *dxr = dx + (size_t)r * C;
-        for (int c = 0; c < C; c++) {
-            float xh = (xr[c] - m) * s;
-            dxr[c] = (fresh ? 0.0f : dxr[c]) + s * (g[c] * w->data[c] - sum_d - xh * sum_dx);
+    }
+    if (dw || db) {
+#pragma omp parallel if (par)
+        {
+            int c0, c1;
+            par_range(C, par_thread_id(), par_team_size(), &c0, &c1);
+            for (int r = 0; r < N; r++) {
+                const float *xr = x->data + (size_t)r * C, *g = dy + (size_t)r * C;
+                float m = mean[r], s = rstd[r];
+                for (int c = c0; c < c1; c++) {
+                    if (dw) dw[c] += g[c] * ((xr[c] - m) * s);
+                    if (db) db[c] += g[c];
+                }
+            }
         }
     }
     prof_end(t->prof, PROF_NORM, prof_t0);
@@ -46,6 +65,7 @@ Tensor *op_layernorm(Tape *t, Tensor *x, Tensor *w, Tensor *b, float eps)
     int N = (int)tensor_rows(x), C = tensor_cols(x);
     Tensor *y = tape_like(t, x);
     float *stats = arena_floats(&t->arena, 2 * (size_t)N);
+#pragma omp parallel for schedule(static) if (par_on((int64_t)N * C))
     for (int r = 0; r < N; r++) {
         const float *xr = x->data + (size_t)r * C;
         float *yr = y->data + (size_t)r * C;
@@ -82,19 +102,30 @@ static void rmsnorm_backward(Tape *t, TapeNode *n)
     int fresh = 0;
     float *dx = x->rg ? tape_grad_fresh(t, x, &fresh) : NULL;
     float *dw = w->rg ? tape_grad(t, w) : NULL;
-    for (int r = 0; r < N; r++) {
-        const float *xr = x->data + (size_t)r * C, *g = dy + (size_t)r * C;
-        float s = rstd[r], dot = 0;
-        for (int c = 0; c < C; c++) {
-            float d = g[c] * w->data[c];
-            dot += d * xr[c];
-            if (dw) dw[c] += g[c] * xr[c] * s;
+    int par = par_on((int64_t)N * C);
+    if (dx) {
+#pragma omp parallel for schedule(static) if (par)
+        for (int r = 0; r < N; r++) {
+            const float *xr = x->data + (size_t)r * C, *g = dy + (size_t)r * C;
+            float s = rstd[r], dot = 0;
+            for (int c = 0; c < C; c++) dot += g[c] * w->data[c] * xr[c];
+            /* y = w·x·s, s = (mean(x²)+eps)^(-1/2): dx = s·d − x·s³·mean(d·x) */
+            float k = s * s * s * dot / C;
+            float *dxr = dx + (size_t)r * C;
+            for (int c = 0; c < C; c++) dxr[c] = (fresh ? 0.0f : dxr[c]) + (s * g[c] * w->data[c] - xr[c] * k);
         }
-        if (!dx) continue;
-        /* y = w·x·s, s = (mean(x²)+eps)^(-1/2): dx = s·d − x·s³·mean(d·x) */
-        float k = s * s * s * dot / C;
-        float *dxr = dx + (size_t)r * C;
-        for (int c = 0; c < C; c++) dxr[c] = (fresh ? 0.0f : dxr[c]) + (s * g[c] * w->data[c] - xr[c] * k);
+    }
+    if (dw) {
+#pragma omp parallel if (par)
+        {
+            int c0, c1;
+            par_range(C, par_thread_id(), par_team_size(), &c0, &c1);
+            for (int r = 0; r < N; r++) {
+                const float *xr = x->data + (size_t)r * C, *g = dy + (size_t)r * C;
+                float s = rstd[r];
+                for (int c = c0; c < c1; c++) dw[c] += g[c] * xr[c] * s;
+            }
+        }
     }
     prof_end(t->prof, PROF_NORM, prof_t0);
 }
@@ -105,6 +136,7 @@ Tensor *op_rmsnorm(Tape *t, Tensor *x, Tensor *w, float eps)
     int N = (int)tensor_rows(x), C = tensor_cols(x);
     Tensor *y = tape_like(t, x);
     float *rstd = arena_floats(&t->arena, (size_t)N);
+#pragma omp parallel for schedule(static) if (par_on((int64_t)N * C))
     for (int r = 0; r < N; r++) {
         const float *xr = x->data + (size_t)r * C;
         float *yr = y->data + (size_t)r * C;

@@ -2,6 +2,7 @@
  * momentum; schedules; clipping. Loops run per tensor over contiguous floats. */
 #include "optim.h"
 #include "common.h"
+#include "par.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -74,8 +75,11 @@ double optim_clip(ParamTable *pt, float max_norm)
         float k = (float)(max_norm / (norm + 1e-6));
         for (int i = 0; i < pt->n; i++) {
             Param *p = &pt->p[i];
-            if (p->flags & PARAM_TRAIN)
-                for (int64_t j = 0; j < p->t.n; j++) p->t.grad[j] *= k;
+            if (!(p->flags & PARAM_TRAIN)) continue;
+            float *g = p->t.grad;
+            int64_t n = p->t.n;
+#pragma omp parallel for simd schedule(static) if (par_on(n))
+            for (int64_t j = 0; j < n; j++) g[j] *= k;
         }
     }
     return norm;
@@ -94,12 +98,13 @@ void optim_step(Optimizer *o, ParamTable *pt, float lr)
         float decay = (p->flags & PARAM_DECAY) ? s->weight_decay : 0.0f;
         int64_t n = p->t.n;
         if (s->kind == OPT_ADAMW) {
-            float shrink = 1.0f - lr * decay;
+            float shrink = 1.0f - lr * decay, b1 = s->beta1, b2 = s->beta2, eps = s->eps;
+#pragma omp parallel for simd schedule(static) if (par_on(n))
             for (int64_t j = 0; j < n; j++) {
                 w[j] *= shrink;
-                m[j] = s->beta1 * m[j] + (1.0f - s->beta1) * g[j];
-                v[j] = s->beta2 * v[j] + (1.0f - s->beta2) * g[j] * g[j];
-                w[j] -= step_size * m[j] / (sqrtf(v[j]) * rbc2 + s->eps);
+                m[j] = b1 * m[j] + (1.0f - b1) * g[j];
+                v[j] = b2 * v[j] + (1.0f - b2) * g[j] * g[j];
+                w[j] -= step_size * m[j] / (sqrtf(v[j]) * rbc2 + eps);
             }
         } else {
             /* SGD: PyTorch's form, weight decay added to the gradient, momentum β1. */

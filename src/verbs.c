@@ -61,7 +61,7 @@ const VerbKey verb_keys_sample[] = {
 
 const VerbKey verb_keys_set[] = {
     {"seed", VK_U64, NULL, 0, 1.8e19, "1", "default seed of new models, data, runs and sampling"},
-    {"threads", VK_INT, NULL, 1, 256, "all cores", "OpenBLAS threads (same threads, seed and data: same numbers)"},
+    {"threads", VK_INT, NULL, 1, 256, "all cores", "threads of OpenBLAS and the engine (same threads, seed and data: same numbers)"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 

@@ -1,6 +1,7 @@
 /* verbs_io.c — save, load (checkpoints through core/checkpoint), run (named
  * runs of the workspace) and set (seed, threads). */
 #include "arch_draw.h"
+#include "par.h"
 #include "verbs.h"
 
 #include <stdio.h>
@@ -10,8 +11,6 @@
 #include <sys/stat.h>
 
 /* OpenBLAS has these; some cblas.h builds do not declare them. */
-void openblas_set_num_threads(int n);
-int  openblas_get_num_threads(void);
 
 int verb_save(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
 {
@@ -254,9 +253,9 @@ int verb_set(VerbCtx *vc, const Cmd *c, int noun, BlError *e)
             vc->ws->seed = strtoull(g->value, NULL, 10);
             ws_current(vc->ws)->seed = vc->ws->seed;
         } else if (!strcmp(g->key, "threads")) {
-            openblas_set_num_threads(atoi(g->value));
+            par_set_threads(atoi(g->value));
         }
     }
-    out_printf(vc->out, "seed=%llu threads=%d\n", (unsigned long long)vc->ws->seed, openblas_get_num_threads());
+    out_printf(vc->out, "seed=%llu threads=%d\n", (unsigned long long)vc->ws->seed, par_threads());
     return 0;
 }

@@ -2,6 +2,7 @@
  * next typed command, else the next scene command, else one training step
  * (round robin over the runs), else sleeps until told something. */
 #include "worker.h"
+#include "par.h"
 #include "strbuf.h"
 
 #include <math.h>
@@ -337,6 +338,7 @@ static void interrupt_all(Worker *w)
 static void *worker_main(void *arg)
 {
     Worker *w = arg;
+    par_adopt();   /* OpenMP keeps the thread count per thread (core/par.h) */
     pthread_mutex_lock(&w->mu);
     publish(w);
     while (!w->exit) {

@@ -6,9 +6,10 @@
 # measures them, tests/script/deps.sh checks them).
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 
-# Compiler, pkg-config, the three libraries and readline; fortunes is the
+# Compiler, pkg-config, the three libraries and readline (OpenBLAS: its OpenMP
+# build, whose threads our own OpenMP loops share, core/par.h); fortunes is the
 # built-in corpus of `data fortunes` (2 small packages, no dependencies).
-RUN="build-essential pkg-config libopenblas-dev libncurses-dev libreadline-dev libpng-dev fortunes"
+RUN="build-essential pkg-config libopenblas-openmp-dev libncurses-dev libreadline-dev libpng-dev fortunes"
 # PyTorch parity and the benchmark's reference (python3-torch alone pulls in
 # ~300 packages: OpenCV, Qt, GDAL, ...), the dashboard tests (tmux), SVG and
 # man page checks (xmllint, groff), the libFuzzer targets (clang).

@@ -6,7 +6,7 @@
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 run=$(sh "$ROOT/tools/deps.sh" --list run)
 test=$(sh "$ROOT/tools/deps.sh" --list test)
-for p in compiler: build-essential pkg-config libopenblas-dev libncurses-dev libreadline-dev libpng-dev; do
+for p in compiler: build-essential pkg-config libopenblas-openmp-dev libncurses-dev libreadline-dev libpng-dev; do
     case $p in *:) continue ;; esac
     if printf '%s\n' "$run" | grep -qx "$p"; then ok; else bad "the run set lacks $p"; fi
 done

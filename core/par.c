@@ -1,0 +1,78 @@
+/* par.c — the thread count shared by our OpenMP loops and OpenBLAS (par.h). */
+#include "par.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+void openblas_set_num_threads(int n);
+
+static atomic_int threads;   /* 0 until first asked */
+
+static int from_env(const char *name)
+{
+    const char *s = getenv(name);
+    if (!s || !*s) return 0;
+    char *end;
+    long v = strtol(s, &end, 10);
+    return *end == '\0' && v >= 1 && v <= 256 ? (int)v : 0;
+}
+
+int par_threads(void)
+{
+    int n = atomic_load(&threads);
+    if (n) return n;
+    n = from_env("OPENBLAS_NUM_THREADS");
+    if (!n) n = from_env("OMP_NUM_THREADS");
+    if (!n) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        n = c >= 1 ? (c <= 256 ? (int)c : 256) : 1;
+    }
+    int zero = 0;
+    atomic_compare_exchange_strong(&threads, &zero, n);
+    return atomic_load(&threads);
+}
+
+void par_set_threads(int n)
+{
+    if (n < 1) n = 1;
+    if (n > 256) n = 256;
+    atomic_store(&threads, n);
+    par_adopt();
+}
+
+/* The main thread follows the setting from the start (tests and benches call
+ * the engine without a command); other threads call par_adopt themselves. */
+__attribute__((constructor)) static void par_adopt_main(void) { par_adopt(); }
+
+void par_adopt(void)
+{
+    int n = par_threads();
+#ifdef _OPENMP
+    if (omp_get_max_threads() != n) omp_set_num_threads(n);
+#endif
+    /* The OpenMP build of OpenBLAS follows the calling thread's OpenMP count;
+     * the pthread build keeps its own, which this sets. */
+    openblas_set_num_threads(n);
+}
+
+int par_thread_id(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+int par_team_size(void)
+{
+#ifdef _OPENMP
+    return omp_get_num_threads();
+#else
+    return 1;
+#endif
+}

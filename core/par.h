@@ -1,0 +1,52 @@
+/* par.h — the one thread pool. Our loops are OpenMP, and the Makefile links
+ * Debian's OpenMP build of OpenBLAS, so sgemm and the elementwise work share
+ * the same threads instead of two pools fighting over the cores (issue 15).
+ *
+ * Every parallel loop in core splits work so that each output element is
+ * computed by the same operations in the same order whatever the number of
+ * threads: rows or elements for maps, columns for sums over rows (bias and
+ * norm gains), partial results added in a fixed order after the loop. Our ops
+ * therefore give the same bits at 1, 2 or N threads (tests/unit/test_par.c).
+ * OpenBLAS's sgemm does not: at 2 threads it rounds ~15% of a product's
+ * outputs differently than at 1 (both Debian builds). A training run is thus
+ * bit-identical run to run at a fixed thread count, not across counts.
+ *
+ *   par_threads()      threads a parallel loop may use (set threads=, or the
+ *                      environment: OPENBLAS_NUM_THREADS, then OMP_NUM_THREADS,
+ *                      else every core)
+ *   par_set_threads()  changes it for the engine and OpenBLAS
+ *   par_adopt()        makes the calling thread follow it; OpenMP keeps the
+ *                      count per thread, so the dashboard's engine thread and
+ *                      the main thread both call this before engine work
+ *   par_on(n)          whether n elements of work are worth the fork (small
+ *                      tensors, e.g. a depth-1000 probe at width 64, stay on
+ *                      one thread: a fork costs a few microseconds)
+ * Built without OpenMP (the clang fuzz build) the pragmas are ignored and
+ * everything runs on one thread. */
+#ifndef BL_PAR_H
+#define BL_PAR_H
+
+#include <stdint.h>
+
+int  par_threads(void);
+void par_set_threads(int n);
+void par_adopt(void);
+
+/* The calling thread's index in the team running it (0 outside a parallel
+ * loop): which per-thread scratch buffer to use. */
+int par_thread_id(void);
+/* The number of threads in that team (1 outside a parallel region). */
+int par_team_size(void);
+/* The part [*lo, *hi) of 0..n that thread `me` of `nt` takes in a split by hand
+ * (columns of a sum over rows). */
+static inline void par_range(int n, int me, int nt, int *lo, int *hi)
+{
+    *lo = (int)((int64_t)n * me / nt);
+    *hi = (int)((int64_t)n * (me + 1) / nt);
+}
+
+/* Below this many floats of work a loop runs on the calling thread. */
+#define PAR_MIN_WORK 32768
+static inline int par_on(int64_t work) { return work >= PAR_MIN_WORK; }
+
+#endif
