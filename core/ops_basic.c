@@ -69,6 +69,7 @@ static void linear_backward(Tape *t, TapeNode *n)
     Tensor *x = n->in[0], *W = n->in[1], *b = n->in[2];
     const float *dy = n->out->grad;
     int N = (int)tensor_rows(x), in = tensor_cols(x), out = W->shape[0];   /* rows = B·T <= 2^28 */
+    int restore = par_small_begin(2.0 * N * in * out);
     if (x->rg) {   /* dx += dy · W (dx = when first written) */
         int fresh;
         float *dx = tape_grad_fresh(t, x, &fresh);
@@ -78,6 +79,7 @@ static void linear_backward(Tape *t, TapeNode *n)
     if (W->rg)   /* dW += dyᵀ · x */
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, N, 1.0f, dy, out,
                     x->data, in, 1.0f, tape_grad(t, W), in);
+    par_small_end(restore);
     if (b && b->rg) {   /* columns in parallel, each summed over rows in order (par.h) */
         float *db = tape_grad(t, b);
 #pragma omp parallel if (par_on((int64_t)N * out))
@@ -104,8 +106,10 @@ Tensor *op_linear(Tape *t, Tensor *x, Tensor *W, Tensor *b)
         for (int r = 0; r < N; r++) memcpy(y->data + (size_t)r * out, b->data, (size_t)out * sizeof(float));
         beta = 1.0f;
     }
+    int restore = par_small_begin(2.0 * N * in * out);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, out, in, 1.0f, x->data, in,
                 W->data, in, beta, y->data, out);
+    par_small_end(restore);
     y->rg = x->rg || W->rg || (b && b->rg);
     TapeNode *n = tape_push(t, linear_backward, y);
     if (n) {
@@ -144,12 +148,12 @@ static void mix_backward(Tape *t, TapeNode *n)
     /* x and y may be one tensor: y's buffer is asked for after x's is written. */
     if (x->rg) {
         float *dx = tape_grad_fresh(t, x, &fresh);
-#pragma omp parallel for simd schedule(static) if (par_on(N))
+#pragma omp parallel for schedule(static) if (par_on(N))
         for (int64_t i = 0; i < N; i++) dx[i] = (fresh ? 0.0f : dx[i]) + a * dz[i];
     }
     if (y && y->rg) {
         float *dy = tape_grad_fresh(t, y, &fresh);
-#pragma omp parallel for simd schedule(static) if (par_on(N))
+#pragma omp parallel for schedule(static) if (par_on(N))
         for (int64_t i = 0; i < N; i++) dy[i] = (fresh ? 0.0f : dy[i]) + b * dz[i];
     }
     if (pa && pa->rg) tape_grad(t, pa)[0] += (float)dot_lanes(dz, x->data, N);
@@ -166,10 +170,10 @@ Tensor *op_mix(Tape *t, Tensor *x, Gain ga, Tensor *y, Gain gb)
     const float *xv = x->data, *yv = y ? y->data : NULL;
     float *zv = z->data;
     if (yv) {
-#pragma omp parallel for simd schedule(static) if (par_on(N))
+#pragma omp parallel for schedule(static) if (par_on(N))
         for (int64_t i = 0; i < N; i++) zv[i] = a * xv[i] + b * yv[i];
     } else {
-#pragma omp parallel for simd schedule(static) if (par_on(N))
+#pragma omp parallel for schedule(static) if (par_on(N))
         for (int64_t i = 0; i < N; i++) zv[i] = a * xv[i];
     }
     z->rg = x->rg || (y && y->rg) || (ga.p && ga.p->rg) || (y && gb.p && gb.p->rg);
@@ -223,7 +227,7 @@ static void gelu_backward(Tape *t, TapeNode *n)
     float *dx = tape_grad_fresh(t, x, &fresh);
     int64_t n_el = x->n;
     const float *xv = x->data;
-#pragma omp parallel for simd schedule(static) if (par_on(n_el))
+#pragma omp parallel for schedule(static) if (par_on(n_el))
     for (int64_t i = 0; i < n_el; i++) {   /* fresh: dx holds garbage, assigned, never read */
         float v = xv[i];
         float du = GELU_K * (1.0f + 3.0f * 0.044715f * v * v);
@@ -243,7 +247,7 @@ Tensor *op_gelu(Tape *t, Tensor *x)
     const float *restrict xv = x->data;
     float *restrict yv = y->data;
     int64_t n = x->n;
-#pragma omp parallel for simd schedule(static) if (par_on(n))
+#pragma omp parallel for schedule(static) if (par_on(n))
     for (int64_t i = 0; i < n; i++) {
         th[i] = tanh_fast(GELU_K * (xv[i] + 0.044715f * xv[i] * xv[i] * xv[i]));
         yv[i] = 0.5f * xv[i] * (1.0f + th[i]);

@@ -15,7 +15,7 @@ static void xent_backward(Tape *t, TapeNode *n)
     int fresh;
     float *dx = tape_grad_fresh(t, logits, &fresh);
     int64_t n_el = logits->n;
-#pragma omp parallel for simd schedule(static) if (par_on(n_el))
+#pragma omp parallel for schedule(static) if (par_on(n_el))
     for (int64_t i = 0; i < n_el; i++) dx[i] = (fresh ? 0.0f : dx[i]) + dl * g[i];
     prof_end(t->prof, PROF_LOSS, prof_t0);
 }

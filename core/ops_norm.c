@@ -17,10 +17,13 @@ static void layernorm_backward(Tape *t, TapeNode *n)
     float *dx = x->rg ? tape_grad_fresh(t, x, &fresh) : NULL;
     float *dw = w->rg ? tape_grad(t, w) : NULL;
     float *db = (b && b->rg) ? tape_grad(t, b) : NULL;
+    const float *wv = w->data;
+    /* dx by rows. The gains' gradients sum over rows: on one thread in the same
+     * pass, in parallel by columns in a second pass; either way each column is
+     * summed in row order, the same bits at any thread count (par.h). */
     int par = par_on((int64_t)N * C);
-    /* dx by rows; the gains' gradients by columns, each summed over rows in
-     * order: the same bits at any thread count (par.h). */
-    if (dx) {
+    float *dw1 = par ? NULL : dw, *db1 = par ? NULL : db;
+    if (dx || !par) {
 #pragma omp parallel for schedule(static) if (par)
         for (int r = 0; r < N; r++) {
             const float *xr = x->data + (size_t)r * C, *g = dy + (size_t)r * C;
@@ -28,20 +31,23 @@ static void layernorm_backward(Tape *t, TapeNode *n)
             /* dxhat = dy·w; dx = s·(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat)) */
             float sum_d = 0, sum_dx = 0;
             for (int c = 0; c < C; c++) {
-                float xh = (xr[c] - m) * s, d = g[c] * w->data[c];
+                float xh = (xr[c] - m) * s, d = g[c] * wv[c];
                 sum_d += d;
                 sum_dx += d * xh;
+                if (dw1) dw1[c] += g[c] * xh;
+                if (db1) db1[c] += g[c];
             }
+            if (!dx) continue;
             sum_d /= C;
             sum_dx /= C;
             float *dxr = dx + (size_t)r * C;
             for (int c = 0; c < C; c++) {
                 float xh = (xr[c] - m) * s;
-                dxr[c] = (fresh ? 0.0f : dxr[c]) + s * (g[c] * w->data[c] - sum_d - xh * sum_dx);
+                dxr[c] = (fresh ? 0.0f : dxr[c]) + s * (g[c] * wv[c] - sum_d - xh * sum_dx);
             }
         }
     }
-    if (dw || db) {
+    if (par && (dw || db)) {
 #pragma omp parallel if (par)
         {
             int c0, c1;

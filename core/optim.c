@@ -78,7 +78,7 @@ double optim_clip(ParamTable *pt, float max_norm)
             if (!(p->flags & PARAM_TRAIN)) continue;
             float *g = p->t.grad;
             int64_t n = p->t.n;
-#pragma omp parallel for simd schedule(static) if (par_on(n))
+#pragma omp parallel for schedule(static) if (par_on(n))
             for (int64_t j = 0; j < n; j++) g[j] *= k;
         }
     }
@@ -99,7 +99,7 @@ void optim_step(Optimizer *o, ParamTable *pt, float lr)
         int64_t n = p->t.n;
         if (s->kind == OPT_ADAMW) {
             float shrink = 1.0f - lr * decay, b1 = s->beta1, b2 = s->beta2, eps = s->eps;
-#pragma omp parallel for simd schedule(static) if (par_on(n))
+#pragma omp parallel for schedule(static) if (par_on(n))
             for (int64_t j = 0; j < n; j++) {
                 w[j] *= shrink;
                 m[j] = b1 * m[j] + (1.0f - b1) * g[j];

@@ -76,3 +76,26 @@ int par_team_size(void)
     return 1;
 #endif
 }
+
+int par_small_begin(double flops)
+{
+#ifdef _OPENMP
+    if (flops >= PAR_MIN_FLOPS || omp_in_parallel()) return 0;
+    int n = omp_get_max_threads();
+    if (n == 1) return 0;
+    omp_set_num_threads(1);
+    return n;
+#else
+    (void)flops;
+    return 0;
+#endif
+}
+
+void par_small_end(int restore)
+{
+#ifdef _OPENMP
+    if (restore) omp_set_num_threads(restore);
+#else
+    (void)restore;
+#endif
+}

@@ -45,8 +45,17 @@ static inline void par_range(int n, int me, int nt, int *lo, int *hi)
     *hi = (int)((int64_t)n * (me + 1) / nt);
 }
 
+/* OpenBLAS splits a product of any size over every thread; below about 8
+ * MFLOP a second thread costs more than it brings (2 cores: 256x192x64 1.0x,
+ * 256x64x64 0.7x, 1024x128x128 1.2x, 1024x512x128 1.5x). Small products run
+ * on one thread between par_small_begin and par_small_end, which restores the
+ * count: narrow models and a depth-1000 probe at width 64 are made of them. */
+#define PAR_MIN_FLOPS 8e6
+int  par_small_begin(double flops);   /* returns the count to restore, 0: unchanged */
+void par_small_end(int restore);
+
 /* Below this many floats of work a loop runs on the calling thread. */
-#define PAR_MIN_WORK 32768
+#define PAR_MIN_WORK 65536
 static inline int par_on(int64_t work) { return work >= PAR_MIN_WORK; }
 
 #endif
