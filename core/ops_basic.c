@@ -1,5 +1,6 @@
 /* ops_basic.c — embedding, linear, mix (gains and residual adds), GELU, ReLU.
- * Forward and backward side by side; every matmul is cblas_sgemm. */
+ * Forward and backward side by side; every matmul is cblas_sgemm (par_sgemm
+ * splits a linear layer's rows over the threads, core/par.h). */
 #include "ops.h"
 #include "par.h"
 
@@ -69,17 +70,13 @@ static void linear_backward(Tape *t, TapeNode *n)
     Tensor *x = n->in[0], *W = n->in[1], *b = n->in[2];
     const float *dy = n->out->grad;
     int N = (int)tensor_rows(x), in = tensor_cols(x), out = W->shape[0];   /* rows = B·T <= 2^28 */
-    int restore = par_small_begin(2.0 * N * in * out);
     if (x->rg) {   /* dx += dy · W (dx = when first written) */
         int fresh;
         float *dx = tape_grad_fresh(t, x, &fresh);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, in, out, 1.0f, dy, out,
-                    W->data, in, fresh ? 0.0f : 1.0f, dx, in);
+        par_sgemm(0, 0, N, in, out, 1.0f, dy, out, W->data, in, fresh ? 0.0f : 1.0f, dx, in);
     }
     if (W->rg)   /* dW += dyᵀ · x */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, N, 1.0f, dy, out,
-                    x->data, in, 1.0f, tape_grad(t, W), in);
-    par_small_end(restore);
+        par_sgemm(1, 0, out, in, N, 1.0f, dy, out, x->data, in, 1.0f, tape_grad(t, W), in);
     if (b && b->rg) {   /* columns in parallel, each summed over rows in order (par.h) */
         float *db = tape_grad(t, b);
 #pragma omp parallel if (par_on((int64_t)N * out))
@@ -106,10 +103,7 @@ Tensor *op_linear(Tape *t, Tensor *x, Tensor *W, Tensor *b)
         for (int r = 0; r < N; r++) memcpy(y->data + (size_t)r * out, b->data, (size_t)out * sizeof(float));
         beta = 1.0f;
     }
-    int restore = par_small_begin(2.0 * N * in * out);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, out, in, 1.0f, x->data, in,
-                W->data, in, beta, y->data, out);
-    par_small_end(restore);
+    par_sgemm(0, 1, N, out, in, 1.0f, x->data, in, W->data, in, beta, y->data, out);
     y->rg = x->rg || W->rg || (b && b->rg);
     TapeNode *n = tape_push(t, linear_backward, y);
     if (n) {

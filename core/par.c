@@ -1,6 +1,7 @@
 /* par.c — the thread count shared by our OpenMP loops and OpenBLAS (par.h). */
 #include "par.h"
 
+#include <cblas.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -98,4 +99,32 @@ void par_small_end(int restore)
 #else
     (void)restore;
 #endif
+}
+
+void par_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda,
+               const float *B, int ldb, float beta, float *C, int ldc)
+{
+    CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans, tb = trans_b ? CblasTrans : CblasNoTrans;
+    double flops = 2.0 * M * N * K;
+    int nth = par_threads();
+#ifdef _OPENMP
+    if (omp_in_parallel()) nth = 1;
+#endif
+    /* Parts of at least 16 rows (the kernels' tile), and enough work to split. */
+    if (nth > M / 16) nth = M / 16;
+    if (flops < PAR_MIN_FLOPS || nth < 2) {
+        int restore = par_small_begin(flops);
+        cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        par_small_end(restore);
+        return;
+    }
+#pragma omp parallel num_threads(nth)
+    {
+        int lo, hi;
+        par_range(M, par_thread_id(), par_team_size(), &lo, &hi);
+        /* Row r of C reads row r of A (NoTrans) or column r (Trans). */
+        const float *a = trans_a ? A + lo : A + (size_t)lo * lda;
+        if (hi > lo)
+            cblas_sgemm(CblasRowMajor, ta, tb, hi - lo, N, K, alpha, a, lda, B, ldb, beta, C + (size_t)lo * ldc, ldc);
+    }
 }
