@@ -4,8 +4,9 @@
 # while two runs train, then (1) key-to-screen latency: a letter is sent and the
 # pane is polled until it shows, 12 times; (2) frame time: the TUI's own draw +
 # show time per frame (BLOCKLAB_FRAME_LOG), wall and UI-thread CPU time.
-# The latency includes tmux and the polling (a bare capture-pane round trip is
-# printed beside it). Not a test: it prints figures.
+# The tmux latency includes tmux and the polling (a bare capture-pane round
+# trip is printed beside it); bench/keylat.py then measures the same on a pty
+# it owns, without tmux. Not a test: it prints figures.
 BUILD=${1:-build}
 BIN=$(cd "$(dirname "$0")/.." && pwd)/blocklab
 TMP=$(mktemp -d)
@@ -55,8 +56,10 @@ keys "quit" Enter
 for i in $(seq 50); do [ -s "$TMP/frames" ] && break; sleep 0.1; done
 echo "== dashboard: 120x40, every pane live, two runs training (A Pre-LN, B SAS-P, depth 4 width 64) =="
 echo "$lat" | tr ' ' '\n' | grep . | sort -n | awk -v poll="$poll" '{v[NR] = $1}
-    END {printf "  key-to-screen: median %.1f ms, p90 %.1f ms, max %.1f ms over %d keys (a capture-pane round trip alone: %s ms)\n",
+    END {printf "  key-to-screen (tmux): median %.1f ms, p90 %.1f ms, max %.1f ms over %d keys (a capture-pane round trip alone: %s ms)\n",
          v[int((NR + 1) / 2)], v[int(NR * 0.9 + 0.5)], v[NR], NR, poll}'
+# The same without tmux: a pty this script's Python owns (bench/keylat.py).
+${PYTHON:-/usr/bin/python3} "$(dirname "$0")/keylat.py" "$BIN" 30 2>/dev/null || echo "  key-to-screen (pty): python3 did not run"
 if [ -s "$TMP/frames" ]; then
     awk '{printf "  frame time (%s): median %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms over %d frames\n", $2, $5, $7, $9, $11, $3}' "$TMP/frames"
 else
