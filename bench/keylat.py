@@ -7,6 +7,7 @@ the time is taken until blocklab's output echoes it. Output is drained all the
 time, so what is measured is blocklab reading the key, redrawing and writing
 the frame, plus the pty's own delivery (microseconds). Prints one line:
   key-to-screen (pty): median M ms, p90 P ms, max X ms over N keys
+KEYLAT_MODEL sets the model's keys (default depth=4 width=64 heads=4 ctx=32).
 Not a test: it prints figures, and says so if blocklab did not get that far."""
 import fcntl
 import os
@@ -75,8 +76,9 @@ def main():
 
     if not wait_for(b"blocklab>", 20):
         return finish("blocklab did not start")
-    send("model new depth=4 width=64 heads=4 ctx=32; data task=reverse; "
-         "probe rank grads attn updates every=5; train steps=1000000\r")
+    model = os.environ.get("KEYLAT_MODEL", "depth=4 width=64 heads=4 ctx=32")
+    send("model new %s; data task=reverse; probe rank grads attn updates every=5; "
+         "train steps=1000000\r" % model)
     time.sleep(2)
     send("run new B; block all preset=sasp; train steps=1000000\r")
     # Both runs must be training: the run strip draws "▸ 0/1000000" for each
@@ -88,6 +90,10 @@ def main():
     while not strips() and time.monotonic() < end:
         seen.extend(drain(0.2))
     if not strips() or not drain(1.0):
+        if os.environ.get("KEYLAT_DEBUG"):
+            plain = re.sub(rb"\x1b(\[[0-9;?]*[A-Za-z@]|\([0-9A-Z])", b"", bytes(seen))
+            for m in re.finditer("▸".encode(), plain):
+                sys.stderr.write(repr(plain[m.start() - 20:m.start() + 40]) + "\n")
         return finish("the two runs did not start training")
     time.sleep(2)
     drain(0.5)

@@ -10,6 +10,8 @@
 # Not a test: it never fails on speed. Knobs: BENCH_STEPS (10), BENCH_PRESETS=0,
 # BENCH_SCALE=0, BENCH_TUI=0 skip sections.
 BUILD=${1:-build}
+# The program sets this for itself (src/main.c, core/par.h); the bench binaries take it from here.
+[ -z "${OMP_WAIT_POLICY:-}" ] && export GOMP_SPINCOUNT=${GOMP_SPINCOUNT:-10000}
 PY=${PYTHON:-/usr/bin/python3}
 BIN=$BUILD/bench/bench_train
 STEPS=${BENCH_STEPS:-10}

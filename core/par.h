@@ -7,9 +7,11 @@
  * threads: rows or elements for maps, columns for sums over rows (bias and
  * norm gains), partial results added in a fixed order after the loop. Our ops
  * therefore give the same bits at 1, 2 or N threads (tests/unit/test_par.c).
- * OpenBLAS's sgemm does not: at 2 threads it rounds ~15% of a product's
- * outputs differently than at 1 (both Debian builds). A training run is thus
- * bit-identical run to run at a fixed thread count, not across counts.
+ * Matrix products do not: OpenBLAS's own split at 2 threads rounds ~15% of a
+ * product's outputs differently than one thread does (both Debian builds), and
+ * so does a product cut into row blocks (par_sgemm), as OpenBLAS picks its
+ * kernels' blocking by shape. A training run is thus bit-identical run to run
+ * at a fixed thread count, not across counts (tests/script/train.sh).
  *
  *   par_threads()      threads a parallel loop may use (set threads=, or the
  *                      environment: OPENBLAS_NUM_THREADS, then OMP_NUM_THREADS,
@@ -60,6 +62,17 @@ void par_small_end(int restore);
  * threads 267, split 167). Products under PAR_MIN_FLOPS run on one thread. */
 void par_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda,
                const float *B, int ldb, float beta, float *C, int ldc);
+
+/* libgomp's idle threads spin for 300000 rounds (about a millisecond) before
+ * they sleep. When another program holds a core, a spinning thread and the
+ * one it waits for share the other core, and every parallel loop costs a time
+ * slice: the dashboard beside a busy process trained 7 steps in 8 s instead of
+ * 45. PAR_SPINCOUNT rounds keep the threads warm between the loops of a step
+ * (no loss measured on an idle machine: spin 0 costs 25%) and bound the waste.
+ * libgomp reads it from the environment before main, so src/main.c sets it
+ * and executes itself again when the person running blocklab set neither
+ * GOMP_SPINCOUNT nor OMP_WAIT_POLICY. */
+#define PAR_SPINCOUNT "10000"
 
 /* Below this many floats of work a loop runs on the calling thread. */
 #define PAR_MIN_WORK 65536

@@ -16,6 +16,7 @@
 
 #include "datadir.h"
 #include "exec.h"
+#include "par.h"
 #include "repl.h"
 #include "sandbox.h"
 #include "tui_front.h"
@@ -146,8 +147,18 @@ static int run_source(VerbCtx *vc, const Source *s, int keep_going)
     return status;
 }
 
+/* OpenMP's spin before its idle threads sleep (core/par.h PAR_SPINCOUNT) is
+ * read by libgomp before main: set it and run this program again, once. */
+static void par_environment(char **argv)
+{
+    if (getenv("GOMP_SPINCOUNT") || getenv("OMP_WAIT_POLICY")) return;
+    if (setenv("GOMP_SPINCOUNT", PAR_SPINCOUNT, 0) != 0) return;
+    execv("/proc/self/exe", argv);   /* returns only on failure: go on with libgomp's default */
+}
+
 int main(int argc, char **argv)
 {
+    par_environment(argv);
     Source *src = xcalloc((size_t)argc + 1, sizeof *src);
     int n = 0, options = 1, keep_going = 0, want_tui = 0, want_repl = 0, trust = 0;
     const char *out_dir = NULL;
