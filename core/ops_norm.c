@@ -48,7 +48,7 @@ static void layernorm_backward(Tape *t, TapeNode *n)
         }
     }
     if (par && (dw || db)) {
-#pragma omp parallel if (par)
+#pragma omp parallel
         {
             int c0, c1;
             par_range(C, par_thread_id(), par_team_size(), &c0, &c1);
@@ -108,21 +108,29 @@ static void rmsnorm_backward(Tape *t, TapeNode *n)
     int fresh = 0;
     float *dx = x->rg ? tape_grad_fresh(t, x, &fresh) : NULL;
     float *dw = w->rg ? tape_grad(t, w) : NULL;
+    const float *wv = w->data;
+    /* As LayerNorm's: dx by rows, the gain's sum fused on one thread or by
+     * columns in parallel, each column in row order either way. */
     int par = par_on((int64_t)N * C);
-    if (dx) {
+    float *dw1 = par ? NULL : dw;
+    if (dx || !par) {
 #pragma omp parallel for schedule(static) if (par)
         for (int r = 0; r < N; r++) {
             const float *xr = x->data + (size_t)r * C, *g = dy + (size_t)r * C;
             float s = rstd[r], dot = 0;
-            for (int c = 0; c < C; c++) dot += g[c] * w->data[c] * xr[c];
+            for (int c = 0; c < C; c++) {
+                dot += g[c] * wv[c] * xr[c];
+                if (dw1) dw1[c] += g[c] * xr[c] * s;
+            }
+            if (!dx) continue;
             /* y = w·x·s, s = (mean(x²)+eps)^(-1/2): dx = s·d − x·s³·mean(d·x) */
             float k = s * s * s * dot / C;
             float *dxr = dx + (size_t)r * C;
-            for (int c = 0; c < C; c++) dxr[c] = (fresh ? 0.0f : dxr[c]) + (s * g[c] * w->data[c] - xr[c] * k);
+            for (int c = 0; c < C; c++) dxr[c] = (fresh ? 0.0f : dxr[c]) + (s * g[c] * wv[c] - xr[c] * k);
         }
     }
-    if (dw) {
-#pragma omp parallel if (par)
+    if (par && dw) {
+#pragma omp parallel
         {
             int c0, c1;
             par_range(C, par_thread_id(), par_team_size(), &c0, &c1);
