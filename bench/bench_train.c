@@ -2,7 +2,7 @@
  * and the machine's cblas_sgemm throughput for MFU. Not a test: it prints
  * figures (median ms/step, tokens/s, MFU) in a fixed format that bench/run.sh
  * sets beside the PyTorch reference's.
- * Usage: bench_train CONFIG [steps] [preset]   CONFIG = S | M | gemm
+ * Usage: bench_train CONFIG [steps] [preset]   CONFIG = S | M | gemm | blas
  *        bench_train scale PRESET CTX WIDTH DEPTH BATCH STEPS
  * S and M also print a line "ops" (ms per step by op family, from a Prof on
  * the tape, core/prof.h) and "probe" (ms of probe rank and probe grads on a
@@ -24,6 +24,7 @@
 
 #include "mom_stack.h"
 #include "ops.h"
+#include "par.h"
 #include "probe.h"
 #include "train.h"
 
@@ -162,6 +163,14 @@ int main(int argc, char **argv)
     const char *preset = argc > 3 ? argv[3] : "preln";
     if (!strcmp(cfg, "gemm")) {
         printf("sgemm %.1f GFLOP/s\n", sgemm_gflops(1024, 1024, 256));
+        return 0;
+    }
+    if (!strcmp(cfg, "blas")) {   /* which OpenBLAS: its threading decides whether there is one pool (core/par.h) */
+        static const char *const kinds[] = {"sequential", "pthread (a second pool beside the engine's OpenMP)",
+                                            "OpenMP (one pool with the engine's loops)"};
+        int k = openblas_get_parallel();
+        printf("%s; %s build; engine threads %d\n", openblas_get_config(), k >= 0 && k <= 2 ? kinds[k] : "unknown",
+               par_threads());
         return 0;
     }
     if (!strcmp(cfg, "scale")) return scale_row(argc, argv);

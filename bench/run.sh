@@ -17,6 +17,7 @@ BIN=$BUILD/bench/bench_train
 STEPS=${BENCH_STEPS:-10}
 OUT=$BUILD/bench
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
+echo "BLAS: $($BIN blas)"
 
 # table CLOCK THREADS: blocklab vs torch on S and M; keeps the ops/probe lines in $OUT/ops.$CLOCK
 table() {
@@ -55,10 +56,13 @@ table cpu 1
 echo "ratio = torch ms/step / blocklab ms/step (above 1: blocklab is faster)"
 echo "MFU = model FLOPs per step (6*params*tokens + attention) / sgemm throughput; floor = step / (FLOPs / sgemm)"
 
-echo
-echo "== where a step goes (1 thread, CPU ms per step; families as in core/prof.h) =="
-awk '/^ops /{printf "  %s  step %7.2f ms:", $2, $4; for (i = 5; i < NF; i += 2) printf "  %s %.2f (%.0f%%)", $i, $(i+1), 100*$(i+1)/$4; printf "\n"}
-     /^probe /{printf "  %s  probes on a batch of 4: rank %.2f ms, grads %.2f ms (each taken every few steps while training)\n", $2, $4, $6}' "$OUT/ops.cpu"
+for clock in cpu wall; do
+    echo
+    if [ $clock = cpu ]; then echo "== where a step goes (1 thread, CPU ms per step; families as in core/prof.h) =="
+    else echo "== the same with 2 threads, wall ms per step (what the threads bought each family) =="; fi
+    awk '/^ops /{printf "  %s  step %7.2f ms:", $2, $4; for (i = 5; i < NF; i += 2) printf "  %s %.2f (%.0f%%)", $i, $(i+1), 100*$(i+1)/$4; printf "\n"}
+         /^probe /{printf "  %s  probes on a batch of 4: rank %.2f ms, grads %.2f ms (each taken every few steps while training)\n", $2, $4, $6}' "$OUT/ops.$clock"
+done
 
 if [ "${BENCH_PRESETS:-1}" = 1 ]; then
     echo
