@@ -27,9 +27,9 @@ typedef struct CmdArg {
 typedef struct Cmd {
     CmdWord  verb;
     CmdWord *words;      /* positional words in order: noun, range, file name... */
-    int      n_words;
+    int      n_words, cap_words;
     CmdArg  *args;
-    int      n_args;
+    int      n_args, cap_args;
 } Cmd;
 
 typedef struct CmdList {

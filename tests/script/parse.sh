@@ -79,4 +79,13 @@ expect "~= on a non-gain" 1 "lr~=3: only block gains take ~=" stderr
 bl -c 'model new depth~=3'
 expect "~= on a model key" 1 "depth~=3: only block gains can be made trainable" stderr
 
+# Thousands of words and keys on one line: parsed (the arrays grow by doubling),
+# and refused where the first bad one stands.
+long=$(awk 'BEGIN{printf "train"; for (i = 0; i < 4000; i++) printf " k%d=1", i}')
+bl -c "$long"
+expect "4000 keys on a line: the first unknown one is named" 1 "-c:1:7: unknown key 'k0' for train" stderr
+long=$(awk 'BEGIN{printf "save"; for (i = 0; i < 4000; i++) printf " w%d", i}')
+bl -c "$long"
+expect "4000 words on a line: the first extra one is named" 1 "-c:1:9: unexpected 'w1' after FILE" stderr
+
 summary
