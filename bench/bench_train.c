@@ -8,6 +8,8 @@
  * the tape, core/prof.h) and "probe" (ms of probe rank and probe grads on a
  * batch of 4); "scale" prints one row of the cost table (ms/step, peak RSS,
  * and the engine's own bytes: parameters, grads, AdamW state, arena peak).
+ * preset mlp-alr, mlp-aslr, mlp-alrr, mlp-elr: attention replaced by student MLPs
+ * in every block, size s (hidden = ctx·width/64), trained end to end.
  * preset mom, mom-diag, mom-k2: a Mixture-of-Modules whose 4+4 pool has the
  * parameters of the config's blocks (H = depth steps; diag: every module on
  * every token along the vanilla path; k2: top-2).
@@ -90,7 +92,16 @@ static int bench_open(Bench *b, const char *preset, int depth, int width, int he
         b->a->mom.n_attn = b->a->mom.n_ffn = b->a->mom.steps = depth;
         b->a->mom.topk = strstr(preset, "k2") ? 2 : 1;
     }
-    if (arch_reset_blocks(b->a, &e) || model_build(&b->m, b->a, &e)) { fprintf(stderr, "%s\n", e.msg); return -1; }
+    /* mlp-alr, mlp-aslr, ...: every block's attention replaced by its student MLP (Rethinking Attention). */
+    const char *student = !strncmp(preset, "mlp-", 4) ? preset : NULL;
+    if (student) snprintf(b->a->preset, sizeof b->a->preset, "preln");
+    if (arch_reset_blocks(b->a, &e) ||
+        (student && (arch_set_block(b->a, 0, depth - 1, "attn", student, 0, &e) ||
+                     arch_set_block(b->a, 0, depth - 1, "student", "s", 0, &e))) ||
+        model_build(&b->m, b->a, &e)) {
+        fprintf(stderr, "%s\n", e.msg);
+        return -1;
+    }
     if (mom) model_mom(&b->m)->run.force_diag = strstr(preset, "diag") != NULL;
     /* Text-like data: a synthetic task whose vocab fits 128; speed does not depend on it. */
     DataSpec ds;
