@@ -118,8 +118,9 @@ for p in preln mlp-alr mlp-aslr mlp-alrr mlp-elr; do
         'BEGIN{printf "  %-9s params %9d  ms/step %8.2f (%+6.1f%% vs preln)\n", p, par, ms, 100*(ms-b)/b}'
 done
 echo
-echo "depth is not a toy (probe rank at init, forward only, one block alive at a time; 1 OpenBLAS thread):"
+echo "depth is not a toy (probe rank at init, forward only, one block alive at a time; 1 thread, then every core):"
 for d in 100 1000; do OPENBLAS_NUM_THREADS=1 "$BUILD/bench/bench_depth" $d 64 | sed 's/^/  /'; done
+"$BUILD/bench/bench_depth" 1000 64 | sed "s/^/  $(nproc) threads: /"
 
 if [ "${BENCH_TUI:-1}" = 1 ]; then
     echo
