@@ -103,7 +103,7 @@ static void test_optimizer(void)
     for (int k = 0; k < 2; k++) {
         par_set_threads(k + 1);
         BlError e;
-        ArchSpec a;
+        ArchSpec a = {0};   /* arch_default reuses a block array: start from none */
         arch_default(&a);
         a.depth = 1; a.width = 128; a.heads = 4; a.ctx = 64; a.vocab = 64;
         arch_reset_blocks(&a, NULL);
