@@ -105,8 +105,8 @@ static void attention_backward(Tape *t, TapeNode *n)
     /* (b, h) pairs run in parallel (par.h): each writes its own slices of dq,
      * dk, dv, and the gains' sums per pair are added in (b, h) order after. */
     int nbh = B * H, nth = par_threads();
-    int64_t work = (int64_t)nbh * T * T;
-    if (!par_on(work)) nth = 1;
+    if (nth > nbh) nth = nbh;   /* one scratch pair a thread: never more than the pairs */
+    if (!par_on((int64_t)nbh * T * T)) nth = 1;
     float *Abuf = arena_floats(&t->arena, (size_t)nth * T * T);
     float *dAbuf = arena_floats(&t->arena, (size_t)nth * T * T);
     float *gsum = shaped(s) ? arena_floats(&t->arena, (size_t)nbh * 3) : NULL;
@@ -198,6 +198,7 @@ Tensor *op_attention(Tape *t, Tensor *qkv, Tensor *v, const AttnOpts *o, Tensor 
     Tensor *y = tape_tensor(t, B, T, C, 0);
     /* (b, h) pairs in parallel, each writing its own P and its own columns of y. */
     int nbh = B * H, nth = par_threads();
+    if (nth > nbh) nth = nbh;
     if (!par_on((int64_t)nbh * T * T)) nth = 1;
     float *Abuf = shaped(s) ? arena_floats(&t->arena, (size_t)nth * T * T) : NULL;
 
