@@ -94,29 +94,27 @@ if [ "${BENCH_SCALE:-1}" = 1 ]; then
     fi
 fi
 
+# vs_preln PRESET...: one row per preset at config S (wall time), with its step time against Pre-LN's.
+vs_preln() {
+    base=""
+    for p in preln "$@"; do
+        line=$($BIN S $STEPS $p | head -n 1)
+        ms=$(echo "$line" | awk '{print $7}'); par=$(echo "$line" | awk '{print $5}')
+        [ -z "$base" ] && base=$ms
+        awk -v p="$p" -v ms="$ms" -v b="$base" -v par="$par" \
+            'BEGIN{printf "  %-9s params %9d  ms/step %8.2f (%+6.1f%% vs preln)\n", p, par, ms, 100*(ms-b)/b}'
+    done
+}
+
 echo
 echo "Mixture-of-Modules at config S: a 4+4 pool with the parameters of the 4 blocks (+2 GRU routers),"
 echo "H=4 steps; only the chosen modules run (gather/scatter). mom-diag runs the vanilla path through"
 echo "the routing machinery, so its excess over preln is the routing overhead (routers, gather/scatter, aux)."
-base=""
-for p in preln mom-diag mom mom-k2; do
-    line=$($BIN S $STEPS $p | head -n 1)
-    ms=$(echo "$line" | awk '{print $7}'); par=$(echo "$line" | awk '{print $5}')
-    [ -z "$base" ] && base=$ms
-    awk -v p="$p" -v ms="$ms" -v b="$base" -v par="$par" \
-        'BEGIN{printf "  %-9s params %9d  ms/step %8.2f (%+6.1f%% vs preln)\n", p, par, ms, 100*(ms-b)/b}'
-done
+vs_preln mom-diag mom mom-k2
 echo
 echo "Attention replaced by student MLPs (Rethinking Attention) in every block at config S, size s"
 echo "(hidden = ctx*width/64), trained end to end; the sequence is one input, so the students hold most parameters:"
-base=""
-for p in preln mlp-alr mlp-aslr mlp-alrr mlp-elr; do
-    line=$($BIN S $STEPS $p | head -n 1)
-    ms=$(echo "$line" | awk '{print $7}'); par=$(echo "$line" | awk '{print $5}')
-    [ -z "$base" ] && base=$ms
-    awk -v p="$p" -v ms="$ms" -v b="$base" -v par="$par" \
-        'BEGIN{printf "  %-9s params %9d  ms/step %8.2f (%+6.1f%% vs preln)\n", p, par, ms, 100*(ms-b)/b}'
-done
+vs_preln mlp-alr mlp-aslr mlp-alrr mlp-elr
 echo
 echo "depth is not a toy (probe rank at init, forward only, one block alive at a time; 1 thread, then every core):"
 for d in 100 1000; do OPENBLAS_NUM_THREADS=1 "$BUILD/bench/bench_depth" $d 64 | sed 's/^/  /'; done
