@@ -76,6 +76,8 @@ $(BUILD)/core/%.o: core/%.c
 	$(CC) $(BASE) $(CFLAGS) $(CFLAGS_CORE) -c $< -o $@
 # Normal draws: every op rounded on its own, so their bits match on every machine (core/rng.c).
 $(BUILD)/core/rng.o: CFLAGS += -ffp-contract=off
+# Attention's small products: multiply-adds fused where the CPU can (core/attn_kernel.h).
+$(BUILD)/core/attn_kernel.o: CFLAGS += -ffp-contract=fast
 $(BUILD)/gen/torch_files.c: tools/embed.sh $(TORCH_PY)
 	@mkdir -p $(dir $@)
 	sh tools/embed.sh $@ $(TORCH_PY)

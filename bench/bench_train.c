@@ -180,8 +180,8 @@ int main(int argc, char **argv)
         static const char *const kinds[] = {"sequential", "pthread (a second pool beside the engine's OpenMP)",
                                             "OpenMP (one pool with the engine's loops)"};
         int k = openblas_get_parallel();
-        printf("%s; %s build; engine threads %d\n", openblas_get_config(), k >= 0 && k <= 2 ? kinds[k] : "unknown",
-               par_threads());
+        printf("%s; %s build; kernels %s; engine threads %d\n", openblas_get_config(),
+               k >= 0 && k <= 2 ? kinds[k] : "unknown", openblas_get_corename(), par_threads());
         return 0;
     }
     if (!strcmp(cfg, "scale")) return scale_row(argc, argv);

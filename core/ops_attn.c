@@ -5,9 +5,13 @@
  * probabilities (B, H, T, T) are kept: backward needs them, hooks show them.
  * The (batch, head) pairs run in parallel (core/par.h), each on one thread with
  * its own scratch; OpenBLAS runs single-threaded inside them.
+ * Short contexts (below attn_tiling.min_t) with a head size that is a multiple
+ * of 16 use attn_kernel.h's loops instead, which skip the causal triangle and
+ * the cost of entering OpenBLAS for each tiny product.
  * Long causal contexts run in bands of query rows that skip the masked upper
  * triangle (attn_tiling, ops.h): the same math with about half the flops, and
  * results that differ from the full products in the last bits. */
+#include "attn_kernel.h"
 #include "ops.h"
 #include "par.h"
 
@@ -37,6 +41,12 @@ static int band(const AttnSaved *s, int r0, int R, int *m)
 {
     *m = s->T - r0 < R ? s->T - r0 : R;
     return s->causal ? r0 + *m : s->T;
+}
+
+/* Whether this op's products go through attn_kernel.h (short context). */
+static int small_kernels(const AttnSaved *s)
+{
+    return attn_k_fits(s->C / s->H) && s->T < attn_tiling.min_t;
 }
 
 static float head_gain(const Tensor *g, int h, float dflt)
@@ -110,6 +120,8 @@ static void attention_backward(Tape *t, TapeNode *n)
     float *Abuf = arena_floats(&t->arena, (size_t)nth * T * T);
     float *dAbuf = arena_floats(&t->arena, (size_t)nth * T * T);
     float *gsum = shaped(s) ? arena_floats(&t->arena, (size_t)nbh * 3) : NULL;
+    int small = small_kernels(s);
+    float *kbuf = small ? arena_floats(&t->arena, (size_t)nth * attn_k_scratch(T, hs)) : NULL;
 
 #pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1)
     for (int bh = 0; bh < nbh; bh++) {
@@ -123,6 +135,10 @@ static void attention_backward(Tape *t, TapeNode *n)
         if (shaped(s)) { mixed_matrix(s, P, h, A); Amat = A; }
         /* dA = dY · Vᵀ;  dV += Aᵀ · dY  (a band's dA is read only left of its keys) */
         float *dV = dvbase ? dvbase + (size_t)b * T * vstride + h * hs : NULL;
+        if (small) {
+            attn_k_xyt(T, hs, 1.0f, dY, C, V, vstride, dA, T, s->causal, kbuf + (size_t)me * attn_k_scratch(T, hs));
+            if (dV) attn_k_wtz(T, hs, Amat, T, dY, C, dV, vstride, s->causal, !fv);
+        } else
         for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R) {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, keys, hs, 1.0f, dY + (size_t)r0 * C, C, V,
                         vstride, 0.0f, dA + (size_t)r0 * T, T);
@@ -164,6 +180,10 @@ static void attention_backward(Tape *t, TapeNode *n)
         }
         float *dQ = dqkv + (size_t)b * T * stride + h * hs, *dK = dQ + C;
         /* dQ += dS · K;  dK += dSᵀ · Q */
+        if (small) {
+            attn_k_wz(T, hs, dA, T, K, stride, dQ, stride, s->causal, !fq);
+            attn_k_wtz(T, hs, dA, T, Q, stride, dK, stride, s->causal, !fq);
+        } else
         for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R) {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hs, keys, 1.0f, dA + (size_t)r0 * T, T, K,
                         stride, bq, dQ + (size_t)r0 * stride, stride);
@@ -201,6 +221,8 @@ Tensor *op_attention(Tape *t, Tensor *qkv, Tensor *v, const AttnOpts *o, Tensor 
     if (nth > nbh) nth = nbh;
     if (!par_on((int64_t)nbh * T * T)) nth = 1;
     float *Abuf = shaped(s) ? arena_floats(&t->arena, (size_t)nth * T * T) : NULL;
+    int small = small_kernels(s);
+    float *kbuf = small ? arena_floats(&t->arena, (size_t)nth * attn_k_scratch(T, hs)) : NULL;
 
 #pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1)
     for (int bh = 0; bh < nbh; bh++) {
@@ -209,6 +231,10 @@ Tensor *op_attention(Tape *t, Tensor *qkv, Tensor *v, const AttnOpts *o, Tensor 
         const float *Q = qkv->data + (size_t)b * T * stride + h * hs, *K = Q + C;
         const float *V = vbase + (size_t)b * T * vstride + h * hs;
         /* Logits left of each band's keys; the softmax zeroes the rest of the row. */
+        if (small)
+            attn_k_xyt(T, hs, scale, Q, stride, K, stride, P, T, o->causal,
+                       kbuf + (size_t)par_thread_id() * attn_k_scratch(T, hs));
+        else
         for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, keys, hs, scale, Q + (size_t)r0 * stride,
                         stride, K, stride, 0.0f, P + (size_t)r0 * T, T);
@@ -229,6 +255,9 @@ Tensor *op_attention(Tape *t, Tensor *qkv, Tensor *v, const AttnOpts *o, Tensor 
             mixed_matrix(s, P, h, A);
             Amat = A;
         }
+        if (small)
+            attn_k_wz(T, hs, Amat, T, V, vstride, y->data + (size_t)b * T * C + h * hs, C, o->causal, 0);
+        else
         for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hs, keys, 1.0f, Amat + (size_t)r0 * T, T, V,
                         vstride, 0.0f, y->data + ((size_t)b * T + r0) * C + h * hs, C);

@@ -57,22 +57,66 @@ float optim_lr(const OptSpec *s, long step)
     return (float)(floor_lr + (s->lr - floor_lr) * shape);
 }
 
+/* Σ g² over one chunk in double, in 8 interleaved lanes added as a fixed
+ * tree (as vec.h does for floats), so it vectorises with fixed bits. */
+typedef double vd8 __attribute__((vector_size(8 * sizeof(double))));
+typedef float vf8 __attribute__((vector_size(8 * sizeof(float))));
+
+static double sum_squares(const float *g, int64_t n)
+{
+    vd8 acc = {0};
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        vf8 f;
+        memcpy(&f, g + j, sizeof f);
+        vd8 d = __builtin_convertvector(f, vd8);
+        acc += d * d;
+    }
+    for (int l = 0; j < n; j++, l++) acc[l] += (double)g[j] * g[j];
+    double s[8];
+    memcpy(s, &acc, sizeof s);
+    for (int w = 4; w > 0; w /= 2)
+        for (int l = 0; l < w; l++) s[l] += s[l + w];
+    return s[0];
+}
+
+/* A tensor's chunks: at most NORM_CHUNKS, each a multiple of 16 floats long
+ * and at least 16384 (both depend only on n). */
+#define NORM_CHUNKS 256
+#define NORM_CHUNK_MIN 16384
+
 double optim_grad_norm(const ParamTable *pt)
 {
     double s = 0;
     for (int i = 0; i < pt->n; i++) {
         const Param *p = &pt->p[i];
         if (!(p->flags & PARAM_TRAIN)) continue;
-        for (int64_t j = 0; j < p->t.n; j++) s += (double)p->t.grad[j] * p->t.grad[j];
+        int64_t n = p->t.n, len = (n + NORM_CHUNKS - 1) / NORM_CHUNKS;
+        len = (len + 15) / 16 * 16;
+        if (len < NORM_CHUNK_MIN) len = NORM_CHUNK_MIN;
+        int nc = (int)((n + len - 1) / len);
+        double part[NORM_CHUNKS];
+        const float *g = p->t.grad;
+#pragma omp parallel for schedule(static) if (nc > 1 && par_on(n))
+        for (int c = 0; c < nc; c++) {
+            int64_t j0 = (int64_t)c * len, j1 = j0 + len < n ? j0 + len : n;
+            part[c] = sum_squares(g + j0, j1 - j0);
+        }
+        for (int c = 0; c < nc; c++) s += part[c];
     }
     return sqrt(s);
+}
+
+float optim_clip_factor(double norm, float max_norm)
+{
+    return max_norm > 0 && norm > max_norm ? (float)(max_norm / (norm + 1e-6)) : 1.0f;
 }
 
 double optim_clip(ParamTable *pt, float max_norm)
 {
     double norm = optim_grad_norm(pt);
-    if (max_norm > 0 && norm > max_norm) {
-        float k = (float)(max_norm / (norm + 1e-6));
+    float k = optim_clip_factor(norm, max_norm);
+    if (k != 1.0f) {
         for (int i = 0; i < pt->n; i++) {
             Param *p = &pt->p[i];
             if (!(p->flags & PARAM_TRAIN)) continue;
@@ -85,7 +129,9 @@ double optim_clip(ParamTable *pt, float max_norm)
     return norm;
 }
 
-void optim_step(Optimizer *o, ParamTable *pt, float lr)
+void optim_step(Optimizer *o, ParamTable *pt, float lr) { optim_step_scaled(o, pt, lr, 1.0f); }
+
+void optim_step_scaled(Optimizer *o, ParamTable *pt, float lr, float grad_scale)
 {
     const OptSpec *s = &o->spec;
     o->t++;
@@ -94,13 +140,18 @@ void optim_step(Optimizer *o, ParamTable *pt, float lr)
     for (int i = 0; i < pt->n; i++) {
         Param *p = &pt->p[i];
         if (!(p->flags & PARAM_TRAIN)) continue;
-        float *w = p->t.data, *g = p->t.grad, *m = o->m + p->offset, *v = o->v + p->offset;
+        /* restrict: weights, gradients and moments are separate arrays (vectorises) */
+        float *restrict w = p->t.data, *restrict g = p->t.grad, *restrict m = o->m + p->offset,
+              *restrict v = o->v + p->offset;
+        float k = grad_scale;
+        int scale = k != 1.0f;
         float decay = (p->flags & PARAM_DECAY) ? s->weight_decay : 0.0f;
         int64_t n = p->t.n;
         if (s->kind == OPT_ADAMW) {
             float shrink = 1.0f - lr * decay, b1 = s->beta1, b2 = s->beta2, eps = s->eps;
 #pragma omp parallel for schedule(static) if (par_on(n))
             for (int64_t j = 0; j < n; j++) {
+                if (scale) g[j] *= k;   /* clipping, stored as optim_clip would */
                 w[j] *= shrink;
                 m[j] = b1 * m[j] + (1.0f - b1) * g[j];
                 v[j] = b2 * v[j] + (1.0f - b2) * g[j] * g[j];
@@ -109,6 +160,7 @@ void optim_step(Optimizer *o, ParamTable *pt, float lr)
         } else {
             /* SGD: PyTorch's form, weight decay added to the gradient, momentum β1. */
             for (int64_t j = 0; j < n; j++) {
+                if (scale) g[j] *= k;
                 float d = g[j] + decay * w[j];
                 if (s->beta1 > 0) {
                     m[j] = o->t == 1 ? d : s->beta1 * m[j] + d;

@@ -53,12 +53,22 @@ void  optim_free(Optimizer *o);
  * over steps origin..origin+warmup (from warm_from, or from 0), then the decay
  * to min_lr_frac*lr at step `steps`, flat after. */
 float optim_lr(const OptSpec *s, long step);
-/* Global L2 norm of the trainable gradients (double accumulation). */
+/* Global L2 norm of the trainable gradients (double accumulation). Each
+ * tensor is summed in fixed chunks (their size depends only on its length),
+ * in parallel, with the chunks' sums added in order: the same bits at any
+ * thread count. */
 double optim_grad_norm(const ParamTable *pt);
-/* Scales gradients so their global norm is at most max_norm (as PyTorch's
- * clip_grad_norm_); returns the norm before clipping. */
+/* The factor that brings a gradient norm down to max_norm (as PyTorch's
+ * clip_grad_norm_), or 1 when it is within (or max_norm is 0). */
+float optim_clip_factor(double norm, float max_norm);
+/* Scales gradients so their global norm is at most max_norm; returns the
+ * norm before clipping. */
 double optim_clip(ParamTable *pt, float max_norm);
 /* One update of every trainable tensor with learning rate lr. */
 void  optim_step(Optimizer *o, ParamTable *pt, float lr);
+/* The same after scaling the gradients by grad_scale in the same pass (the
+ * factor of optim_clip_factor): the bits of optim_clip then optim_step, one
+ * read of the gradients fewer. */
+void  optim_step_scaled(Optimizer *o, ParamTable *pt, float lr, float grad_scale);
 
 #endif

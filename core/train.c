@@ -98,8 +98,9 @@ void trainer_step(Trainer *tr, StepStats *st)
             snprintf(st->nonfinite_where, sizeof st->nonfinite_where, "gradient of %s", pt->p[bad].name);
     } else {
         double prof_t0 = prof_begin(tr->tape.prof);
-        st->grad_norm = optim_clip(pt, tr->opt.spec.clip);
-        optim_step(&tr->opt, pt, st->lr);
+        /* clipping folded into the update's pass over the gradients */
+        st->grad_norm = optim_grad_norm(pt);
+        optim_step_scaled(&tr->opt, pt, st->lr, optim_clip_factor(st->grad_norm, tr->opt.spec.clip));
         prof_end(tr->tape.prof, PROF_OPTIM, prof_t0);
     }
     tr->step++;

@@ -1,0 +1,82 @@
+/* vec.h — sums over a row that vectorise, with bits fixed by the C source
+ * (issue 15).
+ *
+ * A plain `for (c) s += x[c]` is one serial chain of float additions: without
+ * -ffast-math the compiler may not reorder it, so it runs one add per add's
+ * latency and keeps the loop around it scalar. Here a row is summed in
+ * VF_LANES interleaved partial sums (lane l takes c ≡ l mod VF_LANES, in
+ * order), then the lanes are added as a fixed tree (vf_reduce). The order is
+ * written out in C, with GCC/clang vector types that are plain element-wise
+ * IEEE operations, so the result is the same on any machine, at any vector
+ * width the compiler picks, and at any thread count.
+ *
+ *   vf16, VF_LANES        sixteen floats, one lane each
+ *   vf_load(p)            p[0..15], any alignment
+ *   vf_store(p, v)        the same, written
+ *   vf_splat(x)           x in every lane
+ *   vf_reduce(acc)        the lanes' fixed tree: (l + 8), then (l + 4), (l + 2), (l + 1)
+ *   vec_sum(x, n)         Σ x[i]
+ *   vec_sum_sqdev(x,m,n)  Σ (x[i] − m)²
+ *   vec_dot(a, b, n)      Σ a[i]·b[i]
+ *
+ * A loop that needs another sum writes the same pattern: whole vectors into
+ * an accumulator, then the tail element c into lane c mod VF_LANES. */
+#ifndef BL_VEC_H
+#define BL_VEC_H
+
+#include <string.h>
+
+#define VF_LANES 16
+typedef float vf16 __attribute__((vector_size(VF_LANES * sizeof(float))));
+
+static inline vf16 vf_load(const float *p)
+{
+    vf16 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void vf_store(float *p, vf16 v) { memcpy(p, &v, sizeof v); }
+
+static inline vf16 vf_splat(float x) { return (vf16){0} + x; }
+
+static inline float vf_reduce(vf16 a)
+{
+    float s[VF_LANES];
+    memcpy(s, &a, sizeof s);
+    for (int w = VF_LANES / 2; w > 0; w /= 2)
+        for (int l = 0; l < w; l++) s[l] += s[l + w];
+    return s[0];
+}
+
+static inline float vec_sum(const float *x, int n)
+{
+    vf16 acc = {0};
+    int c = 0;
+    for (; c + VF_LANES <= n; c += VF_LANES) acc += vf_load(x + c);
+    for (int l = 0; c < n; c++, l++) acc[l] += x[c];
+    return vf_reduce(acc);
+}
+
+static inline float vec_sum_sqdev(const float *x, float m, int n)
+{
+    vf16 acc = {0}, mv = vf_splat(m);
+    int c = 0;
+    for (; c + VF_LANES <= n; c += VF_LANES) {
+        vf16 d = vf_load(x + c) - mv;
+        acc += d * d;
+    }
+    for (int l = 0; c < n; c++, l++) acc[l] += (x[c] - m) * (x[c] - m);
+    return vf_reduce(acc);
+}
+
+static inline float vec_dot(const float *a, const float *b, int n)
+{
+    vf16 acc = {0};
+    int c = 0;
+    for (; c + VF_LANES <= n; c += VF_LANES) acc += vf_load(a + c) * vf_load(b + c);
+    for (int l = 0; c < n; c++, l++) acc[l] += a[c] * b[c];
+    return vf_reduce(acc);
+}
+
+#endif
