@@ -12,8 +12,10 @@
  * triangle (attn_tiling, ops.h): the same math with about half the flops, and
  * results that differ from the full products in the last bits. */
 #include "attn_kernel.h"
+#include "fastmath.h"
 #include "ops.h"
 #include "par.h"
+#include "vec.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -56,6 +58,25 @@ static float head_gain(const Tensor *g, int h, float dflt)
 }
 
 static int shaped(const AttnSaved *s) { return s->alpha || s->beta || s->gamma; }
+
+/* row[0..jn) = softmax(row[0..jn)), row[jn..T) = 0. Every loop vectorises:
+ * the max in lanes (any order gives the same max), e^x by fastmath.h, the sum
+ * in vec.h's lanes. */
+static void softmax_row(float *restrict row, int jn, int T)
+{
+    float mx[VF_LANES];
+    for (int l = 0; l < VF_LANES; l++) mx[l] = row[0];
+    int j = 0;
+    for (; j + VF_LANES <= jn; j += VF_LANES)
+        for (int l = 0; l < VF_LANES; l++) mx[l] = row[j + l] > mx[l] ? row[j + l] : mx[l];
+    for (int l = 0; j < jn; j++, l++) mx[l] = row[j] > mx[l] ? row[j] : mx[l];
+    float m = mx[0];
+    for (int l = 1; l < VF_LANES; l++) m = mx[l] > m ? mx[l] : m;
+    for (j = 0; j < jn; j++) row[j] = exp_fast(row[j] - m);
+    float inv = 1.0f / vec_sum(row, jn);
+    for (j = 0; j < jn; j++) row[j] *= inv;
+    for (j = jn; j < T; j++) row[j] = 0.0f;
+}
 
 /* C = softmax(M): the attention of all-zero logits (SAS §4.1, footnote 3). */
 static float center(int causal, int T, int i, int j)
@@ -153,11 +174,7 @@ static void attention_backward(Tape *t, TapeNode *n)
             for (int i = 0; i < T; i++) {
                 int jn = s->causal ? i + 1 : T;
                 const float *d = dA + (size_t)i * T, *p = P + (size_t)i * T;
-                float rb = 0, rs = 0;
-                for (int j = 0; j < jn; j++) {
-                    rb += d[j] * p[j];
-                    rs += d[j];
-                }
+                float rb = vec_dot(d, p, jn), rs = vec_sum(d, jn);
                 sa += d[i];
                 sb += rb;
                 sg -= (double)rs * center(s->causal, T, i, 0);
@@ -170,11 +187,10 @@ static void attention_backward(Tape *t, TapeNode *n)
         if (!dqkv) continue;
         /* softmax backward: dS = P ⊙ (dP − rowsum(P ⊙ dP)), dP = beta·dA */
         for (int i = 0; i < T; i++) {
-            float *row = dA + (size_t)i * T;
-            const float *p = P + (size_t)i * T;
+            float *restrict row = dA + (size_t)i * T;
+            const float *restrict p = P + (size_t)i * T;
             int jn = s->causal ? i + 1 : T;
-            float dot = 0;
-            for (int j = 0; j < jn; j++) dot += p[j] * row[j];
+            float dot = vec_dot(p, row, jn);
             for (int j = 0; j < jn; j++) row[j] = bh_gain * scale * p[j] * (row[j] - dot);
             for (int j = jn; j < T; j++) row[j] = 0.0f;
         }
@@ -238,17 +254,7 @@ Tensor *op_attention(Tape *t, Tensor *qkv, Tensor *v, const AttnOpts *o, Tensor 
         for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, keys, hs, scale, Q + (size_t)r0 * stride,
                         stride, K, stride, 0.0f, P + (size_t)r0 * T, T);
-        for (int i = 0; i < T; i++) {
-            float *row = P + (size_t)i * T;
-            int jn = o->causal ? i + 1 : T;
-            float mx = row[0];
-            for (int j = 1; j < jn; j++) mx = row[j] > mx ? row[j] : mx;
-            float sum = 0;
-            for (int j = 0; j < jn; j++) { row[j] = expf(row[j] - mx); sum += row[j]; }
-            float inv = 1.0f / sum;
-            for (int j = 0; j < jn; j++) row[j] *= inv;
-            for (int j = jn; j < T; j++) row[j] = 0.0f;
-        }
+        for (int i = 0; i < T; i++) softmax_row(P + (size_t)i * T, o->causal ? i + 1 : T, T);
         const float *Amat = P;
         if (Abuf) {
             float *A = Abuf + (size_t)par_thread_id() * T * T;

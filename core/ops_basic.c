@@ -1,6 +1,7 @@
 /* ops_basic.c — embedding, linear, mix (gains and residual adds), GELU, ReLU.
  * Forward and backward side by side; every matmul is cblas_sgemm (par_sgemm
  * splits a linear layer's rows over the threads, core/par.h). */
+#include "fastmath.h"
 #include "ops.h"
 #include "par.h"
 
@@ -188,44 +189,22 @@ Tensor *op_mix(Tape *t, Tensor *x, Gain ga, Tensor *y, Gain gb)
 
 #define GELU_K 0.7978845608028654f   /* sqrt(2/pi) */
 
-/* tanh(u) = 1 − 2/(e^{2u} + 1), with e^x computed inline as 2^k·p(r): glibc's
- * tanhf/expf calls dominated the step and do not vectorise. Branch-free, so the
- * GELU loops compile to SIMD. Max error ~2e-7 absolute on tanh (checked in
- * test_grad against the libm form), all GELU needs: its output error is
- * 0.5·|x|·that. The clamp keeps the exponent in range. */
-static inline float exp_fast(float x)
-{
-    union { float f; int32_t i; } kf, scale;
-    x = x < -87.0f ? -87.0f : x;
-    x = x > 87.0f ? 87.0f : x;
-    /* Round x·log2(e) to the nearest integer k by adding 1.5·2^23 (no floorf,
-     * which stops vectorisation); k then sits in kf's low mantissa bits. */
-    kf.f = x * 1.44269504f + 12582912.0f;
-    float k = kf.f - 12582912.0f;
-    float r = x - k * 0.693145752f - k * 1.42860677e-6f;          /* Cody-Waite ln 2 */
-    float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f + r * (0.0416666418f +
-              r * (0.00833345205f + r * 0.00138888916f)))));
-    /* 2^k; unsigned so a NaN input (whose bits are no integer) cannot overflow. */
-    scale.i = (int32_t)((uint32_t)(kf.i - 0x4B400000 + 127) << 23);
-    return p * scale.f;
-}
-
-static inline float tanh_fast(float u) { return 1.0f - 2.0f / (exp_fast(2.0f * u) + 1.0f); }
-
 static void gelu_backward(Tape *t, TapeNode *n)
 {
     double prof_t0 = prof_begin(t->prof);
     Tensor *x = n->in[0];
-    const float *dy = n->out->grad, *th = n->saved;
+    const float *restrict dy = n->out->grad;
     int fresh;
     float *dx = tape_grad_fresh(t, x, &fresh);
     int64_t n_el = x->n;
-    const float *xv = x->data;
+    const float *restrict xv = x->data;
 #pragma omp parallel for schedule(static) if (par_on(n_el))
     for (int64_t i = 0; i < n_el; i++) {   /* fresh: dx holds garbage, assigned, never read */
         float v = xv[i];
+        /* tanh again, as forward computed it: cheaper than a saved copy's traffic */
+        float th = tanh_fast(GELU_K * (v + 0.044715f * v * v * v));
         float du = GELU_K * (1.0f + 3.0f * 0.044715f * v * v);
-        float g = dy[i] * (0.5f * (1.0f + th[i]) + 0.5f * v * (1.0f - th[i] * th[i]) * du);
+        float g = dy[i] * (0.5f * (1.0f + th) + 0.5f * v * (1.0f - th * th) * du);
         dx[i] = (fresh ? 0.0f : dx[i]) + g;
     }
     prof_end(t->prof, PROF_ACT, prof_t0);
@@ -236,21 +215,18 @@ Tensor *op_gelu(Tape *t, Tensor *x)
     double prof_t0 = prof_begin(t->prof);
     Tensor *y = tape_like(t, x);
     y->rg = x->rg;
-    /* tanh(u) is kept for backward; the loops stay branch-free so they vectorise. */
-    float *restrict th = arena_floats(&t->arena, (size_t)x->n);
+    /* Backward recomputes tanh(u) from x (bit for bit the same): saving it cost
+     * a write and a read of a whole activation. Branch-free loops vectorise. */
     const float *restrict xv = x->data;
     float *restrict yv = y->data;
     int64_t n = x->n;
 #pragma omp parallel for schedule(static) if (par_on(n))
     for (int64_t i = 0; i < n; i++) {
-        th[i] = tanh_fast(GELU_K * (xv[i] + 0.044715f * xv[i] * xv[i] * xv[i]));
-        yv[i] = 0.5f * xv[i] * (1.0f + th[i]);
+        float th = tanh_fast(GELU_K * (xv[i] + 0.044715f * xv[i] * xv[i] * xv[i]));
+        yv[i] = 0.5f * xv[i] * (1.0f + th);
     }
     TapeNode *node = tape_push(t, gelu_backward, y);
-    if (node) {
-        node->in[0] = x;
-        node->saved = th;
-    }
+    if (node) node->in[0] = x;
     prof_end(t->prof, PROF_ACT, prof_t0);
     return y;
 }
