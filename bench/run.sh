@@ -18,6 +18,7 @@ STEPS=${BENCH_STEPS:-10}
 OUT=$BUILD/bench
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 echo "BLAS: $($BIN blas)"
+[ -n "${OPENBLAS_CORETYPE:-}" ] && echo "  OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE is set in this environment: it chooses the kernels for blocklab and torch alike"
 
 # table CLOCK THREADS: blocklab vs torch on S and M; keeps the ops/probe lines in $OUT/ops.$CLOCK
 table() {

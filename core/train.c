@@ -49,10 +49,14 @@ void trainer_free(Trainer *tr)
 }
 
 /* The first parameter whose gradient holds a NaN/Inf, or -1. */
-static int first_nonfinite_grad(const ParamTable *pt)
+/* The first tensor with a gradient that is not finite, or -1; frozen_only
+ * looks only at tensors the optimizer does not train (the trained ones are
+ * covered by their norm being finite). */
+static int first_nonfinite_grad(const ParamTable *pt, int frozen_only)
 {
     for (int i = 0; i < pt->n; i++) {
         const Param *p = &pt->p[i];
+        if (frozen_only && (p->flags & PARAM_TRAIN)) continue;
         for (int64_t j = 0; j < p->t.n; j++)
             if (!isfinite(p->t.grad[j])) return i;
     }
@@ -84,7 +88,15 @@ void trainer_step(Trainer *tr, StepStats *st)
     st->loss = loss->data[0];
     st->lr = optim_lr(&tr->opt.spec, tr->step);
     if (tr->after_backward) tr->after_backward(tr->after_ctx, tr);
-    int bad = !isfinite(st->loss) || aux_bad ? -2 : first_nonfinite_grad(pt);
+    /* The norm of the trained gradients is finite exactly when each of them is
+     * (their squares, summed in double, cannot overflow): one pass, not two. */
+    double prof_t0 = prof_begin(tr->tape.prof);
+    int bad = -2;
+    double norm = 0;
+    if (isfinite(st->loss) && !aux_bad) {
+        norm = optim_grad_norm(pt);
+        bad = first_nonfinite_grad(pt, isfinite(norm));
+    }
     if (bad != -1) {
         /* Keep the last good parameters: report, do not update. Name the first
          * activation that went bad, else the first gradient. */
@@ -97,12 +109,11 @@ void trainer_step(Trainer *tr, StepStats *st)
         else
             snprintf(st->nonfinite_where, sizeof st->nonfinite_where, "gradient of %s", pt->p[bad].name);
     } else {
-        double prof_t0 = prof_begin(tr->tape.prof);
         /* clipping folded into the update's pass over the gradients */
-        st->grad_norm = optim_grad_norm(pt);
-        optim_step_scaled(&tr->opt, pt, st->lr, optim_clip_factor(st->grad_norm, tr->opt.spec.clip));
-        prof_end(tr->tape.prof, PROF_OPTIM, prof_t0);
+        st->grad_norm = norm;
+        optim_step_scaled(&tr->opt, pt, st->lr, optim_clip_factor(norm, tr->opt.spec.clip));
     }
+    prof_end(tr->tape.prof, PROF_OPTIM, prof_t0);
     tr->step++;
     st->step = tr->step;
     st->seconds = bl_now() - t0;

@@ -43,6 +43,11 @@ CONFIGS = [
     ("mlp-only", BASE + "; block all attn=off"),
     ("preln ctx=72", "model new depth=2 width=32 heads=4 ctx=72 vocab=11 bias=on"),
     ("sas ctx=72", "model new depth=2 width=32 heads=4 ctx=72 vocab=11 preset=sas"),
+    # Heads of 16 or 32 at short contexts take core/attn_kernel.c's loops, not OpenBLAS.
+    ("preln heads of 16, ctx=13 (attention kernels)", "model new depth=2 width=32 heads=2 ctx=13 vocab=11 bias=on"),
+    ("sas heads of 16, ctx=13 (attention kernels)", "model new depth=2 width=32 heads=2 ctx=13 vocab=11 preset=sas"),
+    ("encoder sasp heads of 32, ctx=9 (attention kernels)",
+     "model new depth=2 width=64 heads=2 ctx=9 vocab=11 causal=off preset=sasp"),
     # Mixture-of-Modules (spec §A): routers, pools, SKIP, top-K, the aux loss in the objective.
     ("mom gru 4+4 H=4 K=1", BASE + " stack=mom attn_pool=4 ffn_pool=4 steps=4 topk=1"),
     ("mom gru 3+2 H=3 K=2 bias", BASE + " stack=mom attn_pool=3 ffn_pool=2 steps=3 topk=2 bias=on"),

@@ -5,6 +5,7 @@
  * bit-identically. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "checkpoint.h"
@@ -194,6 +195,49 @@ static void test_probe_in_step_allocates_nothing(void)
     teardown(&m, &d, &tr);
 }
 
+/* A gradient that is not finite stops the update and is named, whether its
+ * tensor is trained (caught by the gradient norm, core/train.c) or frozen
+ * (looked at on its own); the parameters stay as they were. */
+static int poison_index;
+static void poison_grad(void *ctx, Trainer *tr)
+{
+    (void)ctx;
+    tr->model->params.p[poison_index].t.grad[1] = 0.0f / 0.0f;
+}
+
+static void test_nonfinite_gradient_is_named(void)
+{
+    Model m;
+    DataSource d;
+    Trainer tr;
+    setup(&m, &d, &tr, 10);
+    ParamTable *pt = &m.params;
+    StepStats st;
+    trainer_step(&tr, &st);
+    CHECK(!st.nonfinite, "a clean step was reported non-finite (%s)", st.nonfinite_where);
+    float *before = malloc(pt->total * sizeof *before);
+    for (int frozen = 0; frozen <= 1; frozen++) {
+        poison_index = pt->n / 2;
+        Param *p = &pt->p[poison_index];
+        if (frozen) p->flags &= ~PARAM_TRAIN;
+        memcpy(before, pt->data, pt->total * sizeof *before);
+        tr.after_backward = poison_grad;
+        trainer_step(&tr, &st);
+        char want[96];
+        snprintf(want, sizeof want, "gradient of %s", p->name);
+        CHECK(st.nonfinite && !strcmp(st.nonfinite_where, want), "%s NaN gradient: nonfinite %d, where '%s' (want '%s')",
+              frozen ? "frozen" : "trained", st.nonfinite, st.nonfinite_where, want);
+        CHECK(!memcmp(before, pt->data, pt->total * sizeof *before), "parameters changed on a non-finite step");
+        tr.after_backward = NULL;
+        trainer_step(&tr, &st);
+        CHECK(!st.nonfinite && st.grad_norm > 0, "the step after a bad one: nonfinite %d, norm %g", st.nonfinite,
+              st.grad_norm);
+        p->flags |= PARAM_TRAIN;
+    }
+    free(before);
+    teardown(&m, &d, &tr);
+}
+
 int main(void)
 {
     RUN(test_deterministic);
@@ -201,5 +245,6 @@ int main(void)
     RUN(test_no_allocation_after_warmup);
     RUN(test_probe_in_step_allocates_nothing);
     RUN(test_learns_reverse);
+    RUN(test_nonfinite_gradient_is_named);
     return TEST_SUMMARY();
 }
