@@ -79,13 +79,14 @@ static void linear_backward(Tape *t, TapeNode *n)
     if (W->rg)   /* dW += dyᵀ · x */
         par_sgemm(1, 0, out, in, N, 1.0f, dy, out, x->data, in, 1.0f, tape_grad(t, W), in);
     if (b && b->rg) {   /* columns in parallel, each summed over rows in order (par.h) */
-        float *db = tape_grad(t, b);
+        float *restrict db = tape_grad(t, b);   /* restrict: the row adds vectorise */
+        const float *restrict g = dy;
 #pragma omp parallel if (par_on((int64_t)N * out))
         {
             int j0, j1;
             par_range(out, par_thread_id(), par_team_size(), &j0, &j1);
             for (int r = 0; r < N; r++)
-                for (int j = j0; j < j1; j++) db[j] += dy[(size_t)r * out + j];
+                for (int j = j0; j < j1; j++) db[j] += g[(size_t)r * out + j];
         }
     }
     prof_end(t->prof, PROF_MATMUL, prof_t0);
