@@ -80,13 +80,13 @@ fi
 
 if [ "${BENCH_SCALE:-1}" = 1 ]; then
     echo
-    echo "== how the cost grows (1 thread CPU time, batch 2, 2 steps after 3 warm-up; base ctx 128 width 128 depth 4) =="
+    echo "== how the cost grows (1 thread CPU time, batch 2, the fastest of 4 steps after 3 warm-up; base ctx 128 width 128 depth 4) =="
     echo "   engine MB = parameters + grads + AdamW state + activation arena; RSS adds the program and OpenBLAS"
     : > "$OUT/scaling.txt"
     for p in preln sasp; do
-        for c in 128 64 256 512 1024; do BENCH_CLOCK=cpu OPENBLAS_NUM_THREADS=1 $BIN scale $p $c 128 4 2 2; done
-        for w in 64 256 512; do BENCH_CLOCK=cpu OPENBLAS_NUM_THREADS=1 $BIN scale $p 128 $w 4 2 2; done
-        for d in 2 12 24 48; do BENCH_CLOCK=cpu OPENBLAS_NUM_THREADS=1 $BIN scale $p 128 128 $d 2 2; done
+        for c in 128 64 256 512 1024; do BENCH_CLOCK=cpu OPENBLAS_NUM_THREADS=1 $BIN scale $p $c 128 4 2 4; done
+        for w in 64 256 512; do BENCH_CLOCK=cpu OPENBLAS_NUM_THREADS=1 $BIN scale $p 128 $w 4 2 4; done
+        for d in 2 12 24 48; do BENCH_CLOCK=cpu OPENBLAS_NUM_THREADS=1 $BIN scale $p 128 128 $d 2 4; done
     done >> "$OUT/scaling.txt"
     printf '  %-6s %5s %6s %6s %10s %10s %10s\n' preset ctx width depth "ms/step" "engine MB" "RSS MB"
     awk '{printf "  %-6s %5d %6d %6d %10.2f %10.1f %10.1f\n", $2, $4, $6, $8, $12, $16, $14}' "$OUT/scaling.txt"
