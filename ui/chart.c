@@ -479,14 +479,19 @@ int chart_nice_ticks(double lo, double hi, int log, int max_ticks, double *out, 
     /* Up to two decades in view: 1-2-5 within decades reads better than two
      * lone powers of ten, when it fits. */
     if (ndec < 3) {
-        static const double m125[3] = {1, 2, 5};
-        int n = 0;
-        for (int d = (int)floor(l0); d <= (int)ceil(l1) && n < cap; d++)
-            for (int i = 0; i < 3 && n < cap; i++) {
-                double v = tick_value(m125[i], 1, d);
-                if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out[n++] = v;
-            }
-        if (n >= 2 && n <= max_ticks) return n;
+        /* 1-2-5, else 1-3 when that is too many for the axis (16..430 on a
+         * short axis: 30, 100, 300, where linear ticks gave 200, 400 and left
+         * the lower decade bare). */
+        static const double mant[2][3] = {{1, 2, 5}, {1, 3, 0}};
+        for (int set = 0; set < 2; set++) {
+            int n = 0;
+            for (int d = (int)floor(l0); d <= (int)ceil(l1) && n < cap; d++)
+                for (int i = 0; i < 3 && mant[set][i] > 0 && n < cap; i++) {
+                    double v = tick_value(mant[set][i], 1, d);
+                    if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out[n++] = v;
+                }
+            if (n >= 2 && n <= max_ticks) return n;
+        }
     }
     if (ndec >= 2) {
         /* Thin decades to every k-th, k in 1, 2, 3, 5, 10, 20, ... so labels stay apart. */

@@ -160,6 +160,11 @@ static void test_nice_ticks_log(void)
     n = chart_nice_ticks(2.5, 30, 1, 8, t, CHART_MAX_TICKS);
     CHECK(n == 3 && t[0] == 5 && t[1] == 10 && t[2] == 20, "1-2-5 inside a decade: 5 10 20, got %d", n);
 
+    /* 1-2-5 is too many for a short axis: 1-3, never linear ticks that leave
+     * the lower decade bare (200, 400 on the depth-memory chart of make bench). */
+    n = chart_nice_ticks(16, 430, 1, 3, t, CHART_MAX_TICKS);
+    CHECK(n == 3 && t[0] == 30 && t[1] == 100 && t[2] == 300, "1-3 on a short axis: 30 100 300, got %d (%g)", n, t[0]);
+
     n = chart_nice_ticks(0.55, 0.9, 1, 6, t, CHART_MAX_TICKS);
     CHECK(n >= 2 && t[0] >= 0.55 && t[n - 1] <= 0.9, "narrow log range falls back to linear, got %d", n);
 
