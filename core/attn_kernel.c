@@ -23,8 +23,13 @@ void attn_k_xyt(int T, int d, float alpha, const float *X, int ldx, const float 
 {
     /* Yᵀ (d × Tp), zero-padded to whole vectors of keys. */
     int Tp = (T + VF_LANES - 1) & ~(VF_LANES - 1);
+    /* Rows of Y read a vector at a time: this is the first touch of K (or V),
+     * and scalar loads left the loop waiting on each cache line. */
     for (int j = 0; j < T; j++)
-        for (int k = 0; k < d; k++) scratch[(size_t)k * Tp + j] = Y[(size_t)j * ldy + k];
+        for (int k0 = 0; k0 < d; k0 += VF_LANES) {
+            vf16 v = vf_load(Y + (size_t)j * ldy + k0);
+            for (int l = 0; l < VF_LANES; l++) scratch[(size_t)(k0 + l) * Tp + j] = v[l];
+        }
     for (int k = 0; k < d; k++)
         for (int j = T; j < Tp; j++) scratch[(size_t)k * Tp + j] = 0.0f;
     for (int i0 = 0; i0 < T; i0 += ROWS) {
