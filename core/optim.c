@@ -1,5 +1,6 @@
 /* optim.c — AdamW (PyTorch's formulation, decoupled weight decay) and SGD with
- * momentum; schedules; clipping. Loops run per tensor over contiguous floats. */
+ * momentum; schedules; clipping. AdamW runs over all trained elements as one
+ * flat parallel pass; the gradient norm per tensor, in fixed chunks. */
 #include "optim.h"
 #include "common.h"
 #include "par.h"
@@ -131,43 +132,71 @@ double optim_clip(ParamTable *pt, float max_norm)
 
 void optim_step(Optimizer *o, ParamTable *pt, float lr) { optim_step_scaled(o, pt, lr, 1.0f); }
 
+/* AdamW over elements [j0, j1) of one tensor (PyTorch's formulation). */
+static void adamw_span(float *restrict w, float *restrict g, float *restrict m, float *restrict v, int64_t j0,
+                       int64_t j1, float k, float shrink, float b1, float b2, float eps, float step_size, float rbc2)
+{
+    int scale = k != 1.0f;
+    for (int64_t j = j0; j < j1; j++) {
+        if (scale) g[j] *= k;   /* clipping, stored as optim_clip would */
+        w[j] *= shrink;
+        m[j] = b1 * m[j] + (1.0f - b1) * g[j];
+        v[j] = b2 * v[j] + (1.0f - b2) * g[j] * g[j];
+        w[j] -= step_size * m[j] / (sqrtf(v[j]) * rbc2 + eps);
+    }
+}
+
 void optim_step_scaled(Optimizer *o, ParamTable *pt, float lr, float grad_scale)
 {
     const OptSpec *s = &o->spec;
     o->t++;
     float bc1 = 1.0f - powf(s->beta1, (float)o->t), bc2 = 1.0f - powf(s->beta2, (float)o->t);
     float step_size = lr / bc1, rbc2 = 1.0f / sqrtf(bc2);
+    float k = grad_scale;
+    if (s->kind == OPT_ADAMW) {
+        /* One parallel pass over all trained elements as if they were one flat
+         * array: each thread takes an equal run and walks the tensors it
+         * overlaps. Per tensor, small ones (biases, gains, a narrow model's
+         * weights) would each stay on one thread. Each element's update is the
+         * same whatever thread does it. */
+        int64_t total = 0;
+        for (int i = 0; i < pt->n; i++)
+            if (pt->p[i].flags & PARAM_TRAIN) total += pt->p[i].t.n;
+        float b1 = s->beta1, b2 = s->beta2, eps = s->eps;
+#pragma omp parallel if (par_on(total))
+        {
+            int64_t nt = par_team_size(), me = par_thread_id();
+            int64_t lo = total * me / nt, hi = total * (me + 1) / nt, at = 0;
+            for (int i = 0; i < pt->n && at < hi; i++) {
+                Param *p = &pt->p[i];
+                if (!(p->flags & PARAM_TRAIN)) continue;
+                int64_t n = p->t.n, j0 = lo > at ? lo - at : 0, j1 = hi - at < n ? hi - at : n;
+                if (j0 < j1) {
+                    float decay = (p->flags & PARAM_DECAY) ? s->weight_decay : 0.0f;
+                    adamw_span(p->t.data, p->t.grad, o->m + p->offset, o->v + p->offset, j0, j1, k,
+                               1.0f - lr * decay, b1, b2, eps, step_size, rbc2);
+                }
+                at += n;
+            }
+        }
+        return;
+    }
     for (int i = 0; i < pt->n; i++) {
         Param *p = &pt->p[i];
         if (!(p->flags & PARAM_TRAIN)) continue;
-        /* restrict: weights, gradients and moments are separate arrays (vectorises) */
-        float *restrict w = p->t.data, *restrict g = p->t.grad, *restrict m = o->m + p->offset,
-              *restrict v = o->v + p->offset;
-        float k = grad_scale;
+        float *restrict w = p->t.data, *restrict g = p->t.grad, *restrict m = o->m + p->offset;
         int scale = k != 1.0f;
         float decay = (p->flags & PARAM_DECAY) ? s->weight_decay : 0.0f;
         int64_t n = p->t.n;
-        if (s->kind == OPT_ADAMW) {
-            float shrink = 1.0f - lr * decay, b1 = s->beta1, b2 = s->beta2, eps = s->eps;
-#pragma omp parallel for schedule(static) if (par_on(n))
-            for (int64_t j = 0; j < n; j++) {
-                if (scale) g[j] *= k;   /* clipping, stored as optim_clip would */
-                w[j] *= shrink;
-                m[j] = b1 * m[j] + (1.0f - b1) * g[j];
-                v[j] = b2 * v[j] + (1.0f - b2) * g[j] * g[j];
-                w[j] -= step_size * m[j] / (sqrtf(v[j]) * rbc2 + eps);
+        /* SGD: PyTorch's form, weight decay added to the gradient, momentum β1. */
+        for (int64_t j = 0; j < n; j++) {
+            if (scale) g[j] *= k;
+            float d = g[j] + decay * w[j];
+            if (s->beta1 > 0) {
+                m[j] = o->t == 1 ? d : s->beta1 * m[j] + d;
+                d = m[j];
             }
-        } else {
-            /* SGD: PyTorch's form, weight decay added to the gradient, momentum β1. */
-            for (int64_t j = 0; j < n; j++) {
-                if (scale) g[j] *= k;
-                float d = g[j] + decay * w[j];
-                if (s->beta1 > 0) {
-                    m[j] = o->t == 1 ? d : s->beta1 * m[j] + d;
-                    d = m[j];
-                }
-                w[j] -= lr * d;
-            }
+            w[j] -= lr * d;
         }
     }
 }
