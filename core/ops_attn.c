@@ -159,13 +159,14 @@ static void attention_backward(Tape *t, TapeNode *n)
         if (small) {
             attn_k_xyt(T, hs, 1.0f, dY, C, V, vstride, dA, T, s->causal, kbuf + (size_t)me * attn_k_scratch(T, hs));
             if (dV) attn_k_wtz(T, hs, Amat, T, dY, C, dV, vstride, s->causal, !fv);
-        } else
-        for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, keys, hs, 1.0f, dY + (size_t)r0 * C, C, V,
-                        vstride, 0.0f, dA + (size_t)r0 * T, T);
-            if (dV)
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, keys, hs, m, 1.0f, Amat + (size_t)r0 * T, T,
-                            dY + (size_t)r0 * C, C, bv, dV, vstride);
+        } else {
+            for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R) {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, keys, hs, 1.0f, dY + (size_t)r0 * C, C, V,
+                            vstride, 0.0f, dA + (size_t)r0 * T, T);
+                if (dV)
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, keys, hs, m, 1.0f, Amat + (size_t)r0 * T, T,
+                                dY + (size_t)r0 * C, C, bv, dV, vstride);
+            }
         }
         float bh_gain = 1.0f;
         if (shaped(s)) {
@@ -199,12 +200,13 @@ static void attention_backward(Tape *t, TapeNode *n)
         if (small) {
             attn_k_wz(T, hs, dA, T, K, stride, dQ, stride, s->causal, !fq);
             attn_k_wtz(T, hs, dA, T, Q, stride, dK, stride, s->causal, !fq);
-        } else
-        for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hs, keys, 1.0f, dA + (size_t)r0 * T, T, K,
-                        stride, bq, dQ + (size_t)r0 * stride, stride);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, keys, hs, m, 1.0f, dA + (size_t)r0 * T, T,
-                        Q + (size_t)r0 * stride, stride, bq, dK, stride);
+        } else {
+            for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R) {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hs, keys, 1.0f, dA + (size_t)r0 * T, T, K,
+                            stride, bq, dQ + (size_t)r0 * stride, stride);
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, keys, hs, m, 1.0f, dA + (size_t)r0 * T, T,
+                            Q + (size_t)r0 * stride, stride, bq, dK, stride);
+            }
         }
     }
     if (gsum)
@@ -247,13 +249,14 @@ Tensor *op_attention(Tape *t, Tensor *qkv, Tensor *v, const AttnOpts *o, Tensor 
         const float *Q = qkv->data + (size_t)b * T * stride + h * hs, *K = Q + C;
         const float *V = vbase + (size_t)b * T * vstride + h * hs;
         /* Logits left of each band's keys; the softmax zeroes the rest of the row. */
-        if (small)
+        if (small) {
             attn_k_xyt(T, hs, scale, Q, stride, K, stride, P, T, o->causal,
                        kbuf + (size_t)par_thread_id() * attn_k_scratch(T, hs));
-        else
-        for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, keys, hs, scale, Q + (size_t)r0 * stride,
-                        stride, K, stride, 0.0f, P + (size_t)r0 * T, T);
+        } else {
+            for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, keys, hs, scale, Q + (size_t)r0 * stride,
+                            stride, K, stride, 0.0f, P + (size_t)r0 * T, T);
+        }
         for (int i = 0; i < T; i++) softmax_row(P + (size_t)i * T, o->causal ? i + 1 : T, T);
         const float *Amat = P;
         if (Abuf) {
@@ -261,12 +264,13 @@ Tensor *op_attention(Tape *t, Tensor *qkv, Tensor *v, const AttnOpts *o, Tensor 
             mixed_matrix(s, P, h, A);
             Amat = A;
         }
-        if (small)
+        if (small) {
             attn_k_wz(T, hs, Amat, T, V, vstride, y->data + (size_t)b * T * C + h * hs, C, o->causal, 0);
-        else
-        for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hs, keys, 1.0f, Amat + (size_t)r0 * T, T, V,
-                        vstride, 0.0f, y->data + ((size_t)b * T + r0) * C + h * hs, C);
+        } else {
+            for (int r0 = 0, m, keys; r0 < T && (keys = band(s, r0, R, &m)); r0 += R)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hs, keys, 1.0f, Amat + (size_t)r0 * T, T, V,
+                            vstride, 0.0f, y->data + ((size_t)b * T + r0) * C + h * hs, C);
+        }
     }
 
     y->rg = qkv->rg || (v && v->rg) || (o->alpha && o->alpha->rg) || (o->beta && o->beta->rg) ||

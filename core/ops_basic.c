@@ -4,6 +4,7 @@
 #include "fastmath.h"
 #include "ops.h"
 #include "par.h"
+#include "vec.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -119,20 +120,6 @@ Tensor *op_linear(Tape *t, Tensor *x, Tensor *W, Tensor *b)
 
 /* ---- mix: a·x + b·y ------------------------------------------------------ */
 
-/* Σ x·y in 16 independent float lanes (which vectorise without reassociating
- * anything), summed in double at the end: a gain's gradient over B·T·C terms. */
-static double dot_lanes(const float *x, const float *y, int64_t n)
-{
-    float lane[16] = {0};
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int k = 0; k < 16; k++) lane[k] += x[i + k] * y[i + k];
-    double s = 0;
-    for (int k = 0; k < 16; k++) s += lane[k];
-    for (; i < n; i++) s += (double)x[i] * y[i];
-    return s;
-}
-
 static void mix_backward(Tape *t, TapeNode *n)
 {
     double prof_t0 = prof_begin(t->prof);
@@ -152,8 +139,8 @@ static void mix_backward(Tape *t, TapeNode *n)
 #pragma omp parallel for schedule(static) if (par_on(N))
         for (int64_t i = 0; i < N; i++) dy[i] = (fresh ? 0.0f : dy[i]) + b * dz[i];
     }
-    if (pa && pa->rg) tape_grad(t, pa)[0] += (float)dot_lanes(dz, x->data, N);
-    if (pb && pb->rg) tape_grad(t, pb)[0] += (float)dot_lanes(dz, y->data, N);
+    if (pa && pa->rg) tape_grad(t, pa)[0] += (float)vec_dot_wide(dz, x->data, N);
+    if (pb && pb->rg) tape_grad(t, pb)[0] += (float)vec_dot_wide(dz, y->data, N);
     prof_end(t->prof, PROF_MIX, prof_t0);
 }
 

@@ -4,6 +4,7 @@
 #include "optim.h"
 #include "common.h"
 #include "par.h"
+#include "vec.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -58,29 +59,6 @@ float optim_lr(const OptSpec *s, long step)
     return (float)(floor_lr + (s->lr - floor_lr) * shape);
 }
 
-/* Σ g² over one chunk in double, in 8 interleaved lanes added as a fixed
- * tree (as vec.h does for floats), so it vectorises with fixed bits. */
-typedef double vd8 __attribute__((vector_size(8 * sizeof(double))));
-typedef float vf8 __attribute__((vector_size(8 * sizeof(float))));
-
-static double sum_squares(const float *g, int64_t n)
-{
-    vd8 acc = {0};
-    int64_t j = 0;
-    for (; j + 8 <= n; j += 8) {
-        vf8 f;
-        memcpy(&f, g + j, sizeof f);
-        vd8 d = __builtin_convertvector(f, vd8);
-        acc += d * d;
-    }
-    for (int l = 0; j < n; j++, l++) acc[l] += (double)g[j] * g[j];
-    double s[8];
-    memcpy(s, &acc, sizeof s);
-    for (int w = 4; w > 0; w /= 2)
-        for (int l = 0; l < w; l++) s[l] += s[l + w];
-    return s[0];
-}
-
 /* A tensor's chunks: at most NORM_CHUNKS, each a multiple of 16 floats long
  * and at least 16384 (both depend only on n). */
 #define NORM_CHUNKS 256
@@ -101,7 +79,7 @@ double optim_grad_norm(const ParamTable *pt)
 #pragma omp parallel for schedule(static) if (nc > 1 && par_on(n))
         for (int c = 0; c < nc; c++) {
             int64_t j0 = (int64_t)c * len, j1 = j0 + len < n ? j0 + len : n;
-            part[c] = sum_squares(g + j0, j1 - j0);
+            part[c] = vec_sumsq_double(g + j0, j1 - j0);
         }
         for (int c = 0; c < nc; c++) s += part[c];
     }

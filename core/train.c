@@ -97,6 +97,7 @@ void trainer_step(Trainer *tr, StepStats *st)
         norm = optim_grad_norm(pt);
         bad = first_nonfinite_grad(pt, isfinite(norm));
     }
+    prof_end(tr->tape.prof, PROF_OPTIM, prof_t0);
     if (bad != -1) {
         /* Keep the last good parameters: report, do not update. Name the first
          * activation that went bad, else the first gradient. */
@@ -111,9 +112,10 @@ void trainer_step(Trainer *tr, StepStats *st)
     } else {
         /* clipping folded into the update's pass over the gradients */
         st->grad_norm = norm;
+        prof_t0 = prof_begin(tr->tape.prof);
         optim_step_scaled(&tr->opt, pt, st->lr, optim_clip_factor(norm, tr->opt.spec.clip));
+        prof_end(tr->tape.prof, PROF_OPTIM, prof_t0);
     }
-    prof_end(tr->tape.prof, PROF_OPTIM, prof_t0);
     tr->step++;
     st->step = tr->step;
     st->seconds = bl_now() - t0;

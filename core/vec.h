@@ -1,5 +1,4 @@
-/* vec.h — sums over a row that vectorise, with bits fixed by the C source
- * (issue 15).
+/* vec.h — sums that vectorise, with bits fixed by the C source (issue 15).
  *
  * A plain `for (c) s += x[c]` is one serial chain of float additions: without
  * -ffast-math the compiler may not reorder it, so it runs one add per add's
@@ -18,12 +17,18 @@
  *   vec_sum(x, n)         Σ x[i]
  *   vec_sum_sqdev(x,m,n)  Σ (x[i] − m)²
  *   vec_dot(a, b, n)      Σ a[i]·b[i]
+ *   vec_dot_wide(x,y,n)   Σ x[i]·y[i] over a whole tensor (int64 n): 16 float
+ *                         lanes summed in double, the tail in double (a gain's
+ *                         gradient over B·T·C terms)
+ *   vec_sumsq_double(g,n) Σ g[i]² with each square and sum in double, 8 lanes
+ *                         and a fixed tree (the gradient norm's chunks)
  *
  * A loop that needs another sum writes the same pattern: whole vectors into
  * an accumulator, then the tail element c into lane c mod VF_LANES. */
 #ifndef BL_VEC_H
 #define BL_VEC_H
 
+#include <stdint.h>
 #include <string.h>
 
 #define VF_LANES 16
@@ -77,6 +82,39 @@ static inline float vec_dot(const float *a, const float *b, int n)
     for (; c + VF_LANES <= n; c += VF_LANES) acc += vf_load(a + c) * vf_load(b + c);
     for (int l = 0; c < n; c++, l++) acc[l] += a[c] * b[c];
     return vf_reduce(acc);
+}
+
+static inline double vec_dot_wide(const float *x, const float *y, int64_t n)
+{
+    float lane[VF_LANES] = {0};
+    int64_t i = 0;
+    for (; i + VF_LANES <= n; i += VF_LANES)
+        for (int k = 0; k < VF_LANES; k++) lane[k] += x[i + k] * y[i + k];
+    double s = 0;
+    for (int k = 0; k < VF_LANES; k++) s += lane[k];
+    for (; i < n; i++) s += (double)x[i] * y[i];
+    return s;
+}
+
+typedef double vd8 __attribute__((vector_size(8 * sizeof(double))));
+typedef float vf8 __attribute__((vector_size(8 * sizeof(float))));
+
+static inline double vec_sumsq_double(const float *g, int64_t n)
+{
+    vd8 acc = {0};
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        vf8 f;
+        memcpy(&f, g + j, sizeof f);
+        vd8 d = __builtin_convertvector(f, vd8);
+        acc += d * d;
+    }
+    for (int l = 0; j < n; j++, l++) acc[l] += (double)g[j] * g[j];
+    double s[8];
+    memcpy(s, &acc, sizeof s);
+    for (int w = 4; w > 0; w /= 2)
+        for (int l = 0; l < w; l++) s[l] += s[l + w];
+    return s[0];
 }
 
 #endif
