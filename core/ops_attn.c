@@ -69,7 +69,11 @@ static void softmax_row(float *restrict row, int jn, int T)
     int j = 0;
     for (; j + VF_LANES <= jn; j += VF_LANES)
         for (int l = 0; l < VF_LANES; l++) mx[l] = row[j + l] > mx[l] ? row[j + l] : mx[l];
-    for (int l = 0; j < jn; j++, l++) mx[l] = row[j] > mx[l] ? row[j] : mx[l];
+    if (j < jn) {   /* the tail padded with row[0], which no lane's max is below */
+        float tail[VF_LANES];
+        for (int l = 0; l < VF_LANES; l++) tail[l] = j + l < jn ? row[j + l] : row[0];
+        for (int l = 0; l < VF_LANES; l++) mx[l] = tail[l] > mx[l] ? tail[l] : mx[l];
+    }
     float m = mx[0];
     for (int l = 1; l < VF_LANES; l++) m = mx[l] > m ? mx[l] : m;
     for (j = 0; j < jn; j++) row[j] = exp_fast(row[j] - m);

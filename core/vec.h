@@ -14,6 +14,7 @@
  *   vf_store(p, v)        the same, written
  *   vf_splat(x)           x in every lane
  *   vf_reduce(acc)        the lanes' fixed tree: (l + 8), then (l + 4), (l + 2), (l + 1)
+ *   vf_load_tail(p, n)    p[0..n) for n < 16, +0 in the lanes above
  *   vec_sum(x, n)         Σ x[i]
  *   vec_sum_sqdev(x,m,n)  Σ (x[i] − m)²
  *   vec_dot(a, b, n)      Σ a[i]·b[i]
@@ -24,7 +25,8 @@
  *                         and a fixed tree (the gradient norm's chunks)
  *
  * A loop that needs another sum writes the same pattern: whole vectors into
- * an accumulator, then the tail element c into lane c mod VF_LANES. */
+ * an accumulator, then the tail element c into lane c mod VF_LANES (one
+ * vf_load_tail where padding with +0 adds nothing). */
 #ifndef BL_VEC_H
 #define BL_VEC_H
 
@@ -45,13 +47,30 @@ static inline void vf_store(float *p, vf16 v) { memcpy(p, &v, sizeof v); }
 
 static inline vf16 vf_splat(float x) { return (vf16){0} + x; }
 
+typedef float vf8 __attribute__((vector_size(8 * sizeof(float))));
+typedef float vf4 __attribute__((vector_size(4 * sizeof(float))));
+typedef float vf2 __attribute__((vector_size(2 * sizeof(float))));
+
+/* The tree in registers: halves added by shuffles (GCC ≥ 12 and clang both
+ * have __builtin_shufflevector). Through an array, GCC stored the vector and
+ * reloaded its halves, a stall on every short row's sum. */
 static inline float vf_reduce(vf16 a)
 {
-    float s[VF_LANES];
-    memcpy(s, &a, sizeof s);
-    for (int w = VF_LANES / 2; w > 0; w /= 2)
-        for (int l = 0; l < w; l++) s[l] += s[l + w];
-    return s[0];
+    vf8 h = __builtin_shufflevector(a, a, 0, 1, 2, 3, 4, 5, 6, 7) +
+            __builtin_shufflevector(a, a, 8, 9, 10, 11, 12, 13, 14, 15);
+    vf4 q = __builtin_shufflevector(h, h, 0, 1, 2, 3) + __builtin_shufflevector(h, h, 4, 5, 6, 7);
+    vf2 p = __builtin_shufflevector(q, q, 0, 1) + __builtin_shufflevector(q, q, 2, 3);
+    return p[0] + p[1];
+}
+
+/* x[0..n), n < VF_LANES, in the low lanes and +0 above. Adding +0 to a lane
+ * that started at +0 changes no bit (a sum of floats is −0 only when every
+ * term is), so a tail summed this way gives the bits of lane-by-lane adds. */
+static inline vf16 vf_load_tail(const float *x, int n)
+{
+    float buf[VF_LANES] = {0};
+    memcpy(buf, x, (size_t)n * sizeof(float));
+    return vf_load(buf);
 }
 
 static inline float vec_sum(const float *x, int n)
@@ -59,7 +78,7 @@ static inline float vec_sum(const float *x, int n)
     vf16 acc = {0};
     int c = 0;
     for (; c + VF_LANES <= n; c += VF_LANES) acc += vf_load(x + c);
-    for (int l = 0; c < n; c++, l++) acc[l] += x[c];
+    if (c < n) acc += vf_load_tail(x + c, n - c);
     return vf_reduce(acc);
 }
 
@@ -80,7 +99,7 @@ static inline float vec_dot(const float *a, const float *b, int n)
     vf16 acc = {0};
     int c = 0;
     for (; c + VF_LANES <= n; c += VF_LANES) acc += vf_load(a + c) * vf_load(b + c);
-    for (int l = 0; c < n; c++, l++) acc[l] += a[c] * b[c];
+    if (c < n) acc += vf_load_tail(a + c, n - c) * vf_load_tail(b + c, n - c);
     return vf_reduce(acc);
 }
 
@@ -97,7 +116,6 @@ static inline double vec_dot_wide(const float *x, const float *y, int64_t n)
 }
 
 typedef double vd8 __attribute__((vector_size(8 * sizeof(double))));
-typedef float vf8 __attribute__((vector_size(8 * sizeof(float))));
 
 static inline double vec_sumsq_double(const float *g, int64_t n)
 {
