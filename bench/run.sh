@@ -61,7 +61,7 @@ echo "MFU = model FLOPs per step (6*params*tokens + attention) / sgemm throughpu
 for clock in cpu wall; do
     echo
     if [ $clock = cpu ]; then echo "== where a step goes (1 thread, CPU ms per step; families as in core/prof.h) =="
-    else echo "== the same with 2 threads, wall ms per step (what the threads bought each family) =="; fi
+    else echo "== the same with 2 threads, wall ms per step: each thread steps half the batch (core/train.c), these are the first thread's families =="; fi
     awk '/^ops /{printf "  %s  step %7.2f ms:", $2, $4; for (i = 5; i < NF; i += 2) printf "  %s %.2f (%.0f%%)", $i, $(i+1), 100*$(i+1)/$4; printf "\n"}
          /^probe /{printf "  %s  probes on a batch of 4: rank %.2f ms, grads %.2f ms (each taken every few steps while training)\n", $2, $4, $6}' "$OUT/ops.$clock"
 done

@@ -12,6 +12,10 @@
 void openblas_set_num_threads(int n);
 
 static atomic_int threads;   /* 0 until first asked */
+_Thread_local int par_solo;
+
+void par_solo_begin(void) { par_solo = 1; }
+void par_solo_end(void) { par_solo = 0; }
 
 static int from_env(const char *name)
 {
@@ -24,6 +28,7 @@ static int from_env(const char *name)
 
 int par_threads(void)
 {
+    if (par_solo) return 1;
     int n = atomic_load(&threads);
     if (n) return n;
     n = from_env("OPENBLAS_NUM_THREADS");
@@ -51,7 +56,10 @@ __attribute__((constructor)) static void par_adopt_main(void) { par_adopt(); }
 
 void par_adopt(void)
 {
+    int solo = par_solo;
+    par_solo = 0;   /* adopts the setting, not a shard's view of it */
     int n = par_threads();
+    par_solo = solo;
 #ifdef _OPENMP
     if (omp_get_max_threads() != n) omp_set_num_threads(n);
 #endif
@@ -63,7 +71,7 @@ void par_adopt(void)
 int par_thread_id(void)
 {
 #ifdef _OPENMP
-    return omp_get_thread_num();
+    return par_solo ? 0 : omp_get_thread_num();
 #else
     return 0;
 #endif
@@ -72,7 +80,7 @@ int par_thread_id(void)
 int par_team_size(void)
 {
 #ifdef _OPENMP
-    return omp_get_num_threads();
+    return par_solo ? 1 : omp_get_num_threads();
 #else
     return 1;
 #endif

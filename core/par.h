@@ -10,8 +10,9 @@
  * Matrix products do not: OpenBLAS's own split at 2 threads rounds ~15% of a
  * product's outputs differently than one thread does (both Debian builds), and
  * so does a product cut into row blocks (par_sgemm), as OpenBLAS picks its
- * kernels' blocking by shape. A training run is thus bit-identical run to run
- * at a fixed thread count, not across counts (tests/script/train.sh).
+ * kernels' blocking by shape, and so does a training step that splits its batch
+ * over the threads (core/train.c). A training run is thus bit-identical run to
+ * run at a fixed thread count, not across counts (tests/script/train.sh).
  *
  *   par_threads()      threads a parallel loop may use (set threads=, or the
  *                      environment: OPENBLAS_NUM_THREADS, then OMP_NUM_THREADS,
@@ -23,6 +24,10 @@
  *   par_on(n)          whether n elements of work are worth the fork (small
  *                      tensors, e.g. a depth-1000 probe at width 64, stay on
  *                      one thread: a fork costs a few microseconds)
+ *   par_solo_begin/end the calling thread runs every loop and product of the
+ *                      engine by itself until par_solo_end: one shard of a
+ *                      data-parallel training step (core/train.c), which
+ *                      already has a thread of its own
  * Built without OpenMP (the clang fuzz build) the pragmas are ignored and
  * everything runs on one thread. */
 #ifndef BL_PAR_H
@@ -30,14 +35,20 @@
 
 #include <stdint.h>
 
-int  par_threads(void);
+/* Set while the calling thread is a solo shard (par_solo_begin). */
+extern _Thread_local int par_solo;
+
+int  par_threads(void);   /* 1 while solo */
 void par_set_threads(int n);
 void par_adopt(void);
 
+void par_solo_begin(void);
+void par_solo_end(void);
+
 /* The calling thread's index in the team running it (0 outside a parallel
- * loop): which per-thread scratch buffer to use. */
+ * loop, and while solo): which per-thread scratch buffer to use. */
 int par_thread_id(void);
-/* The number of threads in that team (1 outside a parallel region). */
+/* The number of threads in that team (1 outside a parallel region, and while solo). */
 int par_team_size(void);
 /* The part [*lo, *hi) of 0..n that thread `me` of `nt` takes in a split by hand
  * (columns of a sum over rows). */
@@ -76,6 +87,6 @@ void par_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const
 
 /* Below this many floats of work a loop runs on the calling thread. */
 #define PAR_MIN_WORK 65536
-static inline int par_on(int64_t work) { return work >= PAR_MIN_WORK; }
+static inline int par_on(int64_t work) { return work >= PAR_MIN_WORK && !par_solo; }
 
 #endif

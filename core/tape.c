@@ -2,6 +2,7 @@
 #include "tape.h"
 #include "common.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,17 +90,27 @@ Tensor *tape_like(Tape *t, const Tensor *x)
     return y;
 }
 
+/* x's existing gradient slot, or the shard's copy of it (tape.h). Compared
+ * as addresses: a slot is either inside the home table or elsewhere. */
+static float *redirect(const Tape *t, float *g)
+{
+    if (!t->grad_into) return g;
+    uintptr_t at = (uintptr_t)g, home = (uintptr_t)t->grad_home;
+    if (at < home || at >= home + t->grad_n * sizeof(float)) return g;
+    return t->grad_into + (at - home) / sizeof(float);
+}
+
 float *tape_grad(Tape *t, Tensor *x)
 {
     if (!x->grad) x->grad = arena_zeros(&t->arena, (size_t)x->n);
-    return x->grad;
+    return redirect(t, x->grad);
 }
 
 float *tape_grad_fresh(Tape *t, Tensor *x, int *fresh)
 {
     *fresh = x->grad == NULL;
     if (*fresh) x->grad = arena_floats(&t->arena, (size_t)x->n);
-    return x->grad;
+    return redirect(t, x->grad);
 }
 
 TapeNode *tape_push(Tape *t, BackwardFn fn, Tensor *out)

@@ -64,6 +64,12 @@ typedef struct Tape {
     struct { const char *name; Tensor *value; float weight; } aux[8];
     int       n_aux;
     Prof     *prof;        /* NULL: no timing; set: ops add their seconds (prof.h) */
+    /* One shard of a data-parallel step (core/train.c) adds its parameters'
+     * gradients into a copy of its own: a gradient slot inside grad_home's
+     * grad_n floats is taken at the same offset of grad_into. NULL: none. */
+    const float *grad_home;
+    float       *grad_into;
+    size_t       grad_n;
 } Tape;
 
 void tape_init(Tape *t, size_t arena_bytes);
@@ -75,7 +81,8 @@ void tape_reset(Tape *t);
 Tensor *tape_tensor(Tape *t, int d0, int d1, int d2, int d3);
 /* A new activation tensor shaped like x (rg 0). */
 Tensor *tape_like(Tape *t, const Tensor *x);
-/* The gradient buffer of x, allocated zeroed on first use (params: their slot). */
+/* The gradient buffer of x, allocated zeroed on first use (params: their
+ * slot, or the shard's copy of it when grad_into is set). */
 float  *tape_grad(Tape *t, Tensor *x);
 /* The gradient buffer of x for a backward that writes every element of it.
  * *fresh is 1 when no op has written it yet: the buffer is then not zeroed and

@@ -1,6 +1,7 @@
 /* train.c — the training step (batch → forward → backward → clip → update) and
  * held-out evaluation. Deterministic: batch k depends only on the data seed. */
 #include "train.h"
+#include "par.h"
 #include "probe.h"
 
 #include <math.h>
@@ -38,8 +39,30 @@ int trainer_init(Trainer *tr, Model *m, DataSource *d, const OptSpec *s, int B, 
     return 0;
 }
 
+/* One shard of a data-parallel step: rows [b0, b1) of the batch. Shard 0
+ * uses the trainer's tape and the parameters' own gradients; the others a
+ * tape and a gradient copy of their own. */
+typedef struct TrainShard {
+    Tape   tape;
+    float *grad;     /* ParamTable.total floats (shards >= 1) */
+    float  loss;     /* its rows' mean loss */
+    double weight;   /* its rows' share of the batch's mask */
+} TrainShard;
+
+static void shards_free(Trainer *tr)
+{
+    for (int k = 1; k < tr->n_shards; k++) {
+        tape_free(&tr->shards[k].tape);
+        free(tr->shards[k].grad);
+    }
+    free(tr->shards);
+    tr->shards = NULL;
+    tr->n_shards = 0;
+}
+
 void trainer_free(Trainer *tr)
 {
+    shards_free(tr);
     optim_free(&tr->opt);
     tape_free(&tr->tape);
     free(tr->tokens);
@@ -63,6 +86,117 @@ static int first_nonfinite_grad(const ParamTable *pt, int frozen_only)
     return -1;
 }
 
+int trainer_shards(const Trainer *tr)
+{
+    int n = par_threads();
+    const ParamTable *pt = &tr->model->params;
+    if (n < 2 || tr->B < n || tr->loss.forward != ce_forward || tr->model->arch->stack != STACK_BLOCKS) return 1;
+    if ((double)(n - 1) * (double)pt->total * sizeof(float) > TRAIN_SHARD_MAX_BYTES) return 1;
+    return n;
+}
+
+/* The whole batch on the trainer's tape: main loss + Σ weight·aux, each term
+ * kept for the log; the gradients land in the parameters'. */
+static void whole_pass(Trainer *tr, StepStats *st, int *aux_bad)
+{
+    ParamTable *pt = &tr->model->params;
+    tape_reset(&tr->tape);
+    tr->tape.recording = 1;
+    memset(pt->grad, 0, pt->total * sizeof(float));
+    Tensor *loss = tr->loss.forward(tr->loss.ctx, tr, &tr->tape), *total = loss;
+    for (int i = 0; i < tr->tape.n_aux && i < TRAIN_MAX_AUX; i++) {
+        Tensor *v = tr->tape.aux[i].value;
+        total = op_mix(&tr->tape, total, gain_const(1.0f), v, gain_const(tr->tape.aux[i].weight));
+        st->aux[i].name = tr->tape.aux[i].name;
+        st->aux[i].value = v->data[0];
+        *aux_bad |= !isfinite(v->data[0]);
+        st->n_aux = i + 1;
+    }
+    tape_backward(&tr->tape, total);
+    st->loss = loss->data[0];
+}
+
+static void shards_ensure(Trainer *tr, int ns)
+{
+    if (tr->n_shards == ns) return;
+    shards_free(tr);
+    tr->shards = xcalloc((size_t)ns, sizeof *tr->shards);
+    tr->n_shards = ns;
+    for (int k = 1; k < ns; k++) {
+        tape_init(&tr->shards[k].tape, 1 << 20);
+        tr->shards[k].grad = xmalloc(tr->model->params.total * sizeof(float));
+    }
+}
+
+static double mask_sum(const float *mask, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += mask[i];
+    return s;
+}
+
+/* Forward and backward of shard k on the calling thread. The cross-entropy
+ * is a masked mean, so the batch's loss is Σ_k weight_k·loss_k with weight_k
+ * the shard's share of the mask; seeding backward with weight_k gives each
+ * shard's part of the batch's gradient. */
+static void shard_pass(Trainer *tr, int k, int ns, double mask_total)
+{
+    ParamTable *pt = &tr->model->params;
+    TrainShard *sh = &tr->shards[k];
+    Tape *tp = k ? &sh->tape : &tr->tape;
+    int B = tr->B, T = tr->T, b0 = (int)((int64_t)B * k / ns), b1 = (int)((int64_t)B * (k + 1) / ns);
+    size_t off = (size_t)b0 * T, rows = (size_t)(b1 - b0) * T;
+    tape_reset(tp);
+    tp->recording = 1;
+    if (k) {
+        tp->grad_home = pt->grad;
+        tp->grad_into = sh->grad;
+        tp->grad_n = pt->total;
+    }
+    memset(k ? sh->grad : pt->grad, 0, pt->total * sizeof(float));
+    Trainer view = *tr;
+    view.B = b1 - b0;
+    view.tokens = tr->tokens + off;
+    view.targets = tr->targets + off;
+    view.mask = tr->mask + off;
+    Tensor *loss = tr->loss.forward(tr->loss.ctx, &view, tp);
+    sh->weight = mask_total > 0 ? mask_sum(view.mask, rows) / mask_total : 0.0;
+    sh->loss = loss->data[0];
+    float *seed = tape_grad(tp, loss);
+    seed[0] = (float)sh->weight;
+    tape_backward_seeded(tp);
+}
+
+/* The batch split over ns threads (trainer_shards); returns the batch's loss. */
+static float sharded_pass(Trainer *tr, int ns)
+{
+    ParamTable *pt = &tr->model->params;
+    shards_ensure(tr, ns);
+    double mask_total = mask_sum(tr->mask, (size_t)tr->B * tr->T);
+#pragma omp parallel num_threads(ns)
+    {
+        /* A team smaller than asked (or no OpenMP) runs the shards in turn. */
+        int me = par_thread_id(), team = par_team_size();
+        par_solo_begin();
+        for (int k = me; k < ns; k += team) shard_pass(tr, k, ns, mask_total);
+        par_solo_end();
+#pragma omp barrier
+        /* Each thread adds its slice of the copies into the parameters'
+         * gradients, in shard order. */
+        int lo, hi;
+        par_range((int)((pt->total + 15) / 16), me, team, &lo, &hi);
+        size_t i0 = (size_t)lo * 16, i1 = (size_t)hi * 16 < pt->total ? (size_t)hi * 16 : pt->total;
+        for (int k = 1; k < ns; k++) {
+            float *restrict g = pt->grad;
+            const float *restrict c = tr->shards[k].grad;
+            for (size_t i = i0; i < i1; i++) g[i] += c[i];
+        }
+    }
+    double loss = 0;
+    for (int k = 0; k < ns; k++) loss += tr->shards[k].weight * tr->shards[k].loss;
+    return (float)loss;
+}
+
 void trainer_step(Trainer *tr, StepStats *st)
 {
     double t0 = bl_now();
@@ -70,22 +204,9 @@ void trainer_step(Trainer *tr, StepStats *st)
     ParamTable *pt = &m->params;
     memset(st, 0, sizeof *st);
     data_batch(tr->data, 0, 0, tr->B, tr->T, tr->tokens, tr->targets, tr->mask);
-    tape_reset(&tr->tape);
-    tr->tape.recording = 1;
-    memset(pt->grad, 0, pt->total * sizeof(float));
-    Tensor *loss = tr->loss.forward(tr->loss.ctx, tr, &tr->tape), *total = loss;
-    /* main + Σ weight·aux, each term kept for the log. */
-    int aux_bad = 0;
-    for (int i = 0; i < tr->tape.n_aux && i < TRAIN_MAX_AUX; i++) {
-        Tensor *v = tr->tape.aux[i].value;
-        total = op_mix(&tr->tape, total, gain_const(1.0f), v, gain_const(tr->tape.aux[i].weight));
-        st->aux[i].name = tr->tape.aux[i].name;
-        st->aux[i].value = v->data[0];
-        aux_bad |= !isfinite(v->data[0]);
-        st->n_aux = i + 1;
-    }
-    tape_backward(&tr->tape, total);
-    st->loss = loss->data[0];
+    int aux_bad = 0, ns = trainer_shards(tr);
+    if (ns > 1) st->loss = sharded_pass(tr, ns);
+    else whole_pass(tr, st, &aux_bad);
     st->lr = optim_lr(&tr->opt.spec, tr->step);
     if (tr->after_backward) tr->after_backward(tr->after_ctx, tr);
     /* The norm of the trained gradients is finite exactly when each of them is

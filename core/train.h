@@ -24,6 +24,7 @@ typedef struct StepStats {
 } StepStats;
 
 struct Trainer;
+struct TrainShard;
 
 /* What a step minimises. forward runs the model(s) on the trainer's batch
  * (tr->tokens, tr->targets, tr->mask; tr->B × tr->T) on tape t and returns
@@ -55,14 +56,32 @@ typedef struct Trainer {
      * gradient probe reads raw gradients here without touching the step. */
     void      (*after_backward)(void *ctx, struct Trainer *tr);
     void       *after_ctx;
+    /* Data parallel: the shards a step splits its batch into (train.c),
+     * made by the first step that uses them. */
+    struct TrainShard *shards;
+    int         n_shards;
 } Trainer;
 
 /* B rows of T = model ctx positions. Fails when the data needs a longer context
  * or has more symbols than the model's vocab. */
 int  trainer_init(Trainer *tr, Model *m, DataSource *d, const OptSpec *s, int B, BlError *e);
 void trainer_free(Trainer *tr);
-/* Draws the next training batch, forward, backward, clip, update. */
+/* Draws the next training batch, forward, backward, clip, update.
+ * With more than one thread the batch's rows are split over the threads when
+ * the step allows it (trainer_shards): each thread runs forward and backward
+ * on its rows alone, its ops on one thread, into its own copy of the
+ * gradients, and the copies are added in shard order. One fork a step instead
+ * of one per op: the threads never wait for each other inside a step. The
+ * loss and gradients are those of the whole batch, rounded differently, so a
+ * run is bit-identical run to run at a fixed thread count, as before. */
 void trainer_step(Trainer *tr, StepStats *st);
+/* How many shards the next step will use: par_threads() when it is at least
+ * 2, every shard gets a row (B >= threads), the loss is the plain
+ * cross-entropy (a custom loss, a teacher's, may mix rows), the stack is
+ * plain blocks (MoM's load-balancing term is a statistic of the whole batch)
+ * and the gradient copies fit TRAIN_SHARD_MAX_BYTES; else 1. */
+int  trainer_shards(const Trainer *tr);
+#define TRAIN_SHARD_MAX_BYTES (256u << 20)
 
 typedef struct EvalStats {
     float loss;          /* mean masked cross-entropy over the batches */
