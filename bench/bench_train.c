@@ -7,7 +7,8 @@
  * S and M also print a line "ops" (ms per step by op family, from a Prof on
  * the tape, core/prof.h) and "probe" (ms of probe rank and probe grads on a
  * batch of 4); "scale" prints one row of the cost table (ms/step, peak RSS,
- * and the engine's own bytes: parameters, grads, AdamW state, arena peak).
+ * and the engine's own bytes: parameters, grads, AdamW state, each shard's
+ * arena peak and gradient copy).
  * preset mlp-alr, mlp-aslr, mlp-alrr, mlp-elr: attention replaced by student MLPs
  * in every block, size s (hidden = ctx·width/64), trained end to end.
  * preset mom, mom-diag, mom-k2: a Mixture-of-Modules whose 4+4 pool has the
@@ -166,7 +167,7 @@ static int scale_row(int argc, char **argv)
     double fastest;
     bench_steps(&b, steps, NULL, NULL, &fastest);
     size_t n = b.m.params.total;
-    double engine = (4.0 * (double)n * sizeof(float) + (double)b.tr.tape.arena.cap) / 1048576.0;
+    double engine = (4.0 * (double)n * sizeof(float) + (double)trainer_step_bytes(&b.tr)) / 1048576.0;
     printf("scale %s ctx %d width %d depth %d batch %d ms/step %.2f peak_rss_mb %.1f engine_mb %.1f params %zu\n",
            preset, ctx, width, depth, B, fastest, peak_rss_mb(), engine, params_trainable(&b.m.params));
     bench_close(&b);

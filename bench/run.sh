@@ -69,14 +69,17 @@ done
 if [ "${BENCH_PRESETS:-1}" = 1 ]; then
     echo
     echo "== block variants at config M, 1 thread CPU time (SAS paper: SAS-P ~16% faster on a GPU, 16% fewer block parameters) =="
-    base=""; bpar=""
-    for p in preln parallel sas sasp; do
-        line=$(BENCH_CLOCK=cpu OPENBLAS_NUM_THREADS=1 $BIN M $STEPS $p | grep '^blocklab ')
-        ms=$(echo "$line" | awk '{print $7}'); par=$(echo "$line" | awk '{print $5}')
-        [ -z "$base" ] && base=$ms && bpar=$par
-        awk -v p="$p" -v ms="$ms" -v b="$base" -v par="$par" -v bp="$bpar" \
-            'BEGIN{printf "  %-9s params %9d (%+5.1f%%)  ms/step %8.2f (%+5.1f%% vs preln)\n", p, par, 100*(par-bp)/bp, ms, 100*(ms-b)/b}'
+    echo "   the fastest of 3 rounds, presets interleaved: one run each in turn drifted by 20-50% on this VM"
+    : > "$OUT/variants"
+    for round in 1 2 3; do
+        for p in preln parallel sas sasp; do
+            BENCH_CLOCK=cpu OPENBLAS_NUM_THREADS=1 $BIN M 4 $p | grep '^blocklab ' >> "$OUT/variants"
+        done
     done
+    awk '{ms = $7; p = $3; par[p] = $5; if (!(p in best) || ms < best[p]) best[p] = ms; if (!(p in order)) order[p] = n++; name[order[p]] = p}
+         END {b = best["preln"]; bp = par["preln"];
+              for (i = 0; i < n; i++) { p = name[i];
+                  printf "  %-9s params %9d (%+5.1f%%)  ms/step %8.2f (%+5.1f%% vs preln)\n", p, par[p], 100*(par[p]-bp)/bp, best[p], 100*(best[p]-b)/b } }' "$OUT/variants"
 fi
 
 if [ "${BENCH_SCALE:-1}" = 1 ]; then

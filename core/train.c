@@ -116,6 +116,14 @@ static void whole_pass(Trainer *tr, StepStats *st, int *aux_bad)
     st->loss = loss->data[0];
 }
 
+size_t trainer_step_bytes(const Trainer *tr)
+{
+    size_t bytes = tr->tape.arena.cap;
+    for (int k = 1; k < tr->n_shards; k++)
+        bytes += tr->shards[k].tape.arena.cap + tr->model->params.total * sizeof(float);
+    return bytes;
+}
+
 static void shards_ensure(Trainer *tr, int ns)
 {
     if (tr->n_shards == ns) return;

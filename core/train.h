@@ -82,6 +82,9 @@ void trainer_step(Trainer *tr, StepStats *st);
  * and the gradient copies fit TRAIN_SHARD_MAX_BYTES; else 1. */
 int  trainer_shards(const Trainer *tr);
 #define TRAIN_SHARD_MAX_BYTES (256u << 20)
+/* Bytes a step holds besides the model's own arrays: every shard's tape
+ * arena and gradient copy. */
+size_t trainer_step_bytes(const Trainer *tr);
 
 typedef struct EvalStats {
     float loss;          /* mean masked cross-entropy over the batches */
