@@ -58,6 +58,7 @@ static void shards_free(Trainer *tr)
     free(tr->shards);
     tr->shards = NULL;
     tr->n_shards = 0;
+    tr->shard_floats = 0;
 }
 
 void trainer_free(Trainer *tr)
@@ -120,19 +121,23 @@ size_t trainer_step_bytes(const Trainer *tr)
 {
     size_t bytes = tr->tape.arena.cap;
     for (int k = 1; k < tr->n_shards; k++)
-        bytes += tr->shards[k].tape.arena.cap + tr->model->params.total * sizeof(float);
+        bytes += tr->shards[k].tape.arena.cap + tr->shard_floats * sizeof(float);
     return bytes;
 }
 
+/* ns shards with gradient copies the size of the parameter table (which a
+ * command may have rebuilt since the last step). */
 static void shards_ensure(Trainer *tr, int ns)
 {
-    if (tr->n_shards == ns) return;
+    size_t total = tr->model->params.total;
+    if (tr->n_shards == ns && tr->shard_floats == total) return;
     shards_free(tr);
     tr->shards = xcalloc((size_t)ns, sizeof *tr->shards);
     tr->n_shards = ns;
+    tr->shard_floats = total;
     for (int k = 1; k < ns; k++) {
         tape_init(&tr->shards[k].tape, 1 << 20);
-        tr->shards[k].grad = xmalloc(tr->model->params.total * sizeof(float));
+        tr->shards[k].grad = xmalloc(total * sizeof(float));
     }
 }
 

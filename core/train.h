@@ -60,6 +60,7 @@ typedef struct Trainer {
      * made by the first step that uses them. */
     struct TrainShard *shards;
     int         n_shards;
+    size_t      shard_floats;   /* each gradient copy's size */
 } Trainer;
 
 /* B rows of T = model ctx positions. Fails when the data needs a longer context
