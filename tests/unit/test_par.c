@@ -152,6 +152,31 @@ static void test_setting_is_kept(void)
     CHECK(covered == 128, "ranges cover %d of 128 columns", covered);
 }
 
+/* A solo thread (a shard of a data-parallel step) sees one thread of its
+ * own: no loop forks, its scratch index is 0, and the setting it leaves
+ * behind is untouched. */
+static void test_solo_threads(void)
+{
+    par_set_threads(2);
+    int seen[2][5] = {{0}};
+#pragma omp parallel num_threads(2)
+    {
+        int me = par_thread_id();
+        par_solo_begin();
+        seen[me][0] = par_threads();
+        seen[me][1] = par_thread_id();
+        seen[me][2] = par_team_size();
+        seen[me][3] = par_on(PAR_MIN_WORK);
+        seen[me][4] = 1;   /* ran (without OpenMP only thread 0 does) */
+        par_solo_end();
+    }
+    for (int k = 0; k < 2; k++)
+        CHECK(!seen[k][4] || (seen[k][0] == 1 && seen[k][1] == 0 && seen[k][2] == 1 && seen[k][3] == 0),
+              "solo thread %d sees threads %d, id %d, team %d, par_on %d", k, seen[k][0], seen[k][1], seen[k][2],
+              seen[k][3]);
+    CHECK(par_threads() == 2 && par_on(PAR_MIN_WORK), "after solo: %d threads", par_threads());
+}
+
 int main(void)
 {
     RUN(test_ops_causal);
@@ -159,5 +184,6 @@ int main(void)
     RUN(test_ops_banded);
     RUN(test_optimizer);
     RUN(test_setting_is_kept);
+    RUN(test_solo_threads);
     return TEST_SUMMARY();
 }
