@@ -39,6 +39,7 @@ void tape_reset(Tape *t)
     arena_reset(&t->arena);
     t->n = 0;
     t->n_aux = 0;
+    t->n_spare = 0;
     t->scope_len = t->group_len = 0;
     t->scope[0] = 0;
     t->group = -1;
@@ -100,16 +101,35 @@ static float *redirect(const Tape *t, float *g)
     return t->grad_into + (at - home) / sizeof(float);
 }
 
+/* A spare gradient buffer of exactly n floats (tape.h: recycle), or NULL. */
+static float *take_spare(Tape *t, int64_t n)
+{
+    for (int i = t->n_spare - 1; i >= 0; i--)
+        if (t->spare[i].n == n) {
+            float *p = t->spare[i].p;
+            t->spare[i] = t->spare[--t->n_spare];
+            return p;
+        }
+    return NULL;
+}
+
 float *tape_grad(Tape *t, Tensor *x)
 {
-    if (!x->grad) x->grad = arena_zeros(&t->arena, (size_t)x->n);
+    if (!x->grad) {
+        float *p = take_spare(t, x->n);
+        if (p) memset(p, 0, (size_t)x->n * sizeof(float));
+        x->grad = p ? p : arena_zeros(&t->arena, (size_t)x->n);
+    }
     return redirect(t, x->grad);
 }
 
 float *tape_grad_fresh(Tape *t, Tensor *x, int *fresh)
 {
     *fresh = x->grad == NULL;
-    if (*fresh) x->grad = arena_floats(&t->arena, (size_t)x->n);
+    if (*fresh) {
+        float *p = take_spare(t, x->n);
+        x->grad = p ? p : arena_floats(&t->arena, (size_t)x->n);
+    }
     return redirect(t, x->grad);
 }
 
@@ -139,6 +159,12 @@ void tape_backward_seeded(Tape *t)
 {
     for (int i = t->n - 1; i >= 0; i--) {
         TapeNode *n = &t->nodes[i];
-        if (n->out->grad) n->backward(t, n);   /* no gradient reached it: nothing to pass on */
+        if (!n->out->grad) continue;   /* no gradient reached it: nothing to pass on */
+        n->backward(t, n);
+        if (t->recycle && t->n_spare < (int)(sizeof t->spare / sizeof t->spare[0])) {
+            t->spare[t->n_spare].p = n->out->grad;
+            t->spare[t->n_spare++].n = n->out->n;
+            n->out->grad = NULL;
+        }
     }
 }

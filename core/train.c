@@ -103,6 +103,7 @@ static void whole_pass(Trainer *tr, StepStats *st, int *aux_bad)
     ParamTable *pt = &tr->model->params;
     tape_reset(&tr->tape);
     tr->tape.recording = 1;
+    tr->tape.recycle = 1;
     memset(pt->grad, 0, pt->total * sizeof(float));
     Tensor *loss = tr->loss.forward(tr->loss.ctx, tr, &tr->tape), *total = loss;
     for (int i = 0; i < tr->tape.n_aux && i < TRAIN_MAX_AUX; i++) {
@@ -161,6 +162,7 @@ static void shard_pass(Trainer *tr, int k, int ns, double mask_total)
     size_t off = (size_t)b0 * T, rows = (size_t)(b1 - b0) * T;
     tape_reset(tp);
     tp->recording = 1;
+    tp->recycle = 1;
     if (k) {
         tp->grad_home = pt->grad;
         tp->grad_into = sh->grad;

@@ -5,7 +5,9 @@
  * rounding, with a batch of 5 rows (shards of 2 and 3: a plain average of
  * the shards' losses would be wrong) and a masked task (only answer
  * positions count). Two sharded runs give the same bits; steps that must
- * not shard (MoM's batch-level balance term, a custom loss, one row) do not. */
+ * not shard (MoM's batch-level balance term, a custom loss, one row) do not.
+ * A training tape recycles dead activation gradients (Tape.recycle): the
+ * parameters' gradients must keep every bit, with a smaller arena. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,9 +144,50 @@ static void test_steps_that_do_not_shard(void)
     par_set_threads(keep);
 }
 
+/* Forward + backward of one batch on a tape with recycle set or not: the
+ * parameters' gradients and the arena's peak. */
+static size_t grads_on_tape(Run *r, int recycle, float *grad)
+{
+    Tape t;
+    tape_init(&t, 1 << 16);
+    t.recycle = recycle;
+    Trainer *tr = &r->tr;
+    memset(r->m.params.grad, 0, r->m.params.total * sizeof(float));
+    Tensor *loss = model_forward(&r->m, &t, tr->tokens, tr->B, tr->T, tr->targets, tr->mask, NULL);
+    Tensor *total = model_objective(&t, loss);
+    tape_backward(&t, total);
+    memcpy(grad, r->m.params.grad, r->m.params.total * sizeof(float));
+    size_t peak = t.arena.peak;
+    tape_free(&t);
+    return peak;
+}
+
+static void test_recycled_gradients_are_the_same(void)
+{
+    static const struct { const char *preset; int bias, stack; } cases[] = {
+        {"preln", 1, STACK_BLOCKS}, {"sas", 0, STACK_BLOCKS}, {"parallel", 1, STACK_BLOCKS}, {"preln", 0, STACK_MOM},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        Run r;
+        if (open_run(&r, cases[c].preset, cases[c].bias, cases[c].stack, 4)) continue;
+        data_batch(&r.d, 0, 0, r.tr.B, r.tr.T, r.tr.tokens, r.tr.targets, r.tr.mask);
+        size_t n = r.m.params.total;
+        float *kept = malloc(n * sizeof(float)), *reused = malloc(n * sizeof(float));
+        size_t peak_kept = grads_on_tape(&r, 0, kept), peak_reused = grads_on_tape(&r, 1, reused);
+        CHECK(memcmp(kept, reused, n * sizeof(float)) == 0, "%s%s: recycled gradient buffers changed the gradients",
+              cases[c].preset, cases[c].stack == STACK_MOM ? " (MoM)" : "");
+        CHECK(peak_reused < peak_kept, "%s: arena peak %zu with recycling, %zu without", cases[c].preset, peak_reused,
+              peak_kept);
+        free(kept);
+        free(reused);
+        close_run(&r);
+    }
+}
+
 int main(void)
 {
     RUN(test_sharded_step_is_the_batch_step);
     RUN(test_steps_that_do_not_shard);
+    RUN(test_recycled_gradients_are_the_same);
     return TEST_SUMMARY();
 }
