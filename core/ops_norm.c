@@ -5,6 +5,7 @@
 #include "par.h"
 #include "vec.h"
 
+#include <math.h>
 #include <string.h>
 
 /* Rows per chunk of a backward pass: the unit of its parallel split and of
@@ -22,8 +23,6 @@ static void norm_add_partials(float *g, float *part, int nchunk, int C)
     }
     for (int c = 0; c < C; c++) g[c] += part[c];
 }
-
-#include <math.h>
 
 /* ---- LayerNorm ---------------------------------------------------------- */
 

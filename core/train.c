@@ -72,7 +72,6 @@ void trainer_free(Trainer *tr)
     memset(tr, 0, sizeof *tr);
 }
 
-/* The first parameter whose gradient holds a NaN/Inf, or -1. */
 /* The first tensor with a gradient that is not finite, or -1; frozen_only
  * looks only at tensors the optimizer does not train (the trained ones are
  * covered by their norm being finite). */
@@ -96,8 +95,9 @@ int trainer_shards(const Trainer *tr)
     return n;
 }
 
-/* The whole batch on the trainer's tape: main loss + Σ weight·aux, each term
- * kept for the log; the gradients land in the parameters'. */
+/* The whole batch on the trainer's tape: main loss + Σ weight·aux
+ * (model_objective), each term kept for the log; the gradients land in the
+ * parameters'. */
 static void whole_pass(Trainer *tr, StepStats *st, int *aux_bad)
 {
     ParamTable *pt = &tr->model->params;
@@ -105,10 +105,10 @@ static void whole_pass(Trainer *tr, StepStats *st, int *aux_bad)
     tr->tape.recording = 1;
     tr->tape.recycle = 1;
     memset(pt->grad, 0, pt->total * sizeof(float));
-    Tensor *loss = tr->loss.forward(tr->loss.ctx, tr, &tr->tape), *total = loss;
+    Tensor *loss = tr->loss.forward(tr->loss.ctx, tr, &tr->tape);
+    Tensor *total = model_objective(&tr->tape, loss);
     for (int i = 0; i < tr->tape.n_aux && i < TRAIN_MAX_AUX; i++) {
         Tensor *v = tr->tape.aux[i].value;
-        total = op_mix(&tr->tape, total, gain_const(1.0f), v, gain_const(tr->tape.aux[i].weight));
         st->aux[i].name = tr->tape.aux[i].name;
         st->aux[i].value = v->data[0];
         *aux_bad |= !isfinite(v->data[0]);

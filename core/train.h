@@ -72,7 +72,7 @@ void trainer_free(Trainer *tr);
  * the step allows it (trainer_shards): each thread runs forward and backward
  * on its rows alone, its ops on one thread, into its own copy of the
  * gradients, and the copies are added in shard order. One fork a step instead
- * of one per op: the threads never wait for each other inside a step. The
+ * of one per op: the threads meet once, to add the copies. The
  * loss and gradients are those of the whole batch, rounded differently, so a
  * run is bit-identical run to run at a fixed thread count, as before. */
 void trainer_step(Trainer *tr, StepStats *st);
